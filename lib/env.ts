@@ -1,0 +1,63 @@
+import "server-only";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+// The only reader of process.env. Every setting is validated once, at first use.
+
+const Env = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.string().startsWith("file:", "a SQLite URL like file:/path/to/clusterdeck.db").optional(),
+  CLUSTERDECK_INVENTORY: z.string().min(1).optional(),
+  CLUSTERDECK_LAB_DIR: z.string().min(1).optional(),
+  CLUSTERDECK_ADMIN_PASSWORD: z.string().min(8, "at least 8 characters").optional(),
+  CLUSTERDECK_COOKIE_SECURE: z.enum(["true", "false"]).optional(),
+  CLUSTERDECK_COLLECTOR: z.enum(["on", "off"]).default("on"),
+  SSH_AUTH_SOCK: z.string().optional(),
+});
+export type Env = z.infer<typeof Env>;
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (cached) return cached;
+  const result = Env.safeParse(process.env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`invalid environment:\n${problems}`);
+  }
+  cached = result.data;
+  return cached;
+}
+
+export function projectRoot(): string {
+  return process.cwd();
+}
+
+export function databaseUrl(): string {
+  return env().DATABASE_URL ?? `file:${path.join(projectRoot(), "data", "clusterdeck.db")}`;
+}
+
+export function labDir(): string {
+  return path.resolve(projectRoot(), env().CLUSTERDECK_LAB_DIR ?? ".lab");
+}
+
+/** The inventory in force: the configured file, else ./clusterdeck.yaml, else the lab's. */
+export function inventoryPath(): { path: string; source: "env" | "project" | "lab" } {
+  const configured = env().CLUSTERDECK_INVENTORY;
+  if (configured) return { path: path.resolve(projectRoot(), configured), source: "env" };
+  const project = path.join(projectRoot(), "clusterdeck.yaml");
+  if (fs.existsSync(project)) return { path: project, source: "project" };
+  return { path: path.join(labDir(), "inventory.yaml"), source: "lab" };
+}
+
+/** A secret named by the inventory (e.g. a key passphrase); never logged, never sent to a browser. */
+export function secretFromEnv(name: string): string | undefined {
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) return undefined;
+  return process.env[name];
+}
+
+export function cookieSecure(): boolean {
+  const v = env().CLUSTERDECK_COOKIE_SECURE;
+  return v === undefined ? false : v === "true";
+}

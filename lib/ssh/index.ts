@@ -1,0 +1,77 @@
+import "server-only";
+import { db } from "@/lib/db";
+import { env, secretFromEnv } from "@/lib/env";
+import type { ClusterSpec, HostSpec } from "@/lib/inventory/schema";
+import { type AuditEntry, RecentExecs, describePurpose } from "@/lib/ssh/audit";
+import { defaultConnectionOptions } from "@/lib/ssh/connection";
+import { SshPool } from "@/lib/ssh/pool";
+import type { HostTarget } from "@/lib/ssh/types";
+
+export { execBatch } from "@/lib/ssh/batch";
+export type { ExecOptions, ExecResult, HostTarget } from "@/lib/ssh/types";
+
+const AUDIT_OUTPUT_LIMIT = 64 * 1024;
+
+function persist(entry: AuditEntry): void {
+  db.commandRun
+    .create({
+      data: {
+        at: entry.at,
+        clusterId: entry.clusterId,
+        host: entry.host,
+        command: entry.command,
+        purpose: describePurpose(entry.purpose),
+        actor: entry.actor,
+        exitCode: entry.exitCode,
+        outcome: entry.outcome,
+        durationMs: Math.round(entry.durationMs),
+        stdout: entry.stdout?.slice(0, AUDIT_OUTPUT_LIMIT),
+        stderr: entry.stderr?.slice(0, AUDIT_OUTPUT_LIMIT),
+        error: entry.error,
+      },
+    })
+    .catch((err: unknown) => console.error("[audit] could not record a command run:", err));
+}
+
+interface SshGlobals {
+  pool: SshPool;
+  recent: RecentExecs;
+}
+
+const g = globalThis as unknown as { clusterdeckSsh?: SshGlobals };
+
+function globals(): SshGlobals {
+  if (!g.clusterdeckSsh) {
+    const recent = new RecentExecs();
+    const pool = new SshPool(
+      (entry) => {
+        recent.record(entry);
+        // Routine polling stays in memory; anything done for a person or a workflow is kept.
+        if (entry.purpose.kind !== "probe") persist(entry);
+      },
+      { ...defaultConnectionOptions, resolveSecret: secretFromEnv, agentSocket: env().SSH_AUTH_SOCK },
+    );
+    g.clusterdeckSsh = { pool, recent };
+  }
+  return g.clusterdeckSsh;
+}
+
+export function sshPool(): SshPool {
+  return globals().pool;
+}
+
+export function recentExecs(): RecentExecs {
+  return globals().recent;
+}
+
+export function targetOf(cluster: ClusterSpec, host: HostSpec): HostTarget {
+  return {
+    clusterId: cluster.id,
+    name: host.name,
+    address: host.address,
+    port: host.port,
+    user: host.user,
+    auth: host.auth,
+    hostKeys: host.hostKeys,
+  };
+}
