@@ -35,20 +35,20 @@ export function projectRoot(): string {
 }
 
 export function databaseUrl(): string {
-  return env().DATABASE_URL ?? `file:${path.join(projectRoot(), "data", "clusterdeck.db")}`;
+  return env().DATABASE_URL ?? `file:${path.join(/*turbopackIgnore: true*/ projectRoot(), "data", "clusterdeck.db")}`;
 }
 
 export function labDir(): string {
-  return path.resolve(projectRoot(), env().CLUSTERDECK_LAB_DIR ?? ".lab");
+  return path.resolve(/*turbopackIgnore: true*/ projectRoot(), env().CLUSTERDECK_LAB_DIR ?? ".lab");
 }
 
 /** The inventory in force: the configured file, else ./clusterdeck.yaml, else the lab's. */
 export function inventoryPath(): { path: string; source: "env" | "project" | "lab" } {
   const configured = env().CLUSTERDECK_INVENTORY;
-  if (configured) return { path: path.resolve(projectRoot(), configured), source: "env" };
-  const project = path.join(projectRoot(), "clusterdeck.yaml");
+  if (configured) return { path: path.resolve(/*turbopackIgnore: true*/ projectRoot(), configured), source: "env" };
+  const project = path.join(/*turbopackIgnore: true*/ projectRoot(), "clusterdeck.yaml");
   if (fs.existsSync(project)) return { path: project, source: "project" };
-  return { path: path.join(labDir(), "inventory.yaml"), source: "lab" };
+  return { path: path.join(/*turbopackIgnore: true*/ labDir(), "inventory.yaml"), source: "lab" };
 }
 
 /** A secret named by the inventory (e.g. a key passphrase); never logged, never sent to a browser. */

@@ -1,13 +1,12 @@
 import "server-only";
 import { db } from "@/lib/db";
 import { env, secretFromEnv } from "@/lib/env";
-import type { ClusterSpec, HostSpec } from "@/lib/inventory/schema";
 import { type AuditEntry, RecentExecs, describePurpose } from "@/lib/ssh/audit";
 import { defaultConnectionOptions } from "@/lib/ssh/connection";
 import { SshPool } from "@/lib/ssh/pool";
-import type { HostTarget } from "@/lib/ssh/types";
 
 export { execBatch } from "@/lib/ssh/batch";
+export { targetOf } from "@/lib/ssh/target";
 export type { ExecOptions, ExecResult, HostTarget } from "@/lib/ssh/types";
 
 const AUDIT_OUTPUT_LIMIT = 64 * 1024;
@@ -64,14 +63,3 @@ export function recentExecs(): RecentExecs {
   return globals().recent;
 }
 
-export function targetOf(cluster: ClusterSpec, host: HostSpec): HostTarget {
-  return {
-    clusterId: cluster.id,
-    name: host.name,
-    address: host.address,
-    port: host.port,
-    user: host.user,
-    auth: host.auth,
-    hostKeys: host.hostKeys,
-  };
-}

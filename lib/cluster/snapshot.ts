@@ -1,0 +1,42 @@
+import type { Role } from "@/lib/inventory/schema";
+import type { Parsed } from "@/lib/probes/types";
+import type { ConnectionStatus } from "@/lib/ssh/types";
+
+/** One probe's latest reading on one host. A failed command is kept apart from unreadable output. */
+export type ProbeReading =
+  | { at: number; durationMs: number | null; result: Parsed<unknown> }
+  | { at: number; durationMs: number | null; result: { ok: false; error: "failed"; exitCode: number | null; stderr: string } }
+  | { at: number; durationMs: number | null; result: { ok: false; error: "timeout" | "missing"; stderr: string } };
+
+export interface HostSnapshot {
+  name: string;
+  role: Role;
+  server: string;
+  address: string;
+  port: number;
+  clusterAddress: string | null;
+  /** the last attempt reached the host and ran the probes */
+  reachable: boolean;
+  /** no successful read within the cluster's staleAfterSeconds */
+  stale: boolean;
+  error: string | null;
+  lastSeenAt: number | null;
+  lastAttemptAt: number | null;
+  /** how long the last batch took, start to finish */
+  latencyMs: number | null;
+  connection: ConnectionStatus;
+  readings: Record<string, ProbeReading>;
+}
+
+export interface ClusterSnapshot {
+  clusterId: string;
+  takenAt: number;
+  hosts: HostSnapshot[];
+}
+
+export function readingValue<T>(host: HostSnapshot | undefined, probe: string): T | null {
+  const reading = host?.readings[probe];
+  if (!reading || !reading.result.ok) return null;
+  // Readings under a probe's name are only ever written from that probe's parser.
+  return (reading.result as { ok: true; value: unknown }).value as T;
+}
