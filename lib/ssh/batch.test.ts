@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildBatchScript, parseBatchOutput } from "@/lib/ssh/batch";
+import { buildBatchScript, parseBatchOutput } from "@/lib/ssh/batch-script";
 
 const commands = [
   { id: "loadavg", command: "cat /proc/loadavg", timeoutSeconds: 3 },

@@ -1,0 +1,103 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLab } from "@/lab/index";
+import { ClusterCollector } from "@/lib/cluster/collector";
+import { overviewOf } from "@/lib/cluster/overview";
+import { readInventoryFile } from "@/lib/inventory/load";
+import type { ClusterSpec } from "@/lib/inventory/schema";
+import { defaultConnectionOptions } from "@/lib/ssh/connection";
+import { SshPool } from "@/lib/ssh/pool";
+
+// The console's collector against the lab over real SSH, held against the lab's own /truth.
+
+type Lab = Awaited<ReturnType<typeof startLab>>;
+let lab: Lab;
+let cluster: ClusterSpec;
+let pool: SshPool;
+let collector: ClusterCollector;
+
+async function control(method: string, route: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${lab.controlUrl}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${lab.token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await fn();
+  while (!ok(last) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    last = await fn();
+  }
+  return last;
+}
+
+beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-collector-"));
+  lab = await startLab({ dir, seed: 42, speed: 5, basePort: 0, controlPort: 0, quiet: true });
+  const inv = readInventoryFile(lab.inventoryPath);
+  if (!inv.ok) throw new Error(`the lab's inventory does not validate: ${JSON.stringify(inv.problems, null, 2)}`);
+  cluster = inv.inventory.clusters[0] as ClusterSpec;
+  pool = new SshPool(() => undefined, { ...defaultConnectionOptions, connectTimeoutMs: 2_000, backoffInitialMs: 100, backoffMaxMs: 1_000 });
+  collector = new ClusterCollector(cluster, pool);
+});
+
+afterAll(async () => {
+  pool?.closeAll();
+  await lab?.stop();
+});
+
+describe("collector against the lab", () => {
+  it("reads all eight VMs through their pinned host keys", async () => {
+    const snap = await collector.pollOnce();
+    expect(snap.hosts.map((h) => h.name).sort()).toEqual(["db1", "db2", "fs1", "fs2", "lb1", "lb2", "web1", "web2"]);
+    for (const h of snap.hosts) {
+      expect(h.reachable, `${h.name}: ${h.error}`).toBe(true);
+      for (const [probe, reading] of Object.entries(h.readings)) {
+        expect(reading.result.ok, `${h.name} ${probe}: ${JSON.stringify(reading.result)}`).toBe(true);
+      }
+    }
+  });
+
+  it("sees the VIP and the pool where the lab's truth has them", async () => {
+    const truth = (await control("GET", "/truth")) as { balancers: Record<string, { holdsVip?: boolean }> };
+    const holders = Object.entries(truth.balancers)
+      .filter(([, b]) => b.holdsVip)
+      .map(([name]) => name);
+    const view = overviewOf(cluster, await collector.pollOnce());
+    expect(view.vipHolders).toEqual(holders);
+    const active = view.pools.find((p) => p.holdsVip);
+    expect(active?.service).toMatchObject({ address: cluster.balancer.vip, port: 80, scheduler: "wlc", persistent: 300 });
+    expect(active?.realServers.map((r) => r.host)).toEqual(["web1", "web2"]);
+  });
+
+  it("marks a powered-off VM as not answering, keeps the others, and sees it come back", async () => {
+    await control("POST", "/faults", { kind: "vm-off", target: "web1" });
+    try {
+      const down = await until(
+        () => collector.pollOnce(),
+        (s) => s.hosts.find((h) => h.name === "web1")?.reachable === false,
+        20_000,
+      );
+      const web1 = down.hosts.find((h) => h.name === "web1");
+      expect(web1?.reachable).toBe(false);
+      expect(web1?.error).toBeTruthy();
+      expect(web1?.readings.loadavg?.result.ok).toBe(true);
+      expect(down.hosts.filter((h) => h.name !== "web1").every((h) => h.reachable)).toBe(true);
+    } finally {
+      await control("POST", "/faults/clear", { kind: "vm-off", target: "web1" });
+    }
+    const back = await until(
+      () => collector.pollOnce(),
+      (s) => s.hosts.find((h) => h.name === "web1")?.reachable === true,
+      30_000,
+    );
+    expect(back.hosts.find((h) => h.name === "web1")?.reachable).toBe(true);
+  });
+});
