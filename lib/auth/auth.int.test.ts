@@ -1,0 +1,74 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { AppError } from "@/lib/errors";
+import { migratedDatabase } from "@/test/support/database";
+
+// Accounts and sessions against a real SQLite database with the project's migrations.
+
+let users: typeof import("@/lib/auth/users");
+let sessions: typeof import("@/lib/auth/sessions");
+let db: typeof import("@/lib/db").db;
+
+beforeAll(async () => {
+  process.env.DATABASE_URL = migratedDatabase().url;
+  delete process.env.CLUSTERDECK_ADMIN_PASSWORD;
+  users = await import("@/lib/auth/users");
+  sessions = await import("@/lib/auth/sessions");
+  db = (await import("@/lib/db")).db;
+});
+
+describe("first start", () => {
+  it("creates admin once, printing a generated password that works, and never again", async () => {
+    const printed: string[] = [];
+    await users.ensureAdmin((line) => printed.push(line));
+    const password = printed.find((l) => l.includes("password:"))?.split("password:")[1]?.trim();
+    expect(password).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    await expect(users.authenticate("admin", password ?? "")).resolves.toMatchObject({ role: "admin" });
+    const again: string[] = [];
+    await users.ensureAdmin((line) => again.push(line));
+    expect(again).toEqual([]);
+    expect(await db.user.count()).toBe(1);
+    const stored = await db.user.findUniqueOrThrow({ where: { username: "admin" } });
+    expect(stored.passwordHash).not.toContain(password ?? "");
+  });
+});
+
+describe("sign-in and sessions", () => {
+  it("refuses a wrong password and an unknown user alike", async () => {
+    await users.createUser("olga", "operator-password", "operator");
+    for (const [name, pw] of [
+      ["olga", "wrong"],
+      ["nobody", "operator-password"],
+    ] as const) {
+      const err = await users.authenticate(name, pw).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).message).toBe("wrong username or password");
+    }
+  });
+
+  it("a session token finds its operator; the database holds only its hash; signing out ends it", async () => {
+    const olga = await users.authenticate("olga", "operator-password");
+    const { token } = await sessions.createSession(olga.id, "test-agent");
+    expect(await sessions.operatorForToken(token)).toMatchObject({ username: "olga", role: "operator" });
+    const rows = await db.session.findMany();
+    expect(rows.some((r) => r.id === token)).toBe(false);
+    await sessions.deleteSession(token);
+    expect(await sessions.operatorForToken(token)).toBeNull();
+  });
+
+  it("an expired session is refused and purged; a malformed token is ignored", async () => {
+    const olga = await users.authenticate("olga", "operator-password");
+    const { token } = await sessions.createSession(olga.id, null);
+    await db.session.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await sessions.operatorForToken(token)).toBeNull();
+    expect(await db.session.count()).toBe(0);
+    expect(await sessions.operatorForToken("'; DROP TABLE User; --")).toBeNull();
+  });
+
+  it("locks a username after repeated failures even for the right password", async () => {
+    await users.createUser("victor", "viewer-password", "viewer");
+    for (let i = 0; i < 5; i++) await users.authenticate("victor", "nope").catch(() => undefined);
+    const err = await users.authenticate("victor", "viewer-password").catch((e: unknown) => e);
+    expect((err as AppError).code).toBe("Forbidden");
+    expect((err as AppError).message).toMatch(/too many failed attempts/);
+  });
+});
