@@ -1,7 +1,7 @@
 import "server-only";
 import fs from "node:fs";
 import net from "node:net";
-import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import { Client, type ClientChannel, type ConnectConfig, utils } from "ssh2";
 import { AppError, errorMessage } from "@/lib/errors";
 import { fingerprintOf } from "@/lib/ssh/fingerprint";
 import type { ConnectionStatus, ExecOutcome, HostTarget } from "@/lib/ssh/types";
@@ -227,6 +227,11 @@ export class HostConnection {
       throw new AppError("HostUnreachable", `${this.target.name}: cannot read key file ${auth.keyFile}: ${errorMessage(err)}`);
     }
     const passphrase = auth.passphraseEnv ? this.options.resolveSecret(auth.passphraseEnv) : undefined;
+    const parsed = utils.parseKey(privateKey, passphrase);
+    if (parsed instanceof Error) {
+      const hint = auth.passphraseEnv ? ` (passphrase from $${auth.passphraseEnv} missing or wrong)` : "";
+      throw new AppError("HostUnreachable", `${this.target.name}: cannot use key file ${auth.keyFile}: ${parsed.message}${hint}`);
+    }
     return passphrase === undefined ? { privateKey } : { privateKey, passphrase };
   }
 

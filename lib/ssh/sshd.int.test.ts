@@ -1,3 +1,6 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { type AuditEntry } from "@/lib/ssh/audit";
@@ -126,5 +129,42 @@ describe("ssh layer against OpenSSH sshd", () => {
     expect(byId.c).toMatchObject({ outcome: "timeout", exitCode: null });
     expect(byId.d?.outcome).toBe("ok");
     expect(Number(byId.d?.stdout.trim())).toBeGreaterThan(5);
+  });
+
+  it("authenticates with a passphrase-protected key, the passphrase taken from the environment", async () => {
+    const keyFile = path.join(sshd.dir, "locked_ed25519");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "s3cret phrase", "-f", keyFile]);
+    fs.appendFileSync(path.join(sshd.dir, "authorized_keys"), fs.readFileSync(`${keyFile}.pub`));
+    const secrets: Record<string, string> = { CD_TEST_PASSPHRASE: "s3cret phrase" };
+    const locked = new SshPool(() => undefined, { ...defaultConnectionOptions, resolveSecret: (n) => secrets[n] });
+    try {
+      const result = await locked.exec(target({ name: "locked", auth: { keyFile, passphraseEnv: "CD_TEST_PASSPHRASE" } }), "echo unlocked", { purpose: test });
+      expect(result.stdout).toBe("unlocked\n");
+      const wrong = await locked
+        .exec(target({ name: "locked2", auth: { keyFile, passphraseEnv: "CD_MISSING" } }), "true", { purpose: test })
+        .catch((e: unknown) => e);
+      expect((wrong as AppError).code).toBe("HostUnreachable");
+      expect((wrong as AppError).message).toMatch(/passphrase from \$CD_MISSING missing or wrong/);
+    } finally {
+      locked.closeAll();
+    }
+  });
+
+  it("authenticates through ssh-agent", async () => {
+    const socket = path.join(sshd.dir, "agent.sock");
+    const agent = spawnSync("ssh-agent", ["-a", socket], { encoding: "utf8" });
+    const pid = /SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1];
+    try {
+      execFileSync("ssh-add", ["-q", sshd.clientKeyFile], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: "pipe" });
+      const viaAgent = new SshPool(() => undefined, { ...defaultConnectionOptions, agentSocket: socket });
+      try {
+        const result = await viaAgent.exec(target({ name: "agent", auth: { agent: true } }), "echo via-agent", { purpose: test });
+        expect(result.stdout).toBe("via-agent\n");
+      } finally {
+        viaAgent.closeAll();
+      }
+    } finally {
+      if (pid) process.kill(Number(pid));
+    }
   });
 });
