@@ -43,8 +43,8 @@ export class LabControl {
 export const test = base.extend<{ lab: LabControl }>({
   // Playwright requires the destructuring pattern even when no fixture is used.
   // eslint-disable-next-line no-empty-pattern
-  lab: async ({}, use) => {
-    await use(LabControl.fromDisk());
+  lab: async ({}, provide) => {
+    await provide(LabControl.fromDisk());
   },
 });
 

@@ -1,12 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import type * as Users from "@/lib/auth/users";
+import type * as Sessions from "@/lib/auth/sessions";
+import type * as DbModule from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { migratedDatabase } from "@/test/support/database";
 
 // Accounts and sessions against a real SQLite database with the project's migrations.
 
-let users: typeof import("@/lib/auth/users");
-let sessions: typeof import("@/lib/auth/sessions");
-let db: typeof import("@/lib/db").db;
+// Imported only after DATABASE_URL points at the test database: lib/db connects on import.
+let users: typeof Users;
+let sessions: typeof Sessions;
+let db: typeof DbModule.db;
 
 beforeAll(async () => {
   process.env.DATABASE_URL = migratedDatabase().url;

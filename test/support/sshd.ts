@@ -97,7 +97,7 @@ export async function startSshd(options: { dir?: string; clientKeyFile?: string;
     await waitForPort(port, child, 5_000);
   } catch (err) {
     child.kill("SIGKILL");
-    throw new Error(`${(err as Error).message}\n${log}`);
+    throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
   }
   return {
     port,

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { isProbeName, probeNames, probes } from "@/lib/probes";
+
+const EXPECTED = [
+  "ipvsadm", "ipvsadm-conns", "ip-addr", "cl-status", "crm-mon-xml", "ldirectord-cf", "apache-status", "moodle-version",
+  "proc-drbd", "drbdadm-status", "drbd-events2", "exportfs", "mysql-replica-status", "mysql-master-status",
+  "loadavg", "meminfo", "df", "uptime", "rsync-itemize",
+];
+
+describe("probe registry", () => {
+  it("holds exactly the agreed probes, each under its own name and read-only", () => {
+    expect([...probeNames].sort()).toEqual([...EXPECTED].sort());
+    for (const name of probeNames) {
+      expect(probes[name].name).toBe(name);
+      expect(probes[name].readOnly).toBe(true);
+    }
+  });
+
+  it("tells probe names from other strings", () => {
+    expect(isProbeName("ipvsadm")).toBe(true);
+    expect(isProbeName("toString")).toBe(false);
+    expect(isProbeName("rm -rf")).toBe(false);
+  });
+
+  it("never lets a parser throw, whatever the input", () => {
+    const inputs = ["", "\u0000", "x".repeat(100_000), "\n".repeat(1000), "<", "*** 1. row ***", "a:b:c:d", "-> 1.2.3.4:80"];
+    for (const name of probeNames) {
+      for (const input of inputs) {
+        expect(() => probes[name].parse(input)).not.toThrow();
+      }
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import { type Parsed, parsed, unreadable } from "@/lib/probes/types";
+
+/** Thrown inside a parser to give up; `readOutput` turns it into the typed "could not read" result. */
+export class CannotRead extends Error {
+  override name = "CannotRead";
+}
+
+export function cannotRead(reason: string): never {
+  throw new CannotRead(reason);
+}
+
+/** Control characters other than tab, newline and carriage return mean binary or corrupted output. */
+export function hasBinary(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 32 && code !== 9 && code !== 10 && code !== 13) || code === 127 || code === 0xfffd) return true;
+  }
+  return false;
+}
+
+interface ReadOptions<T> {
+  /** the value when the host printed nothing and that is a legitimate answer (e.g. "no exports") */
+  whenEmpty?: () => T;
+}
+
+/**
+ * The one way parsers run: rejects binary and (unless allowed) empty output, normalises CRLF,
+ * and never lets an exception escape, so a host's garbage can never crash the collector.
+ */
+export function readOutput<T>(raw: string, read: (text: string) => T, options: ReadOptions<T> = {}): Parsed<T> {
+  if (typeof raw !== "string") return unreadable("output is not text", String(raw));
+  if (hasBinary(raw)) return unreadable("binary or control characters in output", raw);
+  const text = raw.replaceAll("\r\n", "\n");
+  if (text.trim() === "") {
+    return options.whenEmpty ? parsed(options.whenEmpty()) : unreadable("empty output", raw);
+  }
+  try {
+    return parsed(read(text));
+  } catch (error) {
+    if (error instanceof CannotRead) return unreadable(error.message, raw);
+    return unreadable(`parser failed: ${error instanceof Error ? error.message : String(error)}`, raw);
+  }
+}
+
+/** Non-blank lines with trailing whitespace removed. */
+export function contentLines(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== "");
+}
+
+/** Shortens a line for use in a reason. */
+export function quoteLine(line: string): string {
+  const clipped = line.length > 80 ? `${line.slice(0, 77)}...` : line;
+  return JSON.stringify(clipped);
+}
