@@ -1,0 +1,314 @@
+import type { DbVm, Fault, VmName, World } from "../../model/types";
+import { findVm } from "../shared/exec";
+import type { Flavour, ReplicaChannel, Txn, TxnOp } from "./server";
+import { MysqlServer, fileName, newChannel } from "./server";
+
+export const DB_VMS: readonly DbVm[] = ["db1", "db2"];
+/** slave_net_timeout: a silently vanished source is noticed only after this long */
+const NET_TIMEOUT_MS = 60_000;
+/** apply cost of one event under the replica-slow fault (normal cost is ~1 ms) */
+const SLOW_APPLY_MS = 1500;
+
+export function isDbVm(vm: VmName): vm is DbVm {
+  return vm === "db1" || vm === "db2";
+}
+
+export type Reach =
+  | { ok: true; server: MysqlServer }
+  | { ok: false; errno: 2002 | 2003 | 2005; reason: string; code: number };
+
+function applyCost(t: Txn): number {
+  return t.op.kind === "heartbeat" ? 0.3 : 1;
+}
+
+function isRowWrite(op: TxnOp): boolean {
+  return op.kind === "log" || op.kind === "session-insert" || op.kind === "dml";
+}
+
+/** db1/db2 MySQL servers, pt-heartbeat on the writable one, and asynchronous replication */
+export class DatabaseCluster {
+  readonly servers: Record<DbVm, MysqlServer>;
+  readonly flavour: Flavour;
+  /** open client connections from the web tier per server */
+  readonly webConnections: Record<DbVm, number> = { db1: 0, db2: 0 };
+  readonly events: string[] = [];
+
+  constructor(private readonly world: World) {
+    this.flavour = world.settings.mysqlFlavour;
+    this.servers = {
+      db1: new MysqlServer("db1", world, this.flavour, true),
+      db2: new MysqlServer("db2", world, this.flavour, false),
+    };
+    const src = this.servers.db1;
+    const rep = this.servers.db2;
+    const ch = newChannel(world.vm("db1").clusterAddress, world.now());
+    ch.readFile = src.binlogFile;
+    ch.readPos = src.binlogPos;
+    ch.execFile = src.binlogFile;
+    ch.execPos = src.binlogPos;
+    ch.ioConnected = true;
+    ch.lastIoAttempt = world.now();
+    rep.replica = ch;
+    rep.data.logRows = src.data.logRows;
+    rep.data.nextLogId = src.data.nextLogId;
+    const hb = src.commit({ kind: "heartbeat", row: src.heartbeatRow() });
+    rep.data.heartbeat.set(1, hb.op.kind === "heartbeat" ? { ...hb.op.row } : src.heartbeatRow());
+    ch.readPos = src.binlogPos;
+    ch.execPos = src.binlogPos;
+    ch.lastAppliedTs = world.now();
+  }
+
+  private log(msg: string): void {
+    this.world.log(`database: ${msg}`);
+    this.events.push(`${new Date(this.world.now()).toISOString()} ${msg}`);
+    if (this.events.length > 50) this.events.shift();
+  }
+
+  server(vm: DbVm): MysqlServer {
+    return this.servers[vm];
+  }
+
+  /** can `from` open a MySQL connection to `host` (a name, address, or loopback)? */
+  reach(from: VmName, host: string | null): Reach {
+    const local = host === null || host === "localhost" || host === "127.0.0.1" || host === "";
+    const target = local ? from : findVm(this.world, host);
+    if (target === null) {
+      return { ok: false, errno: 2005, reason: `Unknown MySQL server host '${host ?? ""}' (-2)`, code: 1 };
+    }
+    if (!isDbVm(target)) {
+      if (local) return { ok: false, errno: 2002, reason: "socket", code: 2 };
+      return { ok: false, errno: 2003, reason: "refused", code: this.world.canReach(from, target) ? 111 : 113 };
+    }
+    const s = this.servers[target];
+    if (from !== target && !this.world.canReach(from, target)) {
+      return { ok: false, errno: 2003, reason: "unreachable", code: 113 };
+    }
+    if (!s.running) {
+      return host === null || host === "localhost" || host === ""
+        ? { ok: false, errno: 2002, reason: "socket", code: 2 }
+        : { ok: false, errno: 2003, reason: "refused", code: 111 };
+    }
+    return { ok: true, server: s };
+  }
+
+  tick(dtMs: number): void {
+    for (const vm of DB_VMS) {
+      const s = this.servers[vm];
+      const running = s.running;
+      if (running && !s.wasRunning) {
+        s.restarted();
+        this.log(`${vm}: mysqld started, new binary log ${fileName(this.flavour, s.binlogFile)}`);
+      }
+      if (!running && s.wasRunning) this.log(`${vm}: mysqld stopped`);
+      s.wasRunning = running;
+    }
+    for (const vm of DB_VMS) {
+      const s = this.servers[vm];
+      if (!s.running || s.readOnly) continue;
+      s.heartbeatCarry += dtMs;
+      while (s.heartbeatCarry >= 1000) {
+        s.heartbeatCarry -= 1000;
+        s.commit({ kind: "heartbeat", row: s.heartbeatRow() });
+      }
+    }
+    for (const vm of DB_VMS) {
+      const s = this.servers[vm];
+      if (!s.running || !s.replica) continue;
+      this.ioThread(s, s.replica);
+      this.sqlThread(s, s.replica, dtMs);
+    }
+  }
+
+  private sourceOf(ch: ReplicaChannel): MysqlServer | null {
+    const vm = findVm(this.world, ch.sourceHost);
+    return vm && isDbVm(vm) ? this.servers[vm] : null;
+  }
+
+  private ioThread(s: MysqlServer, ch: ReplicaChannel): void {
+    const now = this.world.now();
+    if (!ch.ioRunning) {
+      ch.ioConnected = false;
+      return;
+    }
+    const src = this.sourceOf(ch);
+    const reachable = src !== null && src !== s && this.world.canReach(s.vm, src.vm);
+    const alive = reachable && src !== null && src.running;
+    if (ch.ioConnected) {
+      if (alive && src) {
+        ch.lastContact = now;
+        this.fetch(s, ch, src);
+        return;
+      }
+      if (!(reachable && src && !src.running) && now - ch.lastContact < NET_TIMEOUT_MS) return;
+      ch.ioConnected = false;
+      ch.lastIoAttempt = Number.NEGATIVE_INFINITY;
+      this.log(`${s.vm}: replication IO thread lost its source ${ch.sourceHost}`);
+    }
+    if (now - ch.lastIoAttempt < ch.connectRetry * 1000) return;
+    ch.lastIoAttempt = now;
+    if (alive && src) {
+      ch.ioConnected = true;
+      ch.ioRetries = 0;
+      ch.lastIoErrno = 0;
+      ch.lastIoError = "";
+      ch.lastIoErrorAt = null;
+      ch.lastContact = now;
+      this.log(`${s.vm}: replication IO thread connected to ${ch.sourceHost}`);
+      this.fetch(s, ch, src);
+      return;
+    }
+    ch.ioRetries += 1;
+    const code = src === null ? -2 : reachable ? 111 : 113;
+    const target = `${ch.sourceUser}@${ch.sourceHost}:${ch.sourcePort}`;
+    const message =
+      src === null
+        ? `Unknown MySQL server host '${ch.sourceHost}' (${code})`
+        : `Can't connect to MySQL server on '${ch.sourceHost}${this.flavour === "mysql8" ? `:${ch.sourcePort}` : ""}' (${code})`;
+    ch.lastIoErrno = src === null ? 2005 : 2003;
+    ch.lastIoError = `error connecting to master '${target}' - retry-time: ${ch.connectRetry} retries: ${ch.ioRetries} message: ${message}`;
+    ch.lastIoErrorAt = now;
+  }
+
+  private fetch(s: MysqlServer, ch: ReplicaChannel, src: MysqlServer): void {
+    const events = src.eventsAfter(ch.readFile, ch.readPos);
+    if (events === null) {
+      ch.ioRunning = false;
+      ch.ioConnected = false;
+      ch.lastIoErrno = 13114;
+      ch.lastIoError =
+        "Got fatal error 1236 from source when reading data from binary log: 'Could not find first log file name in binary log index file'";
+      ch.lastIoErrorAt = this.world.now();
+      this.log(`${s.vm}: replication IO thread stopped: ${ch.lastIoError}`);
+      return;
+    }
+    for (const t of events) {
+      ch.relay.push(t);
+      ch.readFile = t.file;
+      ch.readPos = t.endPos;
+      ch.relaySpace += t.size + 31;
+      ch.relayPos += t.size + 31;
+      ch.retrievedCount += 1;
+    }
+  }
+
+  private sqlThread(s: MysqlServer, ch: ReplicaChannel, dtMs: number): void {
+    if (!ch.sqlRunning) {
+      ch.applyBudgetMs = 0;
+      return;
+    }
+    ch.applyBudgetMs += dtMs;
+    const slow = this.world.hasFault("replica-slow", s.vm) || this.world.hasFault("replica-slow", "");
+    while (ch.relay.length > 0) {
+      const t = ch.relay[0];
+      if (!t) break;
+      if (t.origin === s.serverId || ch.skipCounter > 0) {
+        if (t.origin !== s.serverId) {
+          ch.skipCounter -= 1;
+          if (ch.conflictPending && isRowWrite(t.op)) ch.conflictPending = false;
+        }
+        this.consume(ch, t);
+        continue;
+      }
+      if (ch.conflictPending && isRowWrite(t.op)) {
+        this.breakReplication(s, ch, t);
+        return;
+      }
+      const cost = slow ? SLOW_APPLY_MS : applyCost(t);
+      if (ch.applyBudgetMs < cost) break;
+      ch.applyBudgetMs -= cost;
+      s.commit(t.op, t.origin, t.ts);
+      this.consume(ch, t);
+      ch.lastAppliedTs = t.ts;
+    }
+    if (ch.relay.length === 0) ch.applyBudgetMs = 0;
+  }
+
+  private consume(ch: ReplicaChannel, t: Txn): void {
+    ch.relay.shift();
+    ch.execFile = t.file;
+    ch.execPos = t.endPos;
+    ch.relaySpace = Math.max(0, ch.relaySpace - t.size - 31);
+  }
+
+  private breakReplication(s: MysqlServer, ch: ReplicaChannel, t: Txn): void {
+    const key = s.data.nextLogId;
+    const logName = fileName(this.flavour, t.file);
+    const table = t.op.kind === "session-insert" ? "mdl_sessions" : "mdl_logstore_standard_log";
+    ch.sqlRunning = false;
+    ch.lastSqlErrno = 1062;
+    ch.lastSqlErrorAt = this.world.now();
+    if (this.flavour === "mysql8") {
+      ch.lastSqlError =
+        `Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: ` +
+        `Worker 1 failed executing transaction 'ANONYMOUS' at source log ${logName}, end_log_pos ${t.endPos}. ` +
+        "See error log and/or performance_schema.replication_applier_status_by_worker table for more details about this failure or others, if any.";
+    } else {
+      const event = this.flavour === "mariadb" ? "Write_rows_v1" : "Write_rows";
+      ch.lastSqlError =
+        `Could not execute ${event} event on table moodle.${table}; Duplicate entry '${key}' for key 'PRIMARY', ` +
+        `Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log ${logName}, end_log_pos ${t.endPos}`;
+    }
+    this.log(`${s.vm}: replication SQL thread stopped with error 1062 at ${logName}:${t.endPos}`);
+  }
+
+  onFault(fault: Fault, active: boolean): void {
+    if (fault.kind !== "replication-break") return;
+    for (const vm of DB_VMS) {
+      const ch = this.servers[vm].replica;
+      if (!ch || (fault.target !== "" && fault.target !== vm)) continue;
+      if (active) {
+        ch.conflictPending = true;
+        continue;
+      }
+      ch.conflictPending = false;
+      if (!ch.sqlRunning && ch.lastSqlErrno === 1062) {
+        ch.sqlRunning = true;
+        ch.lastSqlErrno = 0;
+        ch.lastSqlError = "";
+        ch.lastSqlErrorAt = null;
+        this.log(`${vm}: replication-break cleared, SQL thread restarted`);
+      }
+    }
+  }
+
+  // ---- web tier entry points
+
+  /** the server a Moodle node talks to at `host`, if it can connect */
+  connect(from: VmName, host: string): MysqlServer | null {
+    const r = this.reach(from, host);
+    return r.ok ? r.server : null;
+  }
+
+  /** a write transaction from a web node; false when the server refuses (read-only) */
+  webWrite(server: MysqlServer, op: TxnOp): boolean {
+    if (server.readOnly || server.superReadOnly) return false;
+    server.commit(op);
+    server.questions += 1;
+    if (op.kind === "session-insert" || op.kind === "log") server.comInsert += 1;
+    else if (op.kind === "session-delete") server.comDelete += 1;
+    else server.comUpdate += 1;
+    return true;
+  }
+
+  /** lag facts for truth(): Seconds_Behind as MySQL computes it and the heartbeat's real delay */
+  replicaLag(vm: DbVm): { secondsBehind: number | null; heartbeatLagSeconds: number | null } {
+    const s = this.servers[vm];
+    const ch = s.replica;
+    if (!ch) return { secondsBehind: null, heartbeatLagSeconds: null };
+    const src = this.sourceOf(ch);
+    const hb = src ? s.data.heartbeat.get(src.serverId) : undefined;
+    const hbMs = hb ? Date.parse(`${hb.ts}Z`) : Number.NaN;
+    return {
+      secondsBehind: secondsBehind(this.world.now(), s, ch),
+      heartbeatLagSeconds: Number.isNaN(hbMs) ? null : Math.max(0, (this.world.now() - hbMs) / 1000),
+    };
+  }
+}
+
+/** Seconds_Behind_Source: NULL unless both threads run and the IO thread is connected */
+export function secondsBehind(now: number, s: MysqlServer, ch: ReplicaChannel): number | null {
+  if (!s.running || !ch.sqlRunning || !ch.ioRunning || !ch.ioConnected) return null;
+  const next = ch.relay.find((t) => t.origin !== s.serverId);
+  if (!next) return 0;
+  return Math.max(0, Math.floor((now - next.ts) / 1000));
+}

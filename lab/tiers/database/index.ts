@@ -1,0 +1,80 @@
+import path from "node:path";
+import type { DbVm, Fault, Tool, VmName, World } from "../../model/types";
+import { writeIfMissing } from "../shared/files";
+import type { DatabaseCluster as DatabaseClusterType } from "./cluster";
+import { DB_VMS, DatabaseCluster } from "./cluster";
+import { mysqlTool, mysqladminTool } from "./mysql-tool";
+import { ptHeartbeatTool } from "./pt-heartbeat-tool";
+import { fileName } from "./server";
+
+export interface DatabaseTier {
+  cluster: DatabaseClusterType;
+  tools: Record<string, Tool>;
+  tick(dtMs: number): void;
+  onFault(fault: Fault, active: boolean): void;
+  onPower(vm: VmName, up: boolean): void;
+  truth(): unknown;
+}
+
+function defaultsFile(): string {
+  return "[client]\nuser=clusterdeck\npassword=clusterdeck-lab\nsocket=/var/run/mysqld/mysqld.sock\n\n[mysql]\ndatabase=moodle\n";
+}
+
+export function createDatabase(world: World): DatabaseTier {
+  for (const vm of DB_VMS) {
+    writeIfMissing(path.join(world.vmRoot(vm), world.settings.mysqlDefaultsFile), defaultsFile());
+  }
+  const cluster = new DatabaseCluster(world);
+
+  function serverTruth(vm: DbVm): unknown {
+    const s = cluster.server(vm);
+    const ch = s.replica;
+    const lag = cluster.replicaLag(vm);
+    return {
+      running: s.running,
+      serverId: s.serverId,
+      serverUuid: s.uuid,
+      readOnly: s.readOnly,
+      superReadOnly: s.superReadOnly,
+      binlog: { file: fileName(s.flavour, s.binlogFile), position: s.binlogPos },
+      ownTransactions: s.ownTxns,
+      mdlConfigVersion: s.data.config.get("version") ?? null,
+      mdlSessions: s.data.sessions.size,
+      logRows: s.data.logRows,
+      webConnections: cluster.webConnections[vm],
+      replica: ch
+        ? {
+            source: ch.sourceHost,
+            ioThread: ch.ioRunning ? (ch.ioConnected ? "Yes" : "Connecting") : "No",
+            sqlThread: ch.sqlRunning ? "Yes" : "No",
+            lastIoError: ch.lastIoError,
+            lastSqlErrno: ch.lastSqlErrno,
+            relayBacklog: ch.relay.length,
+            secondsBehind: lag.secondsBehind,
+            heartbeatLagSeconds: lag.heartbeatLagSeconds,
+            conflictPending: ch.conflictPending,
+          }
+        : null,
+    };
+  }
+
+  return {
+    cluster,
+    tools: {
+      mysql: mysqlTool(cluster),
+      mysqladmin: mysqladminTool(cluster),
+      "pt-heartbeat": ptHeartbeatTool(cluster),
+    },
+    tick: (dt) => cluster.tick(dt),
+    onFault: (fault, active) => cluster.onFault(fault, active),
+    onPower() {
+      // mysqld start/stop is observed through serviceRunning on the next tick
+    },
+    truth: () => ({
+      flavour: cluster.flavour,
+      writable: DB_VMS.filter((vm) => cluster.server(vm).running && !cluster.server(vm).readOnly),
+      servers: { db1: serverTruth("db1"), db2: serverTruth("db2") },
+      events: [...cluster.events],
+    }),
+  };
+}

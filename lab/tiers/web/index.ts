@@ -1,0 +1,45 @@
+import type { Tool, VmName, WebRequest, WebResponse, WebVm, World } from "../../model/types";
+import type { DatabaseTier } from "../database";
+import type { StorageTier } from "../storage";
+import { apachectlTool, curlTool, wgetTool } from "./http-tools";
+import { isWebVm } from "./nfs-client";
+import { phpTool } from "./php-tool";
+import { rsyncTool } from "./rsync-tool";
+import { WebTier } from "./web-tier";
+
+export interface WebTierApi {
+  tier: WebTier;
+  tools: Record<string, Tool>;
+  resolveMount(vm: VmName, p: string): string | null;
+  tick(dtMs: number): void;
+  onPower(vm: VmName, up: boolean): void;
+  serveRequest(node: WebVm, request: WebRequest): WebResponse;
+  healthCheck(node: WebVm): boolean;
+  truth(): unknown;
+}
+
+export function createWeb(world: World, storage: StorageTier, db: DatabaseTier): WebTierApi {
+  const tier = new WebTier(world, storage, db);
+  const apachectl = apachectlTool(tier);
+  const php = phpTool(tier);
+  return {
+    tier,
+    tools: {
+      php,
+      "php8.2": php,
+      curl: curlTool(tier),
+      wget: wgetTool(tier),
+      apachectl,
+      apache2ctl: apachectl,
+      rsync: rsyncTool(),
+    },
+    resolveMount: (vm, p) => tier.nfs.resolve(vm, p),
+    tick: () => tier.tick(),
+    onPower(vm, up) {
+      if (isWebVm(vm) && up) tier.nfs.mounted[vm] = true;
+    },
+    serveRequest: (node, req) => tier.serveRequest(node, req),
+    healthCheck: (node) => tier.healthCheck(node),
+    truth: () => tier.truth(),
+  };
+}
