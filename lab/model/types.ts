@@ -107,6 +107,8 @@ export interface ExecContext {
   stdin: string;
   /** environment variables given to the command */
   env: Record<string, string>;
+  /** the shell's working directory (absolute, as seen on the VM); added by the core, optional for callers */
+  cwd?: string;
 }
 
 export interface ExecResult {
@@ -159,4 +161,25 @@ export interface Tiers {
   healthCheck(node: WebVm): boolean;
   /** paths a VM sees through mounts (e.g. NFS dataroot on web nodes); null if not a mount */
   resolveMount(vm: VmName, path: string): string | null;
+  /** optional: files the tiers generate on read, e.g. /proc/drbd; null = not theirs */
+  virtualFile?(vm: VmName, path: string): string | null;
+  /** optional: extra addresses the tiers hold, e.g. the NFS service address on the DRBD primary's eth1 */
+  extraAddresses?(vm: VmName): readonly TierAddress[];
+  /** optional: extra mounted filesystems `df` lists, e.g. /dev/drbd0 on the primary, NFS on web nodes */
+  mounts?(vm: VmName): readonly TierMount[];
+}
+
+export interface TierAddress {
+  /** "eth0" | "eth1" */
+  iface: string;
+  address: string;
+  prefix: number;
+}
+
+export interface TierMount {
+  source: string;
+  target: string;
+  /** 1K blocks */
+  sizeKb: number;
+  usedKb: number;
 }

@@ -1,0 +1,302 @@
+import fs from "node:fs";
+import path from "node:path";
+import { ToolError } from "../model/types";
+import type { ExecContext, ExecResult, Tool } from "../model/types";
+import type { FileStat } from "../shell/files";
+import type { CoreDeps } from "./deps";
+import { absPath, parseFlags, result } from "./io";
+
+/** file tools over the VM's real folders: ls, stat, find, mkdir, touch, rm, cp, mv */
+export function fileTools(deps: CoreDeps): Record<string, Tool> {
+  const all = (run: (ctx: ExecContext) => ExecResult): Tool => ({ roles: "all", run });
+  return {
+    ls: all((ctx) => ls(ctx, deps)),
+    stat: all((ctx) => stat(ctx, deps)),
+    find: all((ctx) => find(ctx, deps)),
+    mkdir: all((ctx) => mutate(ctx, deps, "mkdir")),
+    touch: all((ctx) => mutate(ctx, deps, "touch")),
+    rm: all((ctx) => mutate(ctx, deps, "rm")),
+    cp: all((ctx) => copyMove(ctx, deps, "cp")),
+    mv: all((ctx) => copyMove(ctx, deps, "mv")),
+  };
+}
+
+function modeString(st: FileStat): string {
+  const type = st.type === "directory" ? "d" : "-";
+  const bits = st.mode & 0o777;
+  const rwx = (n: number): string => `${n & 4 ? "r" : "-"}${n & 2 ? "w" : "-"}${n & 1 ? "x" : "-"}`;
+  return type + rwx(bits >> 6) + rwx((bits >> 3) & 7) + rwx(bits & 7);
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+function lsDate(ms: number): string {
+  const d = new Date(ms);
+  const recent = Math.abs(Date.now() - ms) < 182 * 86_400_000;
+  const day = String(d.getUTCDate()).padStart(2);
+  const tail = recent ? `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}` : ` ${d.getUTCFullYear()}`;
+  return `${MONTHS[d.getUTCMonth()]} ${day} ${tail}`;
+}
+
+function ls(ctx: ExecContext, deps: CoreDeps): ExecResult {
+  const p = parseFlags(ctx.argv.slice(1), "");
+  const f = p.flags;
+  const targets = p.rest.length ? p.rest : ["."];
+  let out = "";
+  let err = "";
+  const long = f.has("l");
+  const fmt = (name: string, st: FileStat): string =>
+    long ? `${modeString(st)} 1 root root ${String(st.size).padStart(6)} ${lsDate(st.mtimeMs)} ${name}\n` : `${name}\n`;
+  const dirs: string[] = [];
+  for (const t of targets) {
+    const abs = absPath(ctx, t);
+    const st = deps.files.stat(ctx.vm, abs);
+    if (!st) {
+      err += `ls: cannot access '${t}': No such file or directory\n`;
+      continue;
+    }
+    if (st.type !== "directory" || f.has("d")) out += fmt(t, st);
+    else dirs.push(t);
+  }
+  for (const d of dirs) {
+    const abs = absPath(ctx, d);
+    let names = deps.files.list(ctx.vm, abs).filter((n) => f.has("a") || f.has("A") || !n.startsWith("."));
+    const stats = new Map(names.map((n) => [n, deps.files.stat(ctx.vm, path.posix.join(abs, n))]));
+    if (f.has("t")) names = [...names].sort((a, b) => (stats.get(b)?.mtimeMs ?? 0) - (stats.get(a)?.mtimeMs ?? 0));
+    if (f.has("r")) names.reverse();
+    if (targets.length > 1) out += `${out ? "\n" : ""}${d}:\n`;
+    if (long) out += `total ${names.reduce((s, n) => s + Math.ceil((stats.get(n)?.size ?? 0) / 4096) * 4, 0)}\n`;
+    for (const n of names) {
+      const st = stats.get(n);
+      if (st) out += fmt(n, st);
+    }
+  }
+  return result(out, err, err ? 2 : 0);
+}
+
+function isoWithNanos(ms: number): string {
+  const d = new Date(ms);
+  const frac = String(Math.round((ms % 1000) * 1e6)).padStart(9, "0");
+  return `${d.toISOString().slice(0, 19).replace("T", " ")}.${frac} +0000`;
+}
+
+function stat(ctx: ExecContext, deps: CoreDeps): ExecResult {
+  const p = parseFlags(ctx.argv.slice(1), "c", { long: { format: "c" } });
+  const format = p.flags.get("c")?.at(-1);
+  let out = "";
+  let err = "";
+  for (const name of p.rest) {
+    const st = deps.files.stat(ctx.vm, absPath(ctx, name));
+    if (!st) {
+      err += `stat: cannot statx '${name}': No such file or directory\n`;
+      continue;
+    }
+    const typeName = st.type === "directory" ? "directory" : st.size === 0 ? "regular empty file" : "regular file";
+    if (format === undefined) {
+      out += `  File: ${name}\n  Size: ${st.size}\tBlocks: ${Math.ceil(st.size / 512)}\tIO Block: 4096   ${typeName}\nAccess: (0${(st.mode & 0o777).toString(8)}/${modeString(st)})  Uid: (    0/    root)   Gid: (    0/    root)\nModify: ${isoWithNanos(st.mtimeMs)}\n`;
+      continue;
+    }
+    out +=
+      format.replace(/%([a-zA-Z%])/g, (_, c: string) => {
+        switch (c) {
+          case "n":
+            return name;
+          case "s":
+            return String(st.size);
+          case "Y":
+          case "X":
+          case "Z":
+            return String(Math.floor(st.mtimeMs / 1000));
+          case "y":
+          case "x":
+          case "z":
+            return isoWithNanos(st.mtimeMs);
+          case "a":
+            return (st.mode & 0o777).toString(8);
+          case "A":
+            return modeString(st);
+          case "U":
+          case "G":
+            return "root";
+          case "u":
+          case "g":
+            return "0";
+          case "F":
+            return typeName;
+          case "i":
+            return "1";
+          case "%":
+            return "%";
+          default:
+            return `%${c}`;
+        }
+      }) + "\n";
+  }
+  return result(out, err, err ? 1 : 0);
+}
+
+type Pred = (p: string, name: string, st: FileStat, depth: number) => boolean;
+
+function globRe(pat: string, flags = ""): RegExp {
+  const src = pat.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${src}$`, flags);
+}
+
+function find(ctx: ExecContext, deps: CoreDeps): ExecResult {
+  const args = ctx.argv.slice(1);
+  const starts: string[] = [];
+  let i = 0;
+  while (i < args.length && !(args[i] as string).startsWith("-") && args[i] !== "!" && args[i] !== "(") starts.push(args[i++] as string);
+  if (starts.length === 0) starts.push(".");
+  const preds: Pred[] = [];
+  let maxdepth = Infinity;
+  let mindepth = 0;
+  let negate = false;
+  const push = (pr: Pred): void => {
+    const n = negate;
+    preds.push(n ? (a, b, c, d) => !pr(a, b, c, d) : pr);
+    negate = false;
+  };
+  const now = Date.now();
+  const cmpNum = (spec: string, value: number): boolean => {
+    const n = Number(spec.replace(/^[+-]/, ""));
+    return spec.startsWith("+") ? value > n : spec.startsWith("-") ? value < n : Math.ceil(value) === n;
+  };
+  for (; i < args.length; i++) {
+    const a = args[i] as string;
+    const v = args[i + 1];
+    switch (a) {
+      case "!":
+      case "-not":
+        negate = true;
+        break;
+      case "-name":
+      case "-iname": {
+        const re = globRe(v ?? "", a === "-iname" ? "i" : "");
+        push((_p, name) => re.test(name));
+        i++;
+        break;
+      }
+      case "-path": {
+        const re = globRe(v ?? "");
+        push((p) => re.test(p));
+        i++;
+        break;
+      }
+      case "-type":
+        push((_p, _n, st) => (v === "d" ? st.type === "directory" : v === "f" ? st.type === "file" : false));
+        i++;
+        break;
+      case "-mmin":
+        push((_p, _n, st) => cmpNum(v ?? "0", (now - st.mtimeMs) / 60000));
+        i++;
+        break;
+      case "-mtime":
+        push((_p, _n, st) => cmpNum(v ?? "0", Math.floor((now - st.mtimeMs) / 86_400_000)));
+        i++;
+        break;
+      case "-newer": {
+        const ref = deps.files.stat(ctx.vm, absPath(ctx, v ?? ""));
+        if (!ref) return result("", `find: '${v}': No such file or directory\n`, 1);
+        push((_p, _n, st) => st.mtimeMs > ref.mtimeMs);
+        i++;
+        break;
+      }
+      case "-maxdepth":
+        maxdepth = Number(v);
+        i++;
+        break;
+      case "-mindepth":
+        mindepth = Number(v);
+        i++;
+        break;
+      case "-print":
+      case "-a":
+      case "-and":
+        break;
+      default:
+        return result("", `find: unknown predicate \`${a}'\n`, 1);
+    }
+  }
+  let out = "";
+  let err = "";
+  const walk = (shown: string, abs: string, depth: number): void => {
+    const st = deps.files.stat(ctx.vm, abs);
+    if (!st) {
+      err += `find: '${shown}': No such file or directory\n`;
+      return;
+    }
+    const name = depth === 0 ? path.posix.basename(shown) || shown : path.posix.basename(abs);
+    if (depth >= mindepth && preds.every((pr) => pr(shown, name, st, depth))) out += `${shown}\n`;
+    if (st.type !== "directory" || depth >= maxdepth || st.virtual) return;
+    let names: string[];
+    try {
+      names = deps.files.list(ctx.vm, abs);
+    } catch {
+      return;
+    }
+    for (const n of names) walk(shown.endsWith("/") ? shown + n : `${shown}/${n}`, path.posix.join(abs, n), depth + 1);
+  };
+  for (const s of starts) walk(s, absPath(ctx, s), 0);
+  return result(out, err, err ? 1 : 0);
+}
+
+function mutate(ctx: ExecContext, deps: CoreDeps, tool: "mkdir" | "touch" | "rm"): ExecResult {
+  const p = parseFlags(ctx.argv.slice(1), "m");
+  const f = p.flags;
+  let err = "";
+  for (const name of p.rest) {
+    const abs = absPath(ctx, name);
+    try {
+      const real = deps.files.real(ctx.vm, abs);
+      if (tool !== "rm" && deps.world.diskFull(ctx.vm)) throw new ToolError("No space left on device");
+      if (tool === "mkdir") {
+        if (fs.existsSync(real) && !f.has("p")) throw new ToolError("File exists");
+        fs.mkdirSync(real, { recursive: f.has("p") });
+      } else if (tool === "touch") {
+        if (fs.existsSync(real)) fs.utimesSync(real, new Date(), new Date());
+        else if (!f.has("c")) fs.writeFileSync(real, "");
+      } else {
+        if (!fs.existsSync(real)) {
+          if (!f.has("f")) throw new ToolError("No such file or directory");
+          continue;
+        }
+        if (fs.statSync(real).isDirectory() && !f.has("r") && !f.has("R")) throw new ToolError("Is a directory");
+        fs.rmSync(real, { recursive: true, force: true });
+      }
+    } catch (e) {
+      const msg = e instanceof ToolError ? e.message : errnoText(e);
+      const verb = tool === "mkdir" ? "cannot create directory" : tool === "touch" ? "cannot touch" : "cannot remove";
+      err += `${tool}: ${verb} '${name}': ${msg.replace(/^.*: /, "")}\n`;
+    }
+  }
+  return result("", err, err ? 1 : 0);
+}
+
+function copyMove(ctx: ExecContext, deps: CoreDeps, tool: "cp" | "mv"): ExecResult {
+  const p = parseFlags(ctx.argv.slice(1), "");
+  const names = p.rest;
+  if (names.length < 2) return result("", `${tool}: missing file operand\n`, 1);
+  const dest = names[names.length - 1] as string;
+  const destReal = deps.files.real(ctx.vm, absPath(ctx, dest));
+  const destIsDir = fs.existsSync(destReal) && fs.statSync(destReal).isDirectory();
+  let err = "";
+  for (const src of names.slice(0, -1)) {
+    try {
+      const srcReal = deps.files.real(ctx.vm, absPath(ctx, src));
+      const target = destIsDir ? path.join(destReal, path.basename(srcReal)) : destReal;
+      if (deps.world.diskFull(ctx.vm) && tool === "cp") throw new ToolError("No space left on device");
+      if (tool === "mv") fs.renameSync(srcReal, target);
+      else fs.cpSync(srcReal, target, { recursive: p.flags.has("r") || p.flags.has("R") || p.flags.has("a") });
+    } catch (e) {
+      err += `${tool}: cannot ${tool === "cp" ? "stat" : "move"} '${src}': ${e instanceof ToolError ? e.message : errnoText(e)}\n`;
+    }
+  }
+  return result("", err, err ? 1 : 0);
+}
+
+function errnoText(e: unknown): string {
+  const code = typeof e === "object" && e !== null && "code" in e ? String(e.code) : "";
+  return code === "ENOENT" ? "No such file or directory" : code === "EEXIST" ? "File exists" : code === "ENOTDIR" ? "Not a directory" : "Input/output error";
+}
+

@@ -1,0 +1,68 @@
+import type { ExecContext, Tool, VmRole } from "../model/types";
+import type { CoreDeps } from "./deps";
+import { fileTools } from "./file-tools";
+import { haTools } from "./ha-tools";
+import { ipvsadmTool } from "./ipvsadm";
+import { netTools } from "./net-tools";
+import { serviceTools } from "./service-tools";
+import { systemTools } from "./system-tools";
+import { textTools } from "./text";
+
+export function coreTools(deps: CoreDeps): Record<string, Tool> {
+  return {
+    ...textTools(deps),
+    ...fileTools(deps),
+    ...systemTools(deps),
+    ...netTools(deps),
+    ...serviceTools(deps),
+    ...haTools(deps),
+    ipvsadm: ipvsadmTool(deps),
+  };
+}
+
+const ALL_ROLES: readonly VmRole[] = ["lb", "web", "fs", "db"];
+const rolesOf = (t: Tool): readonly VmRole[] => (t.roles === "all" ? ALL_ROLES : t.roles);
+
+/**
+ * Merge the core's tools with the tiers'. Two tools may share a name only when they are
+ * installed on different roles (e.g. cl_status on balancers and on file servers); then each
+ * role runs its own. An overlap is a programming error and stops the lab at start.
+ */
+export function mergeTools(...sets: Record<string, Tool>[]): Map<string, Tool> {
+  const byName = new Map<string, Tool[]>();
+  for (const set of sets) for (const [name, tool] of Object.entries(set)) byName.set(name, [...(byName.get(name) ?? []), tool]);
+  const out = new Map<string, Tool>();
+  for (const [name, tools] of byName) {
+    const [only] = tools;
+    if (tools.length === 1 && only) {
+      out.set(name, only);
+      continue;
+    }
+    const seen = new Set<VmRole>();
+    for (const t of tools) {
+      for (const r of rolesOf(t)) {
+        if (seen.has(r)) throw new Error(`two tools named "${name}" are installed on role ${r}`);
+        seen.add(r);
+      }
+    }
+    out.set(name, {
+      roles: [...seen],
+      run: (ctx: ExecContext) => {
+        const role = ctx.world.vm(ctx.vm).role;
+        const t = tools.find((x) => rolesOf(x).includes(role));
+        if (!t) throw new Error(`no ${name} for role ${role}`);
+        return t.run(ctx);
+      },
+    });
+  }
+  return out;
+}
+
+const SBIN = new Set(["ipvsadm", "ldirectord", "ip", "drbdadm", "drbdsetup", "drbdmeta", "exportfs", "crm_mon", "mysqld", "apache2ctl", "apachectl", "service", "mount", "umount", "showmount"]);
+
+/** where `command -v` finds a tool, as on Debian */
+export function toolPath(name: string): string {
+  if (name === "hb_standby" || name === "hb_takeover") return `/usr/share/heartbeat/${name}`;
+  if (name === "systemctl") return "/usr/bin/systemctl";
+  return SBIN.has(name) ? `/usr/sbin/${name}` : `/usr/bin/${name}`;
+}
