@@ -12,7 +12,9 @@ const STATUS_WORDS: Record<VmStatus, string> = {
 function Metric({ label, value, tone = "" }: { label: string; value: string; tone?: string }) {
   return (
     <div className="metric">
-      <span className="label">{label}</span>
+      <span className="label" title={label}>
+        {label}
+      </span>
       <span className={`value ${tone}`}>{value}</span>
     </div>
   );

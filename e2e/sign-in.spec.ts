@@ -19,7 +19,7 @@ test.describe("sign-in", () => {
     await page.getByLabel("Username").fill("admin");
     await page.getByLabel("Password").fill("not-the-password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert")).toHaveText("wrong username or password");
+    await expect(page.getByTestId("sign-in-error")).toHaveText("wrong username or password");
     await expect(page).toHaveURL(/\/sign-in/);
   });
 

@@ -34,7 +34,7 @@ export function Client({ next }: { next?: string }) {
             ))}
           </label>
           {state && !state.ok && state.error.code !== "InvalidInput" ? (
-            <div className="form-error" role="alert">
+            <div className="form-error" role="alert" data-testid="sign-in-error">
               {state.error.message}
             </div>
           ) : null}

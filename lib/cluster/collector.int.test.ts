@@ -66,15 +66,23 @@ describe("collector against the lab", () => {
   });
 
   it("sees the VIP and the pool where the lab's truth has them", async () => {
-    const truth = (await control("GET", "/truth")) as { balancers: Record<string, { holdsVip?: boolean }> };
-    const holders = Object.entries(truth.balancers)
-      .filter(([, b]) => b.holdsVip)
-      .map(([name]) => name);
+    type Truth = {
+      balancers: {
+        vipHolders: string[];
+        nodes: { vm: string; services: { address: string; reals: { address: string; weight: number }[] }[] }[];
+      };
+    };
+    const truth = (await control("GET", "/truth")) as Truth;
     const view = overviewOf(cluster, await collector.pollOnce());
-    expect(view.vipHolders).toEqual(holders);
+    expect(view.vipHolders).toEqual(truth.balancers.vipHolders);
     const active = view.pools.find((p) => p.holdsVip);
     expect(active?.service).toMatchObject({ address: cluster.balancer.vip, port: 80, scheduler: "wlc", persistent: 300 });
     expect(active?.realServers.map((r) => r.host)).toEqual(["web1", "web2"]);
+    for (const pool of view.pools) {
+      const node = truth.balancers.nodes.find((n) => n.vm === pool.balancer);
+      const reals = node?.services.find((s) => s.address === `${cluster.balancer.vip}:80`)?.reals ?? [];
+      expect(pool.realServers.map((r) => [`${r.address}:${r.port}`, r.weight])).toEqual(reals.map((r) => [r.address, r.weight]));
+    }
   });
 
   it("marks a powered-off VM as not answering, keeps the others, and sees it come back", async () => {

@@ -155,3 +155,17 @@ describe("overview", () => {
     ]);
   });
 });
+
+describe("VIP holder", () => {
+  it("does not count the VIP that direct routing puts on a web node's lo", () => {
+    const web1 = host("web1");
+    web1.readings["ip-addr"] = reading(
+      parseIpAddr("1: lo    inet 172.18.56.100/32 scope global lo\\       valid_lft forever preferred_lft forever\n"),
+    );
+    const lbOnLo = host("lb2");
+    lbOnLo.readings["ip-addr"] = web1.readings["ip-addr"];
+    const view = overviewOf(cluster, snapshot([lb1WithVip(), web1, lbOnLo]));
+    expect(view.vipHolders).toEqual(["lb1"]);
+    expect(view.servers.flatMap((s) => s.vms).filter((v) => v.holdsVip).map((v) => v.name)).toEqual(["lb1"]);
+  });
+});

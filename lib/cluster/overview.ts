@@ -108,7 +108,8 @@ function vmView(host: HostSnapshot, vip: string): VmView {
     diskUsedPercent: fullest?.usedPercent ?? null,
     diskMount: fullest?.mount ?? null,
     upSeconds: up?.upSeconds ?? null,
-    holdsVip: host.reachable && addrs !== null && holdsAddress(addrs, vip),
+    // Direct routing puts the VIP on every web node's lo too; only a balancer's own interface "holds" it.
+    holdsVip: host.role === "lb" && host.reachable && addrs !== null && holdsAddress({ addresses: addrs.addresses.filter((a) => a.iface !== "lo") }, vip),
     probeProblems: problemsOf(host),
   };
 }
