@@ -1,0 +1,174 @@
+import type { HaStack, Role } from "@/lib/inventory/schema";
+import type { ApacheStatus } from "@/lib/probes/apache-status";
+import type { Filesystem } from "@/lib/probes/df";
+import type { NfsExport } from "@/lib/probes/exportfs";
+import type { IpvsCounters, IpvsRates } from "@/lib/probes/ipvsadm";
+import type { LoadAvg } from "@/lib/probes/loadavg";
+import type { MemInfo } from "@/lib/probes/meminfo";
+import type { MasterStatus } from "@/lib/probes/mysql-master-status";
+import type { ReplicationChannel } from "@/lib/probes/mysql-replica-status";
+
+// The typed state of a cluster at one moment, derived from a snapshot's raw probe readings by
+// stateOf() (lib/cluster/derive.ts). Findings, the redundancy verdict, transitions, samples and
+// every page read this, never the readings. `null` always means "not known" (host silent, probe
+// failed or unreadable), never zero or false.
+
+export interface Freshness {
+  /** the last attempt reached the host */
+  reachable: boolean;
+  /** the values below are older than the cluster's staleAfterSeconds */
+  stale: boolean;
+  /** why the host is not answering, when it is not */
+  error: string | null;
+  lastSeenAt: number | null;
+}
+
+export interface ProbeProblem {
+  probe: string;
+  problem: string;
+}
+
+export interface HostState extends Freshness {
+  name: string;
+  role: Role;
+  server: string;
+  clusterAddress: string | null;
+  /** the host key was refused: nothing from this host can be trusted */
+  keyRejected: boolean;
+  load: LoadAvg | null;
+  memory: MemInfo | null;
+  disks: Filesystem[];
+  upSeconds: number | null;
+  /** host clock minus the console's clock, seconds (positive: the host is ahead) */
+  clockOffsetSeconds: number | null;
+  problems: ProbeProblem[];
+}
+
+export interface RealServerState {
+  address: string;
+  port: number | null;
+  /** the web VM with this cluster address, when the inventory knows it */
+  host: string | null;
+  forward: string;
+  weight: number;
+  activeConns: number;
+  inactiveConns: number;
+  counters: IpvsCounters | null;
+  rates: IpvsRates | null;
+  /** distinct clients pinned here by persistence templates, and when the last pin runs out */
+  stickyClients: number;
+  stickyLongestSeconds: number | null;
+}
+
+export interface LdirectordRealConfig {
+  address: string;
+  port: number | null;
+  weight: number;
+}
+
+export interface BalancerState extends Freshness {
+  name: string;
+  server: string;
+  holdsVip: boolean;
+  ha: {
+    stack: HaStack;
+    /** the HA daemon runs on this balancer */
+    running: boolean | null;
+    /** heartbeat: the peer's status as this node sees it ("active", "dead", ...) */
+    peerStatus: string | null;
+    detail: string | null;
+  };
+  /** the virtual service for the inventory's VIP and first port, as this balancer's kernel has it */
+  service: { protocol: string; address: string | null; port: number | null; scheduler: string; persistent: number | null } | null;
+  realServers: RealServerState[];
+  /** ldirectord.cf on this balancer: the configured real servers and weights for the VIP */
+  config: { reals: LdirectordRealConfig[]; quiescent: boolean | null } | null;
+  /** connection entries in the table (not templates) */
+  connections: number | null;
+  problem: string | null;
+}
+
+export type SessionHandler = "file" | "database" | "other";
+
+export interface WebState extends Freshness {
+  name: string;
+  server: string;
+  clusterAddress: string | null;
+  apache: {
+    /** systemctl is-active */
+    active: boolean | null;
+    status: ApacheStatus | null;
+  };
+  moodle: { version: string; release: string; branch: string | null } | null;
+  /** from config.php */
+  sessionHandler: SessionHandler | null;
+  /** a hash over the code folder's files: differs between nodes serving different code */
+  codeFingerprint: string | null;
+  /** climaintenance.html exists in the (shared) dataroot */
+  maintenance: boolean | null;
+  /** session files touched within the session timeout (file handler only) */
+  fileSessions: number | null;
+  nfs: { mounted: boolean; source: string | null; fstype: string | null } | null;
+}
+
+export interface DrbdPeerState {
+  name: string;
+  /** Connected, Connecting, StandAlone, WFConnection... */
+  connection: string;
+  role: string | null;
+  disk: string | null;
+  /** Established, SyncSource, SyncTarget, PausedSync..., Off */
+  replication: string | null;
+  donePercent: number | null;
+}
+
+export interface DrbdResourceState {
+  resource: string;
+  role: string;
+  disk: string;
+  peers: DrbdPeerState[];
+  outOfSyncKb: number | null;
+  /** seconds left of a running resync, when DRBD says */
+  etaSeconds: number | null;
+  /** resync speed, KiB/s */
+  speedKbps: number | null;
+}
+
+export interface StorageState extends Freshness {
+  name: string;
+  server: string;
+  drbd: DrbdResourceState[];
+  /** null when exportfs could not be read; [] when nothing is exported */
+  exports: NfsExport[] | null;
+  /** holds the inventory's NFS address (when it names one) */
+  holdsNfsAddress: boolean;
+}
+
+export interface DatabaseState extends Freshness {
+  name: string;
+  server: string;
+  readOnly: boolean | null;
+  superReadOnly: boolean | null;
+  threadsConnected: number | null;
+  master: MasterStatus | null;
+  /** null when not known; isReplica false when the server has no replication configured */
+  replication: { isReplica: boolean; channel: ReplicationChannel | null } | null;
+  /** true lag: the replica's clock minus the newest heartbeat row it has applied, seconds */
+  heartbeatLagSeconds: number | null;
+  /** live rows in mdl_sessions (database session handler), counted where the query ran */
+  databaseSessions: number | null;
+}
+
+export interface ClusterState {
+  clusterId: string;
+  takenAt: number;
+  vip: string;
+  /** balancers holding the VIP on one of their own interfaces */
+  vipHolders: string[];
+  servers: { name: string; label: string }[];
+  hosts: HostState[];
+  balancers: BalancerState[];
+  web: WebState[];
+  storage: StorageState[];
+  databases: DatabaseState[];
+}
