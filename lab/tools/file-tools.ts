@@ -152,6 +152,7 @@ function find(ctx: ExecContext, deps: CoreDeps): ExecResult {
   let maxdepth = Infinity;
   let mindepth = 0;
   let negate = false;
+  let format: string | null = null;
   const push = (pr: Pred): void => {
     const n = negate;
     preds.push(n ? (a, b, c, d) => !pr(a, b, c, d) : pr);
@@ -210,6 +211,10 @@ function find(ctx: ExecContext, deps: CoreDeps): ExecResult {
         mindepth = Number(v);
         i++;
         break;
+      case "-printf":
+        format = v ?? "";
+        i++;
+        break;
       case "-print":
       case "-a":
       case "-and":
@@ -227,7 +232,9 @@ function find(ctx: ExecContext, deps: CoreDeps): ExecResult {
       return;
     }
     const name = depth === 0 ? path.posix.basename(shown) || shown : path.posix.basename(abs);
-    if (depth >= mindepth && preds.every((pr) => pr(shown, name, st, depth))) out += `${shown}\n`;
+    if (depth >= mindepth && preds.every((pr) => pr(shown, name, st, depth))) {
+      out += format === null ? `${shown}\n` : findPrintf(format, { shown, start: startOf(shown), name, st });
+    }
     if (st.type !== "directory" || depth >= maxdepth || st.virtual) return;
     let names: string[];
     try {
@@ -237,8 +244,53 @@ function find(ctx: ExecContext, deps: CoreDeps): ExecResult {
     }
     for (const n of names) walk(shown.endsWith("/") ? shown + n : `${shown}/${n}`, path.posix.join(abs, n), depth + 1);
   };
-  for (const s of starts) walk(s, absPath(ctx, s), 0);
+  let current = "";
+  const startOf = (_shown: string): string => current;
+  for (const s of starts) {
+    current = s;
+    walk(s, absPath(ctx, s), 0);
+  }
   return result(out, err, err ? 1 : 0);
+}
+
+interface PrintfEntry {
+  shown: string;
+  start: string;
+  name: string;
+  st: { type: string; size?: number; mtimeMs: number };
+}
+
+/** GNU find's -printf for the directives ClusterDeck's probes use: %p %P %f %s %T@ %y and escapes */
+function findPrintf(format: string, e: PrintfEntry): string {
+  const relative = e.shown === e.start ? "" : e.shown.slice(e.start.length).replace(/^\/+/, "");
+  return format.replace(/%T@|%[pPfsy%]|\\[ntr0\\]/g, (d) => {
+    switch (d) {
+      case "%p":
+        return e.shown;
+      case "%P":
+        return relative;
+      case "%f":
+        return e.name;
+      case "%s":
+        return String(e.st.size ?? 0);
+      case "%y":
+        return e.st.type === "directory" ? "d" : e.st.type === "symlink" ? "l" : "f";
+      case "%T@":
+        return (e.st.mtimeMs / 1000).toFixed(10);
+      case "%%":
+        return "%";
+      case "\\n":
+        return "\n";
+      case "\\t":
+        return "\t";
+      case "\\r":
+        return "\r";
+      case "\\0":
+        return "\0";
+      default:
+        return "\\";
+    }
+  });
 }
 
 function mutate(ctx: ExecContext, deps: CoreDeps, tool: "mkdir" | "touch" | "rm"): ExecResult {

@@ -17,7 +17,6 @@ class HostPoller {
   private running = false;
   private stopped = false;
   readonly target: HostTarget;
-  readonly plan: PlannedProbe[];
   state: Omit<HostSnapshot, "stale" | "connection">;
 
   constructor(
@@ -27,7 +26,6 @@ class HostPoller {
     private readonly onUpdate: () => void,
   ) {
     this.target = targetOf(cluster, host);
-    this.plan = probePlan(cluster, host);
     this.state = {
       name: host.name,
       role: host.role,
@@ -72,16 +70,25 @@ class HostPoller {
     }
   }
 
+  /** this tick's probes, adapted to what the host answered last time */
+  plan(): PlannedProbe[] {
+    return probePlan(this.cluster, this.host, (probe) => {
+      const r = this.state.readings[probe]?.result;
+      return r?.ok ? r.value : undefined;
+    });
+  }
+
   async poll(): Promise<void> {
     const at = Date.now();
     this.state.lastAttemptAt = at;
     const timeoutMs = Math.max(MIN_BATCH_TIMEOUT_MS, this.cluster.pollIntervalSeconds * 2000);
+    const plan = this.plan();
     try {
       const batch = await execBatch(
         this.pool,
         this.target,
-        this.plan.map((p) => ({ id: p.name, command: p.command, timeoutSeconds: p.timeoutSeconds })),
-        { purpose: { kind: "probe", probes: this.plan.map((p) => p.name) }, timeoutMs, maxOutputBytes: PROBE_OUTPUT_CAP },
+        plan.map((p) => ({ id: p.name, command: p.command, timeoutSeconds: p.timeoutSeconds })),
+        { purpose: { kind: "probe", probes: plan.map((p) => p.name) }, timeoutMs, maxOutputBytes: PROBE_OUTPUT_CAP },
       );
       const done = Date.now();
       const missing = batch.items.filter((i) => i.outcome === "missing").length;
@@ -91,15 +98,15 @@ class HostPoller {
       }
       const readings: Record<string, ProbeReading> = {};
       for (const item of batch.items) {
-        const probe = this.plan.find((p) => p.name === item.id);
+        const probe = plan.find((p) => p.name === item.id);
         if (!probe) continue;
-        if (item.outcome === "ok") {
-          readings[item.id] = { at: done, durationMs: null, result: probe.parse(item.stdout) };
-        } else if (item.outcome === "failed") {
-          readings[item.id] = { at: done, durationMs: null, result: { ok: false, error: "failed", exitCode: item.exitCode, stderr: item.stderr } };
-        } else {
-          readings[item.id] = { at: done, durationMs: null, result: { ok: false, error: item.outcome, stderr: item.stderr } };
-        }
+        const answered = item.exitCode !== null && probe.okExitCodes.includes(item.exitCode);
+        const result: ProbeReading["result"] = answered
+          ? probe.parse(item.stdout)
+          : item.outcome === "failed" || item.outcome === "ok"
+            ? { ok: false, error: "failed", exitCode: item.exitCode, stderr: item.stderr }
+            : { ok: false, error: item.outcome, stderr: item.stderr };
+        readings[item.id] = { at: done, sentAt: at, result };
       }
       this.state = {
         ...this.state,
@@ -111,6 +118,7 @@ class HostPoller {
       };
     } catch (err) {
       this.fail(err);
+      return;
     }
     this.onUpdate();
   }

@@ -35,7 +35,7 @@ const cluster: ClusterSpec = inventory.inventory.clusters[0] as ClusterSpec;
 const NOW = 1_700_000_000_000;
 
 function reading(result: Parsed<unknown>): ProbeReading {
-  return { at: NOW, durationMs: null, result };
+  return { at: NOW, sentAt: NOW, result };
 }
 
 function host(name: string, overrides: Partial<HostSnapshot> = {}): HostSnapshot {
@@ -145,7 +145,7 @@ describe("overview", () => {
   it("lists probes that failed or could not be read instead of showing zeros", () => {
     const h = host("db1");
     h.readings.loadavg = reading(parseLoadavg("garbage"));
-    h.readings.df = { at: NOW, durationMs: null, result: { ok: false, error: "failed", exitCode: 1, stderr: "df: /var/moodledata: Stale file handle\n" } };
+    h.readings.df = { at: NOW, sentAt: NOW, result: { ok: false, error: "failed", exitCode: 1, stderr: "df: /var/moodledata: Stale file handle\n" } };
     const view = overviewOf(cluster, snapshot([h]));
     const db1 = view.servers[0]?.vms[0];
     expect(db1?.load1).toBeNull();

@@ -6,14 +6,20 @@ export interface PlannedProbe {
   name: string;
   command: string;
   timeoutSeconds: number;
+  okExitCodes: readonly number[];
   parse: (stdout: string) => Parsed<unknown>;
 }
 
 const PROBE_TIMEOUT_SECONDS = 3;
 
-/** The read-only probes polled on a host every tick, by its role. */
-export function probePlan(_cluster: ClusterSpec, host: HostSpec): PlannedProbe[] {
-  return commandsForRole(host.role).flatMap((c) =>
-    c.readOnly && c.parse ? [{ name: c.name, command: commandLine(c), timeoutSeconds: PROBE_TIMEOUT_SECONDS, parse: c.parse }] : [],
-  );
+/**
+ * The read-only probes polled on a host this tick, by its role and the inventory; `previous`
+ * gives last tick's readings so a probe can adapt (DRBD 8.4 or 9, where session files live).
+ */
+export function probePlan(cluster: ClusterSpec, host: HostSpec, previous: (probe: string) => unknown = () => undefined): PlannedProbe[] {
+  return commandsForRole(host.role).flatMap((c) => {
+    if (!c.readOnly || !c.parse) return [];
+    const command = commandLine(c, { cluster, host, previous });
+    return command === null ? [] : [{ name: c.name, command, timeoutSeconds: PROBE_TIMEOUT_SECONDS, okExitCodes: c.okExitCodes, parse: c.parse }];
+  });
 }

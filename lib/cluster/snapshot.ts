@@ -3,10 +3,16 @@ import type { Parsed } from "@/lib/probes/types";
 import type { ConnectionStatus } from "@/lib/ssh/types";
 
 /** One probe's latest reading on one host. A failed command is kept apart from unreadable output. */
-export type ProbeReading =
-  | { at: number; durationMs: number | null; result: Parsed<unknown> }
-  | { at: number; durationMs: number | null; result: { ok: false; error: "failed"; exitCode: number | null; stderr: string } }
-  | { at: number; durationMs: number | null; result: { ok: false; error: "timeout" | "missing"; stderr: string } };
+export interface ProbeReading {
+  /** when the answer arrived */
+  at: number;
+  /** when the batch that carried it was sent (clock offsets compare against this) */
+  sentAt: number;
+  result:
+    | Parsed<unknown>
+    | { ok: false; error: "failed"; exitCode: number | null; stderr: string }
+    | { ok: false; error: "timeout" | "missing"; stderr: string };
+}
 
 export interface HostSnapshot {
   name: string;

@@ -1,5 +1,6 @@
+import { type CommandContext, type HostCommand, commandLine, hostCommands } from "@/lib/commands/registry";
+import { ClusterSpec, type HaStack, type Role } from "@/lib/inventory/schema";
 import { buildBatchScript } from "@/lib/ssh/batch-script";
-import { type HostCommand, commandLine, hostCommands } from "@/lib/commands/registry";
 
 const ROLE_WORDS: Record<string, string> = { lb: "balancers", web: "web nodes", fs: "file servers", db: "databases" };
 
@@ -7,21 +8,49 @@ function roles(cmd: HostCommand): string {
   return cmd.roles === "all" ? "every host" : cmd.roles.map((r) => ROLE_WORDS[r] ?? r).join(", ");
 }
 
+/** A cluster with the inventory's defaults, to show commands as they run with default settings. */
+function templateContext(role: Role, ha: HaStack): CommandContext {
+  const cluster = ClusterSpec.parse({
+    id: "example",
+    servers: [{ name: "A" }, { name: "B" }],
+    hosts: [{ name: "h", role, server: "A", address: "h", auth: { agent: true } }],
+    balancer: { vip: "203.0.113.10", ha },
+    storage: { ha },
+  });
+  const host = cluster.hosts[0];
+  if (!host) throw new Error("template cluster has no host");
+  // As if config.php named the file session handler, so the session-files probe shows its command.
+  const previous = (probe: string) =>
+    probe === "moodle-config" ? { sessionHandlerClass: "\\core\\session\\file", sessionFileSavePath: null, dataroot: cluster.web.dataroot } : undefined;
+  return { cluster, host, previous };
+}
+
+/** The command line as it runs with default settings, under the first HA stack it applies to. */
+function example(cmd: HostCommand): { line: string; when: string | null } {
+  const role: Role = cmd.roles === "all" ? "web" : (cmd.roles[0] ?? "web");
+  for (const ha of ["heartbeat", "pacemaker", "keepalived"] as const) {
+    const line = commandLine(cmd, templateContext(role, ha));
+    if (line !== null) return { line, when: ha === "heartbeat" || cmd.name === "drbd-events2" ? null : ha };
+  }
+  throw new Error(`${cmd.name} applies to no configuration`);
+}
+
 /** docs/host-commands.md, generated from the registry so it cannot drift from what runs. */
 export function hostCommandsDoc(commands: readonly HostCommand[] = hostCommands): string {
-  const rows = commands.map(
-    (c) => `| \`${c.name}\` | \`${commandLine(c)}\` | ${roles(c)} | ${c.readOnly ? "no" : "**yes**"} | ${c.sudo ? "yes" : "no"} | ${c.what} |`,
+  const examples = commands.map((c) => ({ cmd: c, ...example(c) }));
+  const rows = examples.map(
+    ({ cmd, line }) =>
+      `| \`${cmd.name}\` | \`${line.replaceAll("|", "\\|")}\` | ${roles(cmd)} | ${cmd.readOnly ? "no" : "**yes**"} | ${cmd.sudo ? "yes" : "no"} | ${cmd.what} |`,
   );
-  const sudo = commands.filter((c) => c.sudo);
-  const sudoers = [...new Set(sudo.map((c) => c.command()))].map((line) => {
+  const sudoers = [...new Set(examples.filter((e) => e.cmd.sudo).map((e) => e.line.replace(/^sudo -n /, "")))].map((line) => {
     const [binary, ...args] = line.split(" ");
-    const path = binary === "ipvsadm" ? "/usr/sbin/ipvsadm" : binary;
+    const path = ["ipvsadm", "exportfs"].includes(binary ?? "") ? `/usr/sbin/${binary}` : binary === "cl_status" ? "/usr/bin/cl_status" : binary === "crm_mon" ? "/usr/sbin/crm_mon" : binary === "drbdsetup" ? "/usr/sbin/drbdsetup" : binary;
     return `clusterdeck ALL=(root) NOPASSWD: ${[path, ...args].join(" ")}`;
   });
-  const example = buildBatchScript(
+  const example2 = buildBatchScript(
     [
-      { id: "loadavg", command: "cat /proc/loadavg", timeoutSeconds: 3 },
-      { id: "uptime", command: "uptime", timeoutSeconds: 3 },
+      { id: "clock", command: "date +%s.%N", timeoutSeconds: 3 },
+      { id: "uptime", command: "LC_ALL=C uptime", timeoutSeconds: 3 },
     ],
     "3f9a1c0b7d2e",
   );
@@ -32,11 +61,17 @@ export function hostCommandsDoc(commands: readonly HostCommand[] = hostCommands)
 ClusterDeck runs **only** the commands below, over SSH, as the account named in the inventory
 (\`user\`, default \`clusterdeck\`). No screen accepts a free-form command; parameters come from the
 inventory and are quoted by one helper. Every command run for an operator or a workflow is recorded
-with who caused it, its exit code and output; routine polling is kept in memory only.
+with who caused it, its exit code and output; routine polling is kept in memory only. Commands are
+shown with the inventory's default paths; yours follow your inventory.
 
 | name | command | runs on | changes anything | needs root | what it reads or does |
 |---|---|---|---|---|---|
 ${rows.join("\n")}
+
+\`cl-status\` runs where a pair uses heartbeat, \`crm-mon-xml\` where it uses Pacemaker, \`keepalived-active\`
+where it uses keepalived (\`balancer.ha\`, \`storage.ha\`). \`drbd-events2\` runs on DRBD 9 (seen in
+\`/proc/drbd\`); \`session-files\` only while config.php names the file session handler, in its save path.
+\`mysql-vitals\` reads the pt-heartbeat table (\`database.heartbeatTable\`) and Moodle's sessions table.
 
 ## How the polling runs
 
@@ -45,10 +80,11 @@ Each poll sends one SSH exec per host that runs that host's read-only probes in 
 neither blocks nor hides the others. For two probes the exec looks like this:
 
 \`\`\`sh
-${example}
+${example2}
 \`\`\`
 
-So a host needs \`sh\`, \`timeout\` (coreutils), \`echo\` and \`printf\` besides the tools above.
+So a host needs \`sh\`, \`timeout\` (coreutils), \`echo\` and \`printf\` besides the tools above, and
+\`curl\` on the web nodes for Apache's \`server-status?auto\` (allowed from 127.0.0.1).
 
 ## sudoers
 
@@ -58,5 +94,8 @@ Commands marked "needs root" run as \`sudo -n …\`. Grant exactly those, nothin
 \`\`\`
 ${sudoers.join("\n")}
 \`\`\`
+
+The MySQL account in \`database.defaultsFile\` needs \`REPLICATION CLIENT\` and \`SELECT\` on the
+heartbeat table and on Moodle's sessions table; nothing else.
 `;
 }

@@ -1,10 +1,28 @@
-import type { Role } from "@/lib/inventory/schema";
+import type { ClusterSpec, HostSpec, Role } from "@/lib/inventory/schema";
+import { apacheStatusProbe } from "@/lib/probes/apache-status";
+import { clStatusProbe } from "@/lib/probes/cl-status";
+import { clockProbe } from "@/lib/probes/clock";
+import { codeFingerprintProbe } from "@/lib/probes/code-fingerprint";
+import { crmMonXmlProbe } from "@/lib/probes/crm-mon-xml";
 import { dfProbe } from "@/lib/probes/df";
+import { drbdEvents2Probe } from "@/lib/probes/drbd-events2";
+import { exportfsProbe } from "@/lib/probes/exportfs";
+import { findmntProbe } from "@/lib/probes/findmnt";
 import { ipAddrProbe } from "@/lib/probes/ip-addr";
 import { ipvsadmProbe } from "@/lib/probes/ipvsadm";
 import { ipvsadmConnsProbe } from "@/lib/probes/ipvsadm-conns";
+import { ldirectordCfProbe } from "@/lib/probes/ldirectord-cf";
 import { loadavgProbe } from "@/lib/probes/loadavg";
 import { meminfoProbe } from "@/lib/probes/meminfo";
+import { type MoodleConfig, moodleConfigProbe } from "@/lib/probes/moodle-config";
+import { moodleMaintenanceProbe } from "@/lib/probes/moodle-maintenance";
+import { moodleVersionProbe } from "@/lib/probes/moodle-version";
+import { mysqlMasterStatusProbe } from "@/lib/probes/mysql-master-status";
+import { mysqlReplicaStatusProbe } from "@/lib/probes/mysql-replica-status";
+import { mysqlVitalsProbe } from "@/lib/probes/mysql-vitals";
+import { type ProcDrbd, procDrbdProbe } from "@/lib/probes/proc-drbd";
+import { serviceStateProbe } from "@/lib/probes/service-state";
+import { sessionFilesProbe } from "@/lib/probes/session-files";
 import type { Parsed } from "@/lib/probes/types";
 import { uptimeProbe } from "@/lib/probes/uptime";
 
@@ -12,6 +30,13 @@ import { uptimeProbe } from "@/lib/probes/uptime";
  * Every command the console may run on a host. Nothing else is ever sent: screens offer actions
  * built from these templates, never a free-form shell. docs/host-commands.md is generated from here.
  */
+export interface CommandContext {
+  cluster: ClusterSpec;
+  host: HostSpec;
+  /** what this host's probes read last time (some commands adapt: DRBD version, session path) */
+  previous: (probe: string) => unknown;
+}
+
 export interface HostCommand {
   name: string;
   roles: readonly Role[] | "all";
@@ -20,40 +45,153 @@ export interface HostCommand {
   /** needs root on the host: run as `sudo -n <command>`, granted by the sudoers line in the docs */
   sudo: boolean;
   what: string;
-  /** the command as run, given the cluster's settings (none yet for the probes listed here) */
-  command: () => string;
+  /** the command for this host, or null when it does not apply (another HA stack, another DRBD version) */
+  command: (ctx: CommandContext) => string | null;
+  /** exit codes that still carry a readable answer (systemctl is-active exits 3 for "inactive") */
+  okExitCodes: readonly number[];
   parse?: (stdout: string) => Parsed<unknown>;
 }
 
+/** Moodle's default $CFG->sessiontimeout: 8 hours. */
+export const SESSION_TIMEOUT_MINUTES = 480;
+
 function probe(
-  p: { name: string; roles: readonly Role[] | "all"; command: (params: never) => string; parse: (s: string) => Parsed<unknown> },
+  name: string,
+  p: { roles: readonly Role[] | "all"; parse: (s: string) => Parsed<unknown> },
   what: string,
-  options: { sudo?: boolean; params?: unknown } = {},
+  command: (ctx: CommandContext) => string | null,
+  options: { sudo?: boolean; okExitCodes?: number[]; roles?: readonly Role[] } = {},
 ): HostCommand {
-  const run = p.command as (params: unknown) => string;
   return {
-    name: p.name,
-    roles: p.roles,
+    name,
+    roles: options.roles ?? p.roles,
     readOnly: true,
     sudo: options.sudo ?? false,
     what,
-    command: () => run(options.params),
+    command,
+    okExitCodes: options.okExitCodes ?? [0],
     parse: p.parse,
   };
 }
 
+function haStackOf(ctx: CommandContext): ClusterSpec["balancer"]["ha"] | null {
+  if (ctx.host.role === "lb") return ctx.cluster.balancer.ha;
+  if (ctx.host.role === "fs") return ctx.cluster.storage.ha;
+  return null;
+}
+
+function sessionPath(ctx: CommandContext): string | null {
+  const config = ctx.previous("moodle-config") as MoodleConfig | undefined;
+  if (!config) return null;
+  const handler = config.sessionHandlerClass ?? "\\core\\session\\file";
+  if (!/session\\file$/.test(handler)) return null;
+  return config.sessionFileSavePath ?? `${config.dataroot ?? ctx.cluster.web.dataroot}/sessions`;
+}
+
 export const hostCommands: readonly HostCommand[] = [
-  probe(loadavgProbe, "load averages and process counts"),
-  probe(meminfoProbe, "memory in use and available"),
-  probe(dfProbe, "disk usage of every filesystem (POSIX format)"),
-  probe(uptimeProbe, "time since boot"),
-  probe(ipAddrProbe, "addresses on every interface: who holds the VIP or the NFS address"),
-  probe(ipvsadmProbe, "the LVS virtual services, real servers, weights and connection counts", { sudo: true, params: {} }),
-  probe(ipvsadmConnsProbe, "LVS connection entries and persistence templates (sticky clients)", { sudo: true }),
+  // First in the batch, so the console's clock at the start of the exec is the best comparison.
+  probe("clock", clockProbe, "the host's clock, to compare with the console's (Moodle wants nodes within 1 s)", () => clockProbe.command()),
+  probe("loadavg", loadavgProbe, "load averages and process counts", () => loadavgProbe.command()),
+  probe("meminfo", meminfoProbe, "memory in use and available", () => meminfoProbe.command()),
+  probe("df", dfProbe, "disk usage of every filesystem (POSIX format)", () => dfProbe.command()),
+  probe("uptime", uptimeProbe, "time since boot", () => uptimeProbe.command()),
+  probe("ip-addr", ipAddrProbe, "addresses on every interface: who holds the VIP or the NFS address", () => ipAddrProbe.command()),
+
+  probe("ipvsadm", ipvsadmProbe, "LVS virtual services, real servers, weights and connection counts", () => ipvsadmProbe.command({}), { sudo: true }),
+  probe("ipvsadm-stats", ipvsadmProbe, "LVS traffic counters per real server", () => ipvsadmProbe.command({ table: "stats", exact: true }), { sudo: true }),
+  probe("ipvsadm-rate", ipvsadmProbe, "LVS rates per real server", () => ipvsadmProbe.command({ table: "rate", exact: true }), { sudo: true }),
+  probe("ipvsadm-conns", ipvsadmConnsProbe, "LVS connection entries and persistence templates (sticky clients)", () => ipvsadmConnsProbe.command(), {
+    sudo: true,
+  }),
+  probe("ldirectord-cf", ldirectordCfProbe, "ldirectord's configured real servers and weights", (ctx) =>
+    ldirectordCfProbe.command({ path: ctx.cluster.balancer.ldirectordConfig }),
+  ),
+  probe(
+    "cl-status",
+    clStatusProbe,
+    "heartbeat's view of both nodes (when the pair runs heartbeat)",
+    (ctx) => (haStackOf(ctx) === "heartbeat" ? clStatusProbe.command() : null),
+    { sudo: true, roles: ["lb", "fs"] },
+  ),
+  probe(
+    "crm-mon-xml",
+    crmMonXmlProbe,
+    "Pacemaker's nodes and resources (when the pair runs Pacemaker)",
+    (ctx) => (haStackOf(ctx) === "pacemaker" ? crmMonXmlProbe.command() : null),
+    { sudo: true, roles: ["lb", "fs"] },
+  ),
+  probe(
+    "keepalived-active",
+    serviceStateProbe,
+    "whether keepalived runs (when the pair runs keepalived)",
+    (ctx) => (haStackOf(ctx) === "keepalived" ? serviceStateProbe.command({ service: "keepalived" }) : null),
+    { okExitCodes: [0, 3, 4], roles: ["lb", "fs"] },
+  ),
+
+  probe("apache-active", serviceStateProbe, "whether Apache runs", (ctx) => serviceStateProbe.command({ service: ctx.cluster.web.apacheService }), {
+    okExitCodes: [0, 3, 4],
+    roles: ["web"],
+  }),
+  probe("apache-status", apacheStatusProbe, "Apache's workers and request rate (mod_status on the node itself)", (ctx) =>
+    apacheStatusProbe.command({ statusUrl: ctx.cluster.web.statusUrl }),
+  ),
+  probe("moodle-version", moodleVersionProbe, "the Moodle $version and $release the node serves", (ctx) =>
+    moodleVersionProbe.command({ dirroot: ctx.cluster.web.dirroot }),
+  ),
+  probe("moodle-config", moodleConfigProbe, "config.php's session handler, dataroot and database host (never credentials)", (ctx) =>
+    moodleConfigProbe.command({ dirroot: ctx.cluster.web.dirroot }),
+  ),
+  probe("moodle-maintenance", moodleMaintenanceProbe, "whether climaintenance.html is in the shared dataroot", (ctx) =>
+    moodleMaintenanceProbe.command({ dataroot: ctx.cluster.web.dataroot }),
+  ),
+  probe("code-fingerprint", codeFingerprintProbe, "a hash of the code folder's file list, sizes and times", (ctx) =>
+    codeFingerprintProbe.command({ dirroot: ctx.cluster.web.dirroot }),
+  ),
+  probe(
+    "dataroot-mount",
+    findmntProbe,
+    "the NFS mount of the dataroot",
+    (ctx) => findmntProbe.command({ target: ctx.cluster.web.dataroot }),
+    { okExitCodes: [0, 1], roles: ["web"] },
+  ),
+  probe("session-files", sessionFilesProbe, "session files touched within the session timeout (file session handler only)", (ctx) => {
+    const path = sessionPath(ctx);
+    return path === null ? null : sessionFilesProbe.command({ path, timeoutMinutes: SESSION_TIMEOUT_MINUTES });
+  }),
+
+  probe("proc-drbd", procDrbdProbe, "DRBD state (8.4: everything; 9: the version)", () => procDrbdProbe.command()),
+  probe(
+    "drbd-events2",
+    drbdEvents2Probe,
+    "DRBD 9 resources, peers, disk states and resync progress",
+    (ctx) => ((ctx.previous("proc-drbd") as ProcDrbd | undefined)?.drbd9 === false ? null : drbdEvents2Probe.command()),
+    { sudo: true },
+  ),
+  probe("exportfs", exportfsProbe, "the NFS exports of this file server", () => exportfsProbe.command(), { sudo: true }),
+
+  probe("mysql-replica-status", mysqlReplicaStatusProbe, "replication threads, positions, lag and errors", (ctx) =>
+    mysqlReplicaStatusProbe.command({ defaultsFile: ctx.cluster.database.defaultsFile, syntax: ctx.cluster.database.statusSyntax }),
+  ),
+  probe("mysql-master-status", mysqlMasterStatusProbe, "the binary log position this server writes", (ctx) =>
+    mysqlMasterStatusProbe.command({
+      defaultsFile: ctx.cluster.database.defaultsFile,
+      syntax: "master",
+    }),
+  ),
+  probe("mysql-vitals", mysqlVitalsProbe, "read_only, connections, heartbeat age and Moodle's live sessions", (ctx) =>
+    mysqlVitalsProbe.command({
+      defaultsFile: ctx.cluster.database.defaultsFile,
+      heartbeatTable: ctx.cluster.database.heartbeatTable,
+      sessionsTable: `${ctx.cluster.database.moodleDatabase}.${ctx.cluster.database.tablePrefix}sessions`,
+      sessionTimeoutSeconds: SESSION_TIMEOUT_MINUTES * 60,
+    }),
+  ),
 ];
 
-export function commandLine(cmd: HostCommand): string {
-  return cmd.sudo ? `sudo -n ${cmd.command()}` : cmd.command();
+export function commandLine(cmd: HostCommand, ctx: CommandContext): string | null {
+  const line = cmd.command(ctx);
+  if (line === null) return null;
+  return cmd.sudo ? `sudo -n ${line}` : line;
 }
 
 export function commandsForRole(role: Role): HostCommand[] {

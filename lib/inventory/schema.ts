@@ -86,6 +86,10 @@ export const DatabaseSettings = z
   .object({
     defaultsFile: absolutePath.default("/etc/mysql/clusterdeck.cnf"),
     heartbeatTable: z.string().regex(/^\w+\.\w+$/, "schema.table").default("percona.heartbeat"),
+    /** SHOW REPLICA STATUS needs MySQL 8.0.22+ or MariaDB 10.5.1+; "slave" for older servers */
+    statusSyntax: z.enum(["replica", "slave"]).default("replica"),
+    moodleDatabase: z.string().regex(/^\w+$/, "a database name").default("moodle"),
+    tablePrefix: z.string().regex(/^\w*$/, "letters, digits and _").default("mdl_"),
   })
   .strict();
 

@@ -1,4 +1,12 @@
 import { apacheStatusProbe } from "@/lib/probes/apache-status";
+import { clockProbe } from "@/lib/probes/clock";
+import { codeFingerprintProbe } from "@/lib/probes/code-fingerprint";
+import { findmntProbe } from "@/lib/probes/findmnt";
+import { moodleConfigProbe } from "@/lib/probes/moodle-config";
+import { moodleMaintenanceProbe } from "@/lib/probes/moodle-maintenance";
+import { mysqlVitalsProbe } from "@/lib/probes/mysql-vitals";
+import { serviceStateProbe } from "@/lib/probes/service-state";
+import { sessionFilesProbe } from "@/lib/probes/session-files";
 import { clStatusProbe } from "@/lib/probes/cl-status";
 import { crmMonXmlProbe } from "@/lib/probes/crm-mon-xml";
 import { dfProbe } from "@/lib/probes/df";
@@ -39,6 +47,14 @@ export const probes = {
   df: dfProbe,
   uptime: uptimeProbe,
   "rsync-itemize": rsyncItemizeProbe,
+  clock: clockProbe,
+  "service-state": serviceStateProbe,
+  "moodle-config": moodleConfigProbe,
+  "moodle-maintenance": moodleMaintenanceProbe,
+  "session-files": sessionFilesProbe,
+  "code-fingerprint": codeFingerprintProbe,
+  findmnt: findmntProbe,
+  "mysql-vitals": mysqlVitalsProbe,
 } as const;
 
 export type ProbeName = keyof typeof probes;

@@ -1,0 +1,310 @@
+import { type ClusterSnapshot, type HostSnapshot, readingValue } from "@/lib/cluster/snapshot";
+import type {
+  BalancerState,
+  ClusterState,
+  DatabaseState,
+  DrbdResourceState,
+  Freshness,
+  HostState,
+  ProbeProblem,
+  SessionHandler,
+  StorageState,
+  WebState,
+} from "@/lib/cluster/state";
+import type { ClusterSpec } from "@/lib/inventory/schema";
+import type { ApacheStatus } from "@/lib/probes/apache-status";
+import type { HeartbeatStatus } from "@/lib/probes/cl-status";
+import type { HostClock } from "@/lib/probes/clock";
+import type { CodeFingerprint } from "@/lib/probes/code-fingerprint";
+import type { PacemakerStatus } from "@/lib/probes/crm-mon-xml";
+import type { DiskUsage } from "@/lib/probes/df";
+import type { DrbdEvents } from "@/lib/probes/drbd-events2";
+import type { NfsExports } from "@/lib/probes/exportfs";
+import type { MountPoint } from "@/lib/probes/findmnt";
+import { type IpAddresses, holdsAddress } from "@/lib/probes/ip-addr";
+import type { IpvsTable } from "@/lib/probes/ipvsadm";
+import { type IpvsConnections, stickyClientsByServer } from "@/lib/probes/ipvsadm-conns";
+import type { LdirectordConfig } from "@/lib/probes/ldirectord-cf";
+import type { LoadAvg } from "@/lib/probes/loadavg";
+import type { MemInfo } from "@/lib/probes/meminfo";
+import type { MoodleConfig } from "@/lib/probes/moodle-config";
+import type { MaintenanceFlag } from "@/lib/probes/moodle-maintenance";
+import type { MoodleVersion } from "@/lib/probes/moodle-version";
+import type { MasterStatus } from "@/lib/probes/mysql-master-status";
+import type { ReplicaStatus } from "@/lib/probes/mysql-replica-status";
+import type { MysqlVitals } from "@/lib/probes/mysql-vitals";
+import type { ProcDrbd } from "@/lib/probes/proc-drbd";
+import type { ServiceState } from "@/lib/probes/service-state";
+import type { SessionFiles } from "@/lib/probes/session-files";
+import type { Uptime } from "@/lib/probes/uptime";
+
+function freshness(host: HostSnapshot): Freshness {
+  return { reachable: host.reachable, stale: host.stale, error: host.error, lastSeenAt: host.lastSeenAt };
+}
+
+function problemsOf(host: HostSnapshot): ProbeProblem[] {
+  return Object.entries(host.readings).flatMap(([probe, reading]) => {
+    const r = reading.result;
+    if (r.ok) return [];
+    if (r.error === "unreadable") return [{ probe, problem: `could not read: ${r.reason}` }];
+    if (r.error === "failed") {
+      const first = r.stderr.trim().split("\n")[0] ?? "";
+      return [{ probe, problem: `exit ${r.exitCode ?? "?"}${first ? `: ${first}` : ""}` }];
+    }
+    return [{ probe, problem: r.error === "timeout" ? "timed out" : "no output" }];
+  });
+}
+
+/** Addresses on the host's own interfaces, leaving out lo (direct routing puts the VIP there on web nodes). */
+function ownAddresses(host: HostSnapshot): IpAddresses | null {
+  const addrs = readingValue<IpAddresses>(host, "ip-addr");
+  return addrs ? { addresses: addrs.addresses.filter((a) => a.iface !== "lo") } : null;
+}
+
+function holds(host: HostSnapshot, address: string | undefined): boolean {
+  if (!address || !host.reachable) return false;
+  const addrs = ownAddresses(host);
+  return addrs !== null && holdsAddress(addrs, address);
+}
+
+function hostState(host: HostSnapshot): HostState {
+  const clock = readingValue<HostClock>(host, "clock");
+  const sentAt = host.readings.clock?.sentAt;
+  return {
+    ...freshness(host),
+    name: host.name,
+    role: host.role,
+    server: host.server,
+    clusterAddress: host.clusterAddress,
+    keyRejected: host.connection.state === "rejected",
+    load: readingValue<LoadAvg>(host, "loadavg"),
+    memory: readingValue<MemInfo>(host, "meminfo"),
+    disks: readingValue<DiskUsage>(host, "df")?.filesystems ?? [],
+    upSeconds: readingValue<Uptime>(host, "uptime")?.upSeconds ?? null,
+    clockOffsetSeconds: clock && sentAt !== undefined ? Math.round(clock.epochMs - sentAt) / 1000 : null,
+    problems: problemsOf(host),
+  };
+}
+
+function haOf(host: HostSnapshot, cluster: ClusterSpec, stack: ClusterSpec["balancer"]["ha"]): BalancerState["ha"] {
+  if (stack === "heartbeat") {
+    const hb = readingValue<HeartbeatStatus>(host, "cl-status");
+    if (!hb) return { stack, running: null, peerStatus: null, detail: null };
+    const peerName = cluster.hosts.find((h) => h.role === host.role && h.name !== host.name)?.name;
+    const peer = hb.nodes?.find((n) => n.name === peerName) ?? null;
+    return { stack, running: hb.state === "running", peerStatus: peer?.status ?? null, detail: hb.reason };
+  }
+  if (stack === "pacemaker") {
+    const pcmk = readingValue<PacemakerStatus>(host, "crm-mon-xml");
+    if (!pcmk) return { stack, running: null, peerStatus: null, detail: null };
+    const peer = pcmk.nodes.find((n) => n.name !== host.name) ?? null;
+    return {
+      stack,
+      running: true,
+      peerStatus: peer ? (peer.online ? (peer.standby ? "standby" : "online") : "offline") : null,
+      detail: pcmk.withQuorum === false ? "no quorum" : null,
+    };
+  }
+  const ka = readingValue<ServiceState>(host, "keepalived-active");
+  return { stack, running: ka ? ka.active : null, peerStatus: null, detail: ka ? ka.state : null };
+}
+
+function balancerState(host: HostSnapshot, cluster: ClusterSpec): BalancerState {
+  const { vip, ports } = cluster.balancer;
+  const port = ports[0];
+  const base = {
+    ...freshness(host),
+    name: host.name,
+    server: host.server,
+    holdsVip: holds(host, vip),
+    ha: haOf(host, cluster, cluster.balancer.ha),
+  };
+  const table = readingValue<IpvsTable>(host, "ipvsadm");
+  const ldcf = readingValue<LdirectordConfig>(host, "ldirectord-cf");
+  const virtual = ldcf?.virtuals.find((v) => v.address === vip && v.port === port) ?? null;
+  const config = ldcf
+    ? { reals: (virtual?.reals ?? []).map((r) => ({ address: r.address, port: r.port, weight: r.weight })), quiescent: virtual?.quiescent ?? ldcf.quiescent }
+    : null;
+  const conns = readingValue<IpvsConnections>(host, "ipvsadm-conns");
+  if (!table || table.table !== "list") {
+    return { ...base, service: null, realServers: [], config, connections: null, problem: host.reachable ? "the LVS table could not be read" : null };
+  }
+  const service = table.services.find((s) => s.address === vip && s.port === port) ?? null;
+  if (!service) {
+    return { ...base, service: null, realServers: [], config, connections: conns ? conns.entries.filter((e) => !e.isTemplate).length : null, problem: `no virtual service for ${vip}:${port}` };
+  }
+  const stats = readingValue<IpvsTable>(host, "ipvsadm-stats");
+  const rates = readingValue<IpvsTable>(host, "ipvsadm-rate");
+  const statsService = stats?.table === "stats" ? stats.services.find((s) => s.address === vip && s.port === port) : undefined;
+  const rateService = rates?.table === "rate" ? rates.services.find((s) => s.address === vip && s.port === port) : undefined;
+  const sticky = conns ? stickyClientsByServer(conns) : [];
+  return {
+    ...base,
+    service: { protocol: service.protocol, address: service.address, port: service.port, scheduler: service.scheduler, persistent: service.persistent },
+    realServers: service.realServers.map((rs) => {
+      const same = (e: { address: string | null; port: number | null }) => e.address === rs.address && e.port === rs.port;
+      const counters = statsService?.realServers.find(same);
+      const rate = rateService?.realServers.find(same);
+      const pinned = sticky.find((s) => s.destination === rs.address);
+      return {
+        address: rs.address ?? "?",
+        port: rs.port,
+        host: cluster.hosts.find((h) => h.role === "web" && h.clusterAddress === rs.address)?.name ?? null,
+        forward: rs.forward,
+        weight: rs.weight,
+        activeConns: rs.activeConns,
+        inactiveConns: rs.inactiveConns,
+        counters: counters
+          ? { conns: counters.conns, inPkts: counters.inPkts, outPkts: counters.outPkts, inBytes: counters.inBytes, outBytes: counters.outBytes, approximate: counters.approximate }
+          : null,
+        rates: rate ? { cps: rate.cps, inPps: rate.inPps, outPps: rate.outPps, inBps: rate.inBps, outBps: rate.outBps, approximate: rate.approximate } : null,
+        stickyClients: pinned?.clients ?? 0,
+        stickyLongestSeconds: pinned?.longestExpiresInSeconds ?? null,
+      };
+    }),
+    config,
+    connections: conns ? conns.entries.filter((e) => !e.isTemplate).length : null,
+    problem: null,
+  };
+}
+
+function sessionHandlerOf(config: MoodleConfig | null): SessionHandler | null {
+  if (!config) return null;
+  const cls = config.sessionHandlerClass;
+  if (cls === null || /session\\file$/.test(cls)) return "file";
+  if (/session\\database$/.test(cls)) return "database";
+  return "other";
+}
+
+function webState(host: HostSnapshot): WebState {
+  const version = readingValue<MoodleVersion>(host, "moodle-version");
+  const config = readingValue<MoodleConfig>(host, "moodle-config");
+  const handler = sessionHandlerOf(config);
+  const mount = readingValue<MountPoint>(host, "dataroot-mount");
+  return {
+    ...freshness(host),
+    name: host.name,
+    server: host.server,
+    clusterAddress: host.clusterAddress,
+    apache: {
+      active: readingValue<ServiceState>(host, "apache-active")?.active ?? null,
+      status: readingValue<ApacheStatus>(host, "apache-status"),
+    },
+    moodle: version ? { version: version.version, release: version.release, branch: version.branch } : null,
+    sessionHandler: handler,
+    codeFingerprint: readingValue<CodeFingerprint>(host, "code-fingerprint")?.fingerprint ?? null,
+    maintenance: readingValue<MaintenanceFlag>(host, "moodle-maintenance")?.enabled ?? null,
+    fileSessions: handler === "file" ? (readingValue<SessionFiles>(host, "session-files")?.count ?? null) : null,
+    nfs: mount ? { mounted: mount.mounted, source: mount.source, fstype: mount.fstype } : null,
+  };
+}
+
+function drbdFromEvents(events: DrbdEvents, resources: readonly string[]): DrbdResourceState[] {
+  return events.resources
+    .filter((r) => resources.includes(r.name))
+    .map((r) => {
+      const device = r.devices[0];
+      const peers = r.connections.map((c) => {
+        const pd = c.peerDevices[0];
+        return {
+          name: c.name,
+          connection: c.connection ?? "Unknown",
+          role: c.role,
+          disk: pd?.peerDisk ?? null,
+          replication: pd?.replication ?? null,
+          donePercent: pd?.donePercent ?? null,
+        };
+      });
+      const outOfSync = r.connections.flatMap((c) => c.peerDevices.map((pd) => pd.outOfSyncKb)).filter((v): v is number => v !== null);
+      return {
+        resource: r.name,
+        role: r.role ?? "Unknown",
+        disk: device?.disk ?? "Unknown",
+        peers,
+        outOfSyncKb: outOfSync.length > 0 ? Math.max(...outOfSync) : null,
+        etaSeconds: null,
+        speedKbps: null,
+      };
+    });
+}
+
+function drbdFromProc(proc: ProcDrbd, host: HostSnapshot, cluster: ClusterSpec): DrbdResourceState[] {
+  // /proc/drbd (8.4) names minors, not resources: the inventory's resources map to minors 0, 1, ...
+  const peerName = cluster.hosts.find((h) => h.role === "fs" && h.name !== host.name)?.name ?? "peer";
+  return cluster.storage.drbdResources.flatMap((resource, i) => {
+    const minor = proc.minors.find((m) => m.minor === i);
+    if (!minor) return [];
+    const syncing = /^Sync/.test(minor.connection) || /^PausedSync/.test(minor.connection);
+    return [
+      {
+        resource,
+        role: minor.role ?? "Unknown",
+        disk: minor.disk ?? "Unknown",
+        peers: [
+          {
+            name: peerName,
+            connection: syncing ? "Connected" : minor.connection,
+            role: minor.peerRole,
+            disk: minor.peerDisk,
+            replication: syncing ? minor.connection : minor.connection === "Connected" ? "Established" : "Off",
+            donePercent: minor.sync?.percent ?? null,
+          },
+        ],
+        outOfSyncKb: minor.outOfSyncKb,
+        etaSeconds: minor.sync?.finishSeconds ?? null,
+        speedKbps: minor.sync?.speedKbPerSec ?? null,
+      },
+    ];
+  });
+}
+
+function storageState(host: HostSnapshot, cluster: ClusterSpec): StorageState {
+  const proc = readingValue<ProcDrbd>(host, "proc-drbd");
+  const events = readingValue<DrbdEvents>(host, "drbd-events2");
+  const drbd = events ? drbdFromEvents(events, cluster.storage.drbdResources) : proc && !proc.drbd9 ? drbdFromProc(proc, host, cluster) : [];
+  return {
+    ...freshness(host),
+    name: host.name,
+    server: host.server,
+    drbd,
+    exports: readingValue<NfsExports>(host, "exportfs")?.exports ?? null,
+    holdsNfsAddress: holds(host, cluster.storage.nfsAddress),
+  };
+}
+
+function databaseState(host: HostSnapshot): DatabaseState {
+  const vitals = readingValue<MysqlVitals>(host, "mysql-vitals");
+  const replica = readingValue<ReplicaStatus>(host, "mysql-replica-status");
+  const replication = replica ? { isReplica: replica.isReplica, channel: replica.channels[0] ?? null } : null;
+  return {
+    ...freshness(host),
+    name: host.name,
+    server: host.server,
+    readOnly: vitals?.readOnly ?? null,
+    superReadOnly: vitals?.superReadOnly ?? null,
+    threadsConnected: vitals?.threadsConnected ?? null,
+    master: readingValue<MasterStatus>(host, "mysql-master-status"),
+    replication,
+    // On a replica the heartbeat row's age is the true lag; on the source it only shows pt-heartbeat runs.
+    heartbeatLagSeconds: replication?.isReplica ? (vitals?.heartbeatAgeSeconds ?? null) : null,
+    databaseSessions: vitals?.moodleSessions ?? null,
+  };
+}
+
+/** The typed state of the cluster from one snapshot; every reader of the cluster goes through this. */
+export function stateOf(cluster: ClusterSpec, snapshot: ClusterSnapshot): ClusterState {
+  const byRole = (role: string) => snapshot.hosts.filter((h) => h.role === role);
+  const balancers = byRole("lb").map((h) => balancerState(h, cluster));
+  return {
+    clusterId: cluster.id,
+    takenAt: snapshot.takenAt,
+    vip: cluster.balancer.vip,
+    vipHolders: balancers.filter((b) => b.holdsVip).map((b) => b.name),
+    servers: cluster.servers.map((s) => ({ name: s.name, label: s.label ?? `Server ${s.name}` })),
+    hosts: snapshot.hosts.map(hostState),
+    balancers,
+    web: byRole("web").map(webState),
+    storage: byRole("fs").map((h) => storageState(h, cluster)),
+    databases: byRole("db").map(databaseState),
+  };
+}

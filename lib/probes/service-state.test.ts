@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { parseServiceState, serviceStateProbe } from "@/lib/probes/service-state";
+import { garbage, valueOf } from "@/lib/probes/test-support";
+
+describe("service-state", () => {
+  it.each([
+    ["active\n", "active", true],
+    ["inactive\n", "inactive", false],
+    ["failed\n", "failed", false],
+    ["reloading\n", "reloading", true],
+  ] as const)("reads %j", (text, state, active) => {
+    expect(valueOf(parseServiceState(text))).toEqual({ state, active });
+  });
+
+  it("asks systemctl about the named unit only", () => {
+    expect(serviceStateProbe.command({ service: "apache2" })).toBe("systemctl is-active apache2");
+    expect(serviceStateProbe.command({ service: "a b" })).toBe("systemctl is-active 'a b'");
+  });
+
+  it.each([...garbage("systemctl"), ["two words", "active\ninactive\n"], ["unknown word", "running\n"]])("refuses %s", (_n, text) => {
+    const result = parseServiceState(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.raw).toBe(text);
+  });
+});
