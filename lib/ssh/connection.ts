@@ -1,7 +1,7 @@
 import "server-only";
 import fs from "node:fs";
 import net from "node:net";
-import { Client, type ClientChannel, type ConnectConfig, utils } from "ssh2";
+import ssh2, { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { AppError, errorMessage } from "@/lib/errors";
 import { fingerprintOf } from "@/lib/ssh/fingerprint";
 import type { ConnectionStatus, ExecOutcome, HostTarget } from "@/lib/ssh/types";
@@ -74,8 +74,7 @@ export class HostConnection {
     try {
       const client = await this.connect();
       const started = performance.now();
-      const channel = await this.openExec(client, command);
-      return await collect(client, channel, timeoutMs, maxOutputBytes, started, this.target.name);
+      return await this.openExec(client, command, (channel) => collect(client, channel, timeoutMs, maxOutputBytes, started, this.target.name));
     } finally {
       this.release();
     }
@@ -227,7 +226,8 @@ export class HostConnection {
       throw new AppError("HostUnreachable", `${this.target.name}: cannot read key file ${auth.keyFile}: ${errorMessage(err)}`);
     }
     const passphrase = auth.passphraseEnv ? this.options.resolveSecret(auth.passphraseEnv) : undefined;
-    const parsed = utils.parseKey(privateKey, passphrase);
+    // ssh2 is CommonJS: under plain Node ESM only its default export carries `utils`.
+    const parsed = ssh2.utils.parseKey(privateKey, passphrase);
     if (parsed instanceof Error) {
       const hint = auth.passphraseEnv ? ` (passphrase from $${auth.passphraseEnv} missing or wrong)` : "";
       throw new AppError("HostUnreachable", `${this.target.name}: cannot use key file ${auth.keyFile}: ${parsed.message}${hint}`);
@@ -235,11 +235,18 @@ export class HostConnection {
     return passphrase === undefined ? { privateKey } : { privateKey, passphrase };
   }
 
-  private async openExec(client: Client, command: string): Promise<ClientChannel> {
+  /**
+   * Opens the exec channel and starts `use` on it inside ssh2's callback: a fast command's
+   * exit-status can arrive in the same packet as the channel confirmation, and an event
+   * listener attached a microtask later would miss it.
+   */
+  private async openExec<T>(client: Client, command: string, use: (channel: ClientChannel) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
+      let opened: { running: Promise<T> };
       try {
-        return await new Promise<ClientChannel>((resolve, reject) => {
-          client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+        // Boxed, so resolving does not adopt (and wait for) the command's own promise.
+        opened = await new Promise<{ running: Promise<T> }>((resolve, reject) => {
+          client.exec(command, (err, channel) => (err ? reject(err) : resolve({ running: use(channel) })));
         });
       } catch (err) {
         // A server at its channel limit refuses the open; closed channels are released late.
@@ -252,7 +259,9 @@ export class HostConnection {
           throw new AppError("HostUnreachable", `${this.target.name}: ${errorMessage(err)}`);
         }
         await new Promise((r) => setTimeout(r, 50 * 3 ** attempt));
+        continue;
       }
+      return opened.running;
     }
   }
 }
