@@ -1,12 +1,26 @@
 import "server-only";
 import { clusterSnapshot } from "@/lib/cluster";
+import { stateOf } from "@/lib/cluster/derive";
+import { findingsOf } from "@/lib/cluster/findings";
+import type { ClusterView } from "@/lib/cluster/findings-types";
 import { type OverviewView, overviewOf } from "@/lib/cluster/overview";
+import { verdictOf } from "@/lib/cluster/verdict";
 import { AppError } from "@/lib/errors";
 import { getCluster } from "@/lib/inventory";
 
-export async function getOverview(clusterId: string): Promise<OverviewView> {
-  const cluster = getCluster(clusterId);
+function snapshotOf(clusterId: string) {
   const snapshot = clusterSnapshot(clusterId);
   if (!snapshot) throw new AppError("NotFound", `no collector for cluster "${clusterId}"`);
-  return overviewOf(cluster, snapshot);
+  return snapshot;
+}
+
+export async function getOverview(clusterId: string): Promise<OverviewView> {
+  return overviewOf(getCluster(clusterId), snapshotOf(clusterId));
+}
+
+/** What every cluster page reads: the typed state, what is wrong, and whether either server could fail. */
+export async function getClusterView(clusterId: string): Promise<ClusterView> {
+  const cluster = getCluster(clusterId);
+  const state = stateOf(cluster, snapshotOf(clusterId));
+  return { state, findings: findingsOf(state, cluster), verdict: verdictOf(state, cluster) };
 }

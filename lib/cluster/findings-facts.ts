@@ -1,0 +1,160 @@
+import type {
+  BalancerState,
+  ClusterState,
+  DatabaseState,
+  DrbdPeerState,
+  DrbdResourceState,
+  Freshness,
+  HostState,
+  LdirectordRealConfig,
+  RealServerState,
+  StorageState,
+  WebState,
+} from "@/lib/cluster/state";
+import type { ClusterSpec, Role } from "@/lib/inventory/schema";
+import type { ReplicationChannel } from "@/lib/probes/mysql-replica-status";
+
+// Facts about a ClusterState shared by the findings rules and the redundancy verdict.
+
+export type Named = Freshness & { name: string };
+
+export function hostNamed(state: ClusterState, name: string): HostState | undefined {
+  return state.hosts.find((h) => h.name === name);
+}
+
+/** Its values are current and can be trusted: reached on the last attempt, not stale, key accepted. */
+export function isLive(state: ClusterState, vm: Named): boolean {
+  return vm.reachable && !vm.stale && hostNamed(state, vm.name)?.keyRejected !== true;
+}
+
+/** Why a VM's values cannot be used, in a few words. */
+export function whyNotLive(state: ClusterState, vm: Named): string {
+  if (hostNamed(state, vm.name)?.keyRejected === true) return `${vm.name}'s host key was refused`;
+  if (vm.reachable) return `${vm.name}'s readings are stale`;
+  return `${vm.name} is not answering`;
+}
+
+export function roleOnServer(state: ClusterState, server: string, role: Role): HostState | undefined {
+  return state.hosts.find((h) => h.server === server && h.role === role);
+}
+
+export function onServer<T extends { server: string }>(items: readonly T[], server: string): T | undefined {
+  return items.find((x) => x.server === server);
+}
+
+export function serverPhrase(cluster: ClusterSpec, name: string): string {
+  return cluster.servers.find((s) => s.name === name)?.label ?? `server ${name}`;
+}
+
+/** "lb1", "lb1 and lb2", "a, b and c" */
+export function listNames(names: readonly string[]): string {
+  if (names.length <= 1) return names.join("");
+  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1] ?? ""}`;
+}
+
+/** "45 s", "2.4 s", "0.4 s" */
+export function seconds(value: number): string {
+  const rounded = Math.abs(value) < 10 ? Math.round(value * 10) / 10 : Math.round(value);
+  return `${rounded} s`;
+}
+
+export function firstLine(text: string): string {
+  return text.trim().split("\n")[0]?.trim() ?? "";
+}
+
+// --- balancers -------------------------------------------------------------
+
+export function realServerOf(balancer: BalancerState, web: WebState): RealServerState | undefined {
+  return balancer.realServers.find((r) => r.host === web.name || (web.clusterAddress !== null && r.address === web.clusterAddress));
+}
+
+export function configRealOf(balancer: BalancerState, address: string, port: number | null): LdirectordRealConfig | undefined {
+  return balancer.config?.reals.find((c) => c.address === address && (c.port === null || port === null || c.port === port));
+}
+
+export function virtualService(cluster: ClusterSpec): string {
+  return `${cluster.balancer.vip}:${cluster.balancer.ports[0] ?? 80}`;
+}
+
+/** The LVS table itself could not be read, as opposed to read and found without the service. */
+export function lvsUnreadable(state: ClusterState, balancer: BalancerState): boolean {
+  const problems = hostNamed(state, balancer.name)?.problems ?? [];
+  return balancer.problem !== null || problems.some((p) => p.probe === "ipvsadm");
+}
+
+// --- web -------------------------------------------------------------------
+
+/** The node answers and Apache is not known to be down: ldirectord is expected to route to it. */
+export function isServing(state: ClusterState, web: WebState): boolean {
+  return isLive(state, web) && web.apache.active !== false;
+}
+
+export function mountHost(source: string | null): string | null {
+  if (source === null) return null;
+  const colon = source.lastIndexOf(":");
+  return colon > 0 ? source.slice(0, colon).replace(/^\[|\]$/g, "") : null;
+}
+
+// --- storage ---------------------------------------------------------------
+
+export function resourceOf(node: StorageState, resource: string): DrbdResourceState | undefined {
+  return node.drbd.find((r) => r.resource === resource);
+}
+
+export function peerNamed(resource: DrbdResourceState, name: string | undefined): DrbdPeerState | undefined {
+  return resource.peers.find((p) => p.name === name) ?? (resource.peers.length === 1 ? resource.peers[0] : undefined);
+}
+
+const SYNCING = /Sync/;
+const TARGET_SIDE = /(Target|T)$/;
+
+/** The node a running resync is writing to, seen from `node`'s side of the connection; null when none runs. */
+export function resyncTarget(node: string, peer: DrbdPeerState): string | null {
+  const replication = peer.replication ?? "";
+  if (!SYNCING.test(replication)) return null;
+  return TARGET_SIDE.test(replication) ? node : peer.name;
+}
+
+const DISK_MEANING: Record<string, string> = {
+  Inconsistent: "it holds no complete copy of moodledata",
+  Outdated: "its copy of moodledata is older than its peer's",
+  Diskless: "it has no local copy of moodledata (disk failed or detached)",
+  Failed: "its disk has failed",
+};
+
+export function diskMeaning(disk: string): string {
+  return DISK_MEANING[disk] ?? "not UpToDate";
+}
+
+// --- databases -------------------------------------------------------------
+
+export function replicaChannelOf(db: DatabaseState): ReplicationChannel | null {
+  return db.replication?.isReplica === true ? db.replication.channel : null;
+}
+
+/** True lag when the heartbeat table is read, else what the replica says. */
+export function lagOf(db: DatabaseState, channel: ReplicationChannel): number | null {
+  return db.heartbeatLagSeconds ?? channel.secondsBehind;
+}
+
+export function isHostAddress(host: HostState, address: string): boolean {
+  return address === host.clusterAddress || address === host.name || address.startsWith(`${host.name}.`);
+}
+
+/** The database VM a replica reads from, by its cluster address or name; the address when unknown. */
+export function sourceNameOf(state: ClusterState, channel: ReplicationChannel): string {
+  const source = state.hosts.find((h) => h.role === "db" && isHostAddress(h, channel.sourceHost));
+  return source?.name ?? channel.sourceHost;
+}
+
+export function replicationErrors(channel: ReplicationChannel): string[] {
+  const errors: string[] = [];
+  const add = (thread: string, errno: number | null, error: string | null) => {
+    const text = error === null ? "" : firstLine(error);
+    if ((errno === null || errno === 0) && text === "") return;
+    errors.push(`${thread} error ${errno ?? "?"}${text === "" ? "" : `: ${text}`}`);
+  };
+  add("IO", channel.lastIoErrno, channel.lastIoError);
+  add("SQL", channel.lastSqlErrno, channel.lastSqlError);
+  return errors;
+}
