@@ -236,17 +236,17 @@ export class HostConnection {
   }
 
   /**
-   * Opens the exec channel and starts `use` on it inside ssh2's callback: a fast command's
+   * Opens the exec channel and starts `consume` on it inside ssh2's callback: a fast command's
    * exit-status can arrive in the same packet as the channel confirmation, and an event
    * listener attached a microtask later would miss it.
    */
-  private async openExec<T>(client: Client, command: string, use: (channel: ClientChannel) => Promise<T>): Promise<T> {
+  private async openExec<T>(client: Client, command: string, consume: (channel: ClientChannel) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       let opened: { running: Promise<T> };
       try {
         // Boxed, so resolving does not adopt (and wait for) the command's own promise.
         opened = await new Promise<{ running: Promise<T> }>((resolve, reject) => {
-          client.exec(command, (err, channel) => (err ? reject(err) : resolve({ running: use(channel) })));
+          client.exec(command, (err, channel) => (err ? reject(err) : resolve({ running: consume(channel) })));
         });
       } catch (err) {
         // A server at its channel limit refuses the open; closed channels are released late.
