@@ -3,13 +3,13 @@ import { ClusterCollector } from "@/lib/cluster/collector";
 import { stateOf } from "@/lib/cluster/derive";
 import { createRecorder } from "@/lib/cluster/recorder";
 import type { ClusterSnapshot } from "@/lib/cluster/snapshot";
-import { getInventory } from "@/lib/inventory";
-import type { Inventory } from "@/lib/inventory/schema";
+import { loadInventory } from "@/lib/inventory";
 import { sshPool } from "@/lib/ssh";
 import { targetOf } from "@/lib/ssh/target";
 
 interface Registry {
-  inventory: Inventory | null;
+  /** file and mtime of the inventory the collectors were built from */
+  inventoryKey: string | null;
   collectors: Map<string, ClusterCollector>;
   timers: NodeJS.Timeout[];
 }
@@ -17,7 +17,7 @@ interface Registry {
 const g = globalThis as unknown as { clusterdeckCollectors?: Registry };
 
 function registry(): Registry {
-  g.clusterdeckCollectors ??= { inventory: null, collectors: new Map(), timers: [] };
+  g.clusterdeckCollectors ??= { inventoryKey: null, collectors: new Map(), timers: [] };
   return g.clusterdeckCollectors;
 }
 
@@ -29,8 +29,9 @@ function registry(): Registry {
  */
 export function ensureCollectors(): Map<string, ClusterCollector> {
   const reg = registry();
-  const inventory = getInventory();
-  if (reg.inventory === inventory) return reg.collectors;
+  const { file, mtimeMs, inventory } = loadInventory();
+  const key = `${file}@${mtimeMs}`;
+  if (reg.inventoryKey === key) return reg.collectors;
   for (const c of reg.collectors.values()) c.stop();
   for (const t of reg.timers) clearInterval(t);
   reg.collectors = new Map();
@@ -51,7 +52,7 @@ export function ensureCollectors(): Map<string, ClusterCollector> {
     timer.unref();
     reg.timers.push(timer);
   }
-  reg.inventory = inventory;
+  reg.inventoryKey = key;
   return reg.collectors;
 }
 

@@ -7,19 +7,26 @@ import type { ClusterSpec, HostSpec, Inventory } from "@/lib/inventory/schema";
 
 export type { ClusterSpec, HostSpec, Inventory } from "@/lib/inventory/schema";
 
-interface Loaded {
+export interface Loaded {
   file: string;
   mtimeMs: number;
   inventory: Inventory;
 }
 
-let loaded: Loaded | undefined;
+// Next loads separate copies of this module for pages and route handlers: the cache lives on
+// globalThis so that every caller sees one inventory object, and collectors are not rebuilt.
+const g = globalThis as unknown as { clusterdeckInventory?: Loaded };
 
 /**
  * The inventory in force. Re-read when the file changes (the lab rewrites its own on restart);
  * an invalid file is refused whole with every problem listed.
  */
 export function getInventory(): Inventory {
+  return loadInventory().inventory;
+}
+
+/** The inventory with the file and modification time it was read from (its identity). */
+export function loadInventory(): Loaded {
   const { path: file, source } = inventoryPath();
   let mtimeMs: number;
   try {
@@ -28,11 +35,12 @@ export function getInventory(): Inventory {
     const hint = source === "lab" ? " (start the lab with `npm run lab`, or `npm start` which starts it for you)" : "";
     throw new AppError("InventoryInvalid", `inventory ${file} not found${hint}`);
   }
-  if (loaded && loaded.file === file && loaded.mtimeMs === mtimeMs) return loaded.inventory;
+  const loaded = g.clusterdeckInventory;
+  if (loaded && loaded.file === file && loaded.mtimeMs === mtimeMs) return loaded;
   const result = readInventoryFile(file);
   if (!result.ok) throw new AppError("InventoryInvalid", formatProblems(file, result.problems), { problems: result.problems });
-  loaded = { file, mtimeMs, inventory: result.inventory };
-  return result.inventory;
+  g.clusterdeckInventory = { file, mtimeMs, inventory: result.inventory };
+  return g.clusterdeckInventory;
 }
 
 export function getCluster(id: string): ClusterSpec {
