@@ -14,7 +14,8 @@ export function Freshness({ at, staleAfterSeconds = 10, error }: { at: number | 
   const age = Math.max(0, (now - at) / 1000);
   const stale = age > staleAfterSeconds || Boolean(error);
   return (
-    <span className={`freshness${stale ? " stale" : ""}`} data-testid="freshness" title={new Date(at).toISOString()}>
+    // the server's clock and the browser's differ by the render time; the next tick corrects it
+    <span className={`freshness${stale ? " stale" : ""}`} data-testid="freshness" title={new Date(at).toISOString()} suppressHydrationWarning>
       updated {formatDuration(age)} ago{error ? ` — ${error}` : ""}
     </span>
   );

@@ -1,22 +1,26 @@
-import type { PoolView } from "@/lib/cluster/overview";
-import { formatCountdown } from "@/lib/format";
+import { Countdown } from "@/components/countdown";
+import type { BalancerState } from "@/lib/cluster/state";
+import { isSilent } from "@/lib/cluster/view-helpers";
 
-export function PoolTable({ pool }: { pool: PoolView }) {
+/** One balancer's pool in brief: the overview's summary (the balancer page has the details). */
+export function PoolTable({ balancer, takenAt }: { balancer: BalancerState; takenAt: number }) {
+  const { service } = balancer;
+  const silent = isSilent(balancer);
   return (
-    <section className="panel" data-testid={`pool-${pool.balancer}`}>
+    <section className="panel" data-testid={`pool-${balancer.name}`} data-silent={silent ? "true" : undefined}>
       <h2>
-        {pool.balancer}
-        {pool.holdsVip ? " — active, holds the VIP" : " — standby"}
-        {pool.stale ? <span className="problem"> (stale)</span> : null}
+        {balancer.name}
+        {balancer.holdsVip ? " — active, holds the VIP" : " — standby"}
+        {silent ? <span className="problem"> ({balancer.reachable ? "stale" : "not answering"})</span> : null}
       </h2>
-      {pool.service ? (
+      {service ? (
         <p className="muted" style={{ marginTop: 0 }}>
-          {pool.service.protocol} <span className="mono">{pool.service.address}:{pool.service.port}</span> · {pool.service.scheduler}
-          {pool.service.persistent !== null ? ` · persistent ${pool.service.persistent} s` : " · no persistence"}
+          {service.protocol} <span className="mono">{service.address ?? "?"}:{service.port ?? "*"}</span> · {service.scheduler}
+          {service.persistent !== null ? ` · persistent ${service.persistent} s` : " · no persistence"}
         </p>
       ) : null}
-      {pool.problem ? <p className="problem">{pool.problem}</p> : null}
-      {pool.realServers.length > 0 ? (
+      {balancer.problem ? <p className="problem">{balancer.problem}</p> : null}
+      {balancer.realServers.length > 0 ? (
         <table>
           <thead>
             <tr>
@@ -29,10 +33,10 @@ export function PoolTable({ pool }: { pool: PoolView }) {
             </tr>
           </thead>
           <tbody>
-            {pool.realServers.map((rs) => (
-              <tr key={`${rs.address}:${rs.port}`} className={rs.weight === 0 ? "quiesced" : ""} data-testid={`rs-${pool.balancer}-${rs.host ?? rs.address}`}>
+            {balancer.realServers.map((rs) => (
+              <tr key={`${rs.address}:${rs.port}`} className={rs.weight === 0 ? "quiesced" : ""} data-testid={`rs-${balancer.name}-${rs.host ?? rs.address}`}>
                 <td className="mono">
-                  {rs.address}:{rs.port}
+                  {rs.address}:{rs.port ?? "*"}
                 </td>
                 <td>{rs.host ?? <span className="muted">unknown</span>}</td>
                 <td className="num">{rs.weight === 0 ? "0 (no new clients)" : rs.weight}</td>
@@ -40,7 +44,12 @@ export function PoolTable({ pool }: { pool: PoolView }) {
                 <td className="num">{rs.inactiveConns}</td>
                 <td className="num">
                   {rs.stickyClients}
-                  {rs.stickyLongestSeconds !== null ? <span className="muted"> · {formatCountdown(rs.stickyLongestSeconds)}</span> : null}
+                  {rs.stickyClients > 0 ? (
+                    <span className="muted">
+                      {" "}
+                      · <Countdown seconds={rs.stickyLongestSeconds} takenAt={takenAt} />
+                    </span>
+                  ) : null}
                 </td>
               </tr>
             ))}

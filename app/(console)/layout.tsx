@@ -1,9 +1,22 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { signOut } from "@/app/(console)/actions";
+import { ClusterNav } from "@/components/cluster-nav";
 import { requirePageOperator } from "@/lib/auth/current";
+import { AppError } from "@/lib/errors";
+import { getInventory } from "@/lib/inventory";
 
 export const dynamic = "force-dynamic";
+
+function clusterList(): { id: string; label: string }[] {
+  try {
+    return getInventory().clusters.map((c) => ({ id: c.id, label: c.label ?? c.id }));
+  } catch (err) {
+    // the home page explains an unusable inventory; the nav just has nothing to list
+    if (err instanceof AppError) return [];
+    throw err;
+  }
+}
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const operator = await requirePageOperator();
@@ -13,9 +26,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         <Link href="/" className="brand">
           Cluster<span>Deck</span>
         </Link>
-        <nav className="nav" aria-label="Main">
-          <Link href="/">Overview</Link>
-        </nav>
+        <ClusterNav clusters={clusterList()} />
         <div className="who">
           <span data-testid="operator">{operator.username}</span>
           <span className="role-badge">{operator.role}</span>

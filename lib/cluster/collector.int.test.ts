@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLab } from "@/lab/index";
 import { ClusterCollector } from "@/lib/cluster/collector";
-import { overviewOf } from "@/lib/cluster/overview";
+import { stateOf } from "@/lib/cluster/derive";
 import { readInventoryFile } from "@/lib/inventory/load";
 import type { ClusterSpec } from "@/lib/inventory/schema";
 import { defaultConnectionOptions } from "@/lib/ssh/connection";
@@ -73,13 +73,13 @@ describe("collector against the lab", () => {
       };
     };
     const truth = (await control("GET", "/truth")) as Truth;
-    const view = overviewOf(cluster, await collector.pollOnce());
+    const view = stateOf(cluster, await collector.pollOnce());
     expect(view.vipHolders).toEqual(truth.balancers.vipHolders);
-    const active = view.pools.find((p) => p.holdsVip);
+    const active = view.balancers.find((b) => b.holdsVip);
     expect(active?.service).toMatchObject({ address: cluster.balancer.vip, port: 80, scheduler: "wlc", persistent: 300 });
     expect(active?.realServers.map((r) => r.host)).toEqual(["web1", "web2"]);
-    for (const pool of view.pools) {
-      const node = truth.balancers.nodes.find((n) => n.vm === pool.balancer);
+    for (const pool of view.balancers) {
+      const node = truth.balancers.nodes.find((n) => n.vm === pool.name);
       const reals = node?.services.find((s) => s.address === `${cluster.balancer.vip}:80`)?.reals ?? [];
       expect(pool.realServers.map((r) => [`${r.address}:${r.port}`, r.weight])).toEqual(reals.map((r) => [r.address, r.weight]));
     }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { overviewOf } from "@/lib/cluster/overview";
+import { stateOf } from "@/lib/cluster/derive";
 import type { ClusterSnapshot, HostSnapshot, ProbeReading } from "@/lib/cluster/snapshot";
 import { parseInventory } from "@/lib/inventory/load";
 import type { ClusterSpec } from "@/lib/inventory/schema";
@@ -93,79 +93,69 @@ function snapshot(hosts: HostSnapshot[]): ClusterSnapshot {
   return { clusterId: "t", takenAt: NOW, hosts };
 }
 
-describe("overview", () => {
-  it("lays the VMs out by physical server and role, with their vitals", () => {
-    const view = overviewOf(cluster, snapshot([lb1WithVip(), host("web1"), host("db1"), host("lb2"), host("web2")]));
-    expect(view.servers.map((s) => [s.name, s.vms.map((v) => v.name)])).toEqual([
-      ["A", ["lb1", "web1", "db1"]],
-      ["B", ["lb2", "web2"]],
-    ]);
-    const web1 = view.servers[0]?.vms[1];
-    expect(web1).toMatchObject({ status: "up", load1: 0.21, diskMount: "/boot", diskUsedPercent: 23 });
-    expect(web1?.memUsedPercent).toBeGreaterThan(0);
+describe("stateOf", () => {
+  it("reads every host's vitals, by role", () => {
+    const state = stateOf(cluster, snapshot([lb1WithVip(), host("web1"), host("db1"), host("lb2"), host("web2")]));
+    expect(state.hosts.map((h) => h.name)).toEqual(["lb1", "web1", "db1", "lb2", "web2"]);
+    expect(state.balancers.map((b) => b.name)).toEqual(["lb1", "lb2"]);
+    expect(state.web.map((w) => w.name)).toEqual(["web1", "web2"]);
+    expect(state.databases.map((d) => d.name)).toEqual(["db1"]);
+    const web1 = state.hosts.find((h) => h.name === "web1");
+    expect(web1).toMatchObject({ reachable: true, load: { load1: 0.21 }, problems: [] });
+    expect(web1?.disks.find((d) => d.mount === "/boot")?.usedPercent).toBe(23);
+    expect(web1?.memory?.usedPercent).toBeGreaterThan(0);
   });
 
-  it("names the balancer holding the VIP and shows its pool with sticky clients", () => {
-    const view = overviewOf(cluster, snapshot([lb1WithVip(), host("web1"), host("lb2"), host("web2")]));
-    expect(view.vipHolders).toEqual(["lb1"]);
-    const active = view.pools[0];
-    expect(active).toMatchObject({ balancer: "lb1", holdsVip: true, problem: null });
+  it("names the balancer holding the VIP and reads its pool with sticky clients", () => {
+    const state = stateOf(cluster, snapshot([lb1WithVip(), host("web1"), host("lb2"), host("web2")]));
+    expect(state.vipHolders).toEqual(["lb1"]);
+    const active = state.balancers[0];
+    expect(active).toMatchObject({ name: "lb1", holdsVip: true, problem: null });
     expect(active?.service).toMatchObject({ address: "172.18.56.100", port: 80, scheduler: "wrr" });
     expect(active?.realServers).toEqual([
       expect.objectContaining({ address: "172.18.56.50", host: "web1", weight: 1, activeConns: 0, inactiveConns: 2, stickyClients: 0 }),
       expect.objectContaining({ address: "172.18.56.51", host: "web2", weight: 1, inactiveConns: 3, stickyClients: 2, stickyLongestSeconds: 296 }),
     ]);
-    expect(view.pools[1]).toMatchObject({ balancer: "lb2", holdsVip: false, problem: "no LVS table yet" });
+    expect(state.balancers[1]).toMatchObject({ name: "lb2", holdsVip: false, service: null, problem: "the LVS table could not be read" });
   });
 
   it("says when the VIP is on both balancers", () => {
-    const lb2 = lb1WithVip();
-    const both = { ...lb2, name: "lb2", server: "B" };
-    const view = overviewOf(cluster, snapshot([lb1WithVip(), both]));
-    expect(view.vipHolders).toEqual(["lb1", "lb2"]);
+    const both = { ...lb1WithVip(), name: "lb2", server: "B" };
+    expect(stateOf(cluster, snapshot([lb1WithVip(), both])).vipHolders).toEqual(["lb1", "lb2"]);
   });
 
-  it("keeps an unreachable host on the page, marked down with its error and last values", () => {
-    const down = host("web1", { reachable: false, stale: true, error: "web1 (127.0.0.1:22): no SSH answer within 5000 ms" });
-    const view = overviewOf(cluster, snapshot([lb1WithVip(), down]));
-    const web1 = view.servers[0]?.vms.find((v) => v.name === "web1");
-    expect(web1).toMatchObject({ status: "down", error: expect.stringContaining("no SSH answer"), load1: 0.21 });
+  it("keeps an unreachable host with its error and last values, holding nothing", () => {
+    const down = { ...lb1WithVip(), reachable: false, stale: true, error: "lb1 (127.0.0.1:22): no SSH answer within 5000 ms" };
+    const state = stateOf(cluster, snapshot([down]));
+    expect(state.hosts[0]).toMatchObject({ reachable: false, error: expect.stringContaining("no SSH answer"), load: { load1: 0.21 } });
+    expect(state.vipHolders).toEqual([]);
   });
 
-  it("shows a refused host key distinctly, and a host never reached as unknown", () => {
+  it("marks a refused host key, and a host never reached has no values", () => {
     const rejected = host("web2", { reachable: false, readings: {} });
     rejected.connection = { ...rejected.connection, state: "rejected", offeredFingerprint: "SHA256:x" };
     const never = host("db1", { reachable: false, lastAttemptAt: null, lastSeenAt: null, readings: {} });
-    const view = overviewOf(cluster, snapshot([rejected, never]));
-    const vms = view.servers.flatMap((s) => s.vms);
-    expect(vms.find((v) => v.name === "web2")?.status).toBe("key-rejected");
-    expect(vms.find((v) => v.name === "db1")).toMatchObject({ status: "unknown", load1: null, memUsedPercent: null });
+    const state = stateOf(cluster, snapshot([rejected, never]));
+    expect(state.hosts.find((h) => h.name === "web2")?.keyRejected).toBe(true);
+    expect(state.hosts.find((h) => h.name === "db1")).toMatchObject({ keyRejected: false, load: null, memory: null, upSeconds: null });
+    expect(state.databases[0]).toMatchObject({ readOnly: null, replication: null, heartbeatLagSeconds: null });
   });
 
   it("lists probes that failed or could not be read instead of showing zeros", () => {
     const h = host("db1");
     h.readings.loadavg = reading(parseLoadavg("garbage"));
     h.readings.df = { at: NOW, sentAt: NOW, result: { ok: false, error: "failed", exitCode: 1, stderr: "df: /var/moodledata: Stale file handle\n" } };
-    const view = overviewOf(cluster, snapshot([h]));
-    const db1 = view.servers[0]?.vms[0];
-    expect(db1?.load1).toBeNull();
-    expect(db1?.probeProblems).toEqual([
+    const state = stateOf(cluster, snapshot([h]));
+    expect(state.hosts[0]?.load).toBeNull();
+    expect(state.hosts[0]?.problems).toEqual([
       { probe: "loadavg", problem: expect.stringMatching(/^could not read/) },
       { probe: "df", problem: "exit 1: df: /var/moodledata: Stale file handle" },
     ]);
   });
-});
 
-describe("VIP holder", () => {
-  it("does not count the VIP that direct routing puts on a web node's lo", () => {
-    const web1 = host("web1");
-    web1.readings["ip-addr"] = reading(
-      parseIpAddr("1: lo    inet 172.18.56.100/32 scope global lo\\       valid_lft forever preferred_lft forever\n"),
-    );
+  it("does not count the VIP that direct routing puts on lo", () => {
     const lbOnLo = host("lb2");
-    lbOnLo.readings["ip-addr"] = web1.readings["ip-addr"];
-    const view = overviewOf(cluster, snapshot([lb1WithVip(), web1, lbOnLo]));
-    expect(view.vipHolders).toEqual(["lb1"]);
-    expect(view.servers.flatMap((s) => s.vms).filter((v) => v.holdsVip).map((v) => v.name)).toEqual(["lb1"]);
+    lbOnLo.readings["ip-addr"] = reading(parseIpAddr("1: lo    inet 172.18.56.100/32 scope global lo\\       valid_lft forever preferred_lft forever\n"));
+    expect(stateOf(cluster, snapshot([lb1WithVip(), lbOnLo])).vipHolders).toEqual(["lb1"]);
   });
 });

@@ -3,7 +3,6 @@ import { clusterSnapshot } from "@/lib/cluster";
 import { stateOf } from "@/lib/cluster/derive";
 import { findingsOf } from "@/lib/cluster/findings";
 import type { ClusterView } from "@/lib/cluster/findings-types";
-import { type OverviewView, overviewOf } from "@/lib/cluster/overview";
 import { verdictOf } from "@/lib/cluster/verdict";
 import { AppError } from "@/lib/errors";
 import { getCluster } from "@/lib/inventory";
@@ -14,9 +13,6 @@ function snapshotOf(clusterId: string) {
   return snapshot;
 }
 
-export async function getOverview(clusterId: string): Promise<OverviewView> {
-  return overviewOf(getCluster(clusterId), snapshotOf(clusterId));
-}
 
 /** What every cluster page reads: the typed state, what is wrong, and whether either server could fail. */
 export async function getClusterView(clusterId: string): Promise<ClusterView> {

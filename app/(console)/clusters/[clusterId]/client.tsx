@@ -1,63 +1,66 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { Freshness } from "@/components/freshness";
+import { ChartSection } from "@/components/chart-section";
+import { LoadChart } from "@/components/charts/load-chart";
+import { FindingsList } from "@/components/findings-list";
+import { LoadFailed, PageHead } from "@/components/page-head";
 import { PoolTable } from "@/components/pool-table";
+import { VerdictBanner } from "@/components/verdict-banner";
 import { VmCard } from "@/components/vm-card";
-import { overviewQuery } from "@/lib/queries/overview";
+import { findingsAbout, hostsOfServer, vipLine, vmStatus, vmTone } from "@/lib/cluster/view-helpers";
+import { clusterViewQuery } from "@/lib/queries/cluster-view";
 
-export function Client({ clusterId, staleAfterSeconds }: { clusterId: string; staleAfterSeconds: number }) {
-  const { data, error, dataUpdatedAt } = useQuery(overviewQuery(clusterId));
-  if (!data) {
-    return (
-      <main>
-        <div className="banner crit" role="alert">
-          Could not load the overview{error ? `: ${error.message}` : ""}.
-        </div>
-      </main>
-    );
-  }
-  const vipLine =
-    data.vipHolders.length === 1
-      ? `VIP ${data.vip} on ${data.vipHolders[0]}`
-      : data.vipHolders.length === 0
-        ? `VIP ${data.vip} is on no balancer`
-        : `VIP ${data.vip} is on ${data.vipHolders.join(" and ")} at once`;
+export function Client({ clusterId, label, staleAfterSeconds }: { clusterId: string; label: string; staleAfterSeconds: number }) {
+  const { data, error, dataUpdatedAt } = useQuery(clusterViewQuery(clusterId));
+  if (!data) return <LoadFailed what="the overview" error={error} />;
+  const { state, findings, verdict } = data;
+  const offline = Boolean(error && dataUpdatedAt);
+  const vip = vipLine(state);
+  const balancers = [...state.balancers].sort((a, b) => Number(b.holdsVip) - Number(a.holdsVip));
   return (
     <main>
-      <div className="page-head">
-        <h1>{data.label}</h1>
-        <span className={data.vipHolders.length === 1 ? "sub" : "problem"} data-testid="vip-line">
-          {vipLine}
+      <PageHead title={label} takenAt={state.takenAt} staleAfterSeconds={staleAfterSeconds} offline={offline}>
+        <span className={vip.ok ? "sub" : "problem"} data-testid="vip-line">
+          {vip.text}
         </span>
-        <Freshness at={data.takenAt} staleAfterSeconds={staleAfterSeconds} error={error && dataUpdatedAt ? "cannot reach the console server" : null} />
-      </div>
+      </PageHead>
+      <VerdictBanner verdict={verdict} silent={offline} waiting={state.hosts.every((h) => h.lastSeenAt === null)} />
       <div className="servers">
-        {data.servers.map((server) => {
-          const up = server.vms.filter((v) => v.status === "up").length;
+        {state.servers.map((server) => {
+          const hosts = hostsOfServer(state, server.name);
+          const up = hosts.filter((h) => vmStatus(h) === "up").length;
           return (
             <section key={server.name} className="panel server" data-testid={`server-${server.name}`}>
               <h2>
                 {server.label}
                 <span className="count">
-                  {up}/{server.vms.length} VMs answering
+                  {up}/{hosts.length} VMs answering
                 </span>
               </h2>
               <div className="vms">
-                {server.vms.map((vm) => (
-                  <VmCard key={vm.name} vm={vm} />
+                {hosts.map((host) => (
+                  <VmCard
+                    key={host.name}
+                    host={host}
+                    holdsVip={state.vipHolders.includes(host.name)}
+                    tone={vmTone(host, findings, host.name)}
+                    findings={findingsAbout(findings, host.name)}
+                  />
                 ))}
               </div>
             </section>
           );
         })}
       </div>
-      <h2>Balancer pool</h2>
+      <FindingsList findings={findings} empty="No findings: every check passes." />
+      <h2 className="section-title">Balancer pool</h2>
       <div className="pools">
-        {data.pools.map((pool) => (
-          <PoolTable key={pool.balancer} pool={pool} />
+        {balancers.map((b) => (
+          <PoolTable key={b.name} balancer={b} takenAt={state.takenAt} />
         ))}
       </div>
+      <ChartSection title="Load per VM">{(range) => <LoadChart clusterId={clusterId} range={range} />}</ChartSection>
     </main>
   );
 }

@@ -1,12 +1,17 @@
 import { HydrationBoundary, dehydrate } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import { Client } from "@/app/(console)/clusters/[clusterId]/client";
-import { getOverview } from "@/lib/cluster/views";
+import { querySeries } from "@/lib/cluster/sample-store";
+import type { SeriesName } from "@/lib/cluster/samples";
+import { getClusterView } from "@/lib/cluster/views";
 import { getCluster } from "@/lib/inventory";
+import { clusterViewQuery } from "@/lib/queries/cluster-view";
 import { makeQueryClient } from "@/lib/queries/client";
-import { overviewQuery } from "@/lib/queries/overview";
+import { seriesQuery } from "@/lib/queries/series";
 
 export const dynamic = "force-dynamic";
+
+const CHARTED: SeriesName[] = ["host.load1"];
 
 export async function generateMetadata({ params }: { params: Promise<{ clusterId: string }> }): Promise<Metadata> {
   const { clusterId } = await params;
@@ -17,10 +22,13 @@ export default async function OverviewPage({ params }: { params: Promise<{ clust
   const { clusterId } = await params;
   const cluster = getCluster(clusterId);
   const queryClient = makeQueryClient();
-  await queryClient.prefetchQuery(overviewQuery(clusterId, () => getOverview(clusterId)));
+  await Promise.all([
+    queryClient.prefetchQuery(clusterViewQuery(clusterId, () => getClusterView(clusterId))),
+    ...CHARTED.map((series) => queryClient.prefetchQuery(seriesQuery(clusterId, series, "1h", () => querySeries({ clusterId, series, range: "1h" })))),
+  ]);
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
-      <Client clusterId={clusterId} staleAfterSeconds={cluster.thresholds.staleAfterSeconds} />
+      <Client clusterId={clusterId} label={cluster.label ?? cluster.id} staleAfterSeconds={cluster.thresholds.staleAfterSeconds} />
     </HydrationBoundary>
   );
 }

@@ -1,0 +1,63 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { ChartSection } from "@/components/chart-section";
+import { ConnectionsChart } from "@/components/charts/connections-chart";
+import { SessionsChart } from "@/components/charts/sessions-chart";
+import { FindingsList } from "@/components/findings-list";
+import { Kv } from "@/components/kv";
+import { LoadFailed, PageHead } from "@/components/page-head";
+import { WebNodePanel } from "@/components/web-node-panel";
+import { codeDrift, findingsOfTier, formatCount, sessionCounts, versionsDiffer } from "@/lib/cluster/view-helpers";
+import { clusterViewQuery } from "@/lib/queries/cluster-view";
+
+export function Client({ clusterId, staleAfterSeconds }: { clusterId: string; staleAfterSeconds: number }) {
+  const { data, error, dataUpdatedAt } = useQuery(clusterViewQuery(clusterId));
+  if (!data) return <LoadFailed what="the web nodes" error={error} />;
+  const { state, findings } = data;
+  const drift = codeDrift(state.web);
+  const versions = versionsDiffer(state.web);
+  const sessions = sessionCounts(state.web, state.databases);
+  const fileTotal = sessions.fileByNode.some((n) => n.handler === "file" && n.files !== null)
+    ? sessions.fileByNode.reduce((sum, n) => sum + (n.handler === "file" ? (n.files ?? 0) : 0), 0)
+    : null;
+  const maintenance = state.web.some((w) => w.maintenance === true);
+  return (
+    <main>
+      <PageHead title="Web nodes" takenAt={state.takenAt} staleAfterSeconds={staleAfterSeconds} offline={Boolean(error && dataUpdatedAt)}>
+        <span className={drift.differ ? "problem" : "sub"} data-testid="code-line">
+          {drift.differ ? "nodes serve different code" : drift.common ? "all nodes serve the same code" : "code fingerprint unknown"}
+          {maintenance ? " · maintenance mode ON" : ""}
+        </span>
+      </PageHead>
+      <FindingsList findings={findingsOfTier(findings, "web")} title="Web findings" empty="Nothing wrong with the web nodes." />
+      <section className="panel" data-testid="sessions">
+        <h2>Sessions</h2>
+        <dl className="kv kv-wide">
+          <Kv label={`in the database (cluster-wide${sessions.databaseFrom ? `, from ${sessions.databaseFrom}` : ""})`} testId="sessions-database">
+            {sessions.databaseFrom ? formatCount(sessions.database) : "unknown (no single source database)"}
+          </Kv>
+          {sessions.fileByNode.map((n) => (
+            <Kv key={n.node} label={`in files on ${n.node}`}>
+              {n.handler === "file" ? formatCount(n.files) : <span className="muted">— ({n.handler ?? "unknown"} handler)</span>}
+            </Kv>
+          ))}
+          {fileTotal !== null ? <Kv label="file sessions, all nodes">{formatCount(fileTotal)}</Kv> : null}
+        </dl>
+      </section>
+      <div className="side-by-side">
+        {state.web.map((w) => (
+          <WebNodePanel key={w.name} node={w} takenAt={state.takenAt} fingerprint={drift.byNode[w.name] ?? "unknown"} versionDiffers={versions} />
+        ))}
+      </div>
+      <ChartSection>
+        {(range) => (
+          <>
+            <SessionsChart clusterId={clusterId} range={range} />
+            <ConnectionsChart clusterId={clusterId} range={range} />
+          </>
+        )}
+      </ChartSection>
+    </main>
+  );
+}
