@@ -8,14 +8,19 @@ import path from "node:path";
 import { Client } from "ssh2";
 import { startLab } from "@/lab/index";
 import { ClusterCollector } from "@/lib/cluster/collector";
+import { stateOf } from "@/lib/cluster/derive";
+import { findingsOf } from "@/lib/cluster/findings";
 import { probePlan } from "@/lib/cluster/plan";
+import { verdictOf } from "@/lib/cluster/verdict";
 import { readInventoryFile } from "@/lib/inventory/load";
 import type { ClusterSpec, HostSpec } from "@/lib/inventory/schema";
 import { defaultConnectionOptions } from "@/lib/ssh/connection";
 import { SshPool } from "@/lib/ssh/pool";
-import { type TestSshd, startSshd } from "@/test/support/sshd";
+import { type TestSshd, leanAccount, startSshd } from "@/test/support/sshd";
 
 const RUNS = Math.max(20, Number(process.env.BENCH_RUNS ?? 30));
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
+const SOAK_HOSTS = 64;
 const WARMUP = 3;
 
 interface Figures {
@@ -31,6 +36,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function measure(label: string, fn: () => Promise<unknown>): Promise<Figures> {
+  process.stderr.write(`measuring ${label}…\n`);
   for (let i = 0; i < WARMUP; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -72,15 +78,16 @@ class RawHost {
   }
 }
 
-async function rawFloor(cluster: ClusterSpec, label: string): Promise<Figures[]> {
-  const hosts = await Promise.all(cluster.hosts.map(async (h) => ({ spec: h, raw: await RawHost.connect(h) })));
-  const commands = new Map(hosts.map(({ spec }) => [spec.name, probePlan(cluster, spec).map((p) => p.command)]));
+async function rawFloor(clusters: ClusterSpec[], label: string): Promise<Figures[]> {
+  const hosts = await Promise.all(
+    clusters.flatMap((cluster) => cluster.hosts.map(async (h) => ({ spec: h, raw: await RawHost.connect(h), commands: probePlan(cluster, h).map((p) => p.command) }))),
+  );
   try {
     const perCommand = await measure(`${label}: raw ssh2, one channel per command`, () =>
-      Promise.all(hosts.map(({ spec, raw }) => Promise.all((commands.get(spec.name) ?? []).map((c) => raw.exec(c))))),
+      Promise.all(hosts.map(({ raw, commands }) => Promise.all(commands.map((c) => raw.exec(c))))),
     );
     const perHost = await measure(`${label}: raw ssh2, one exec per host`, () =>
-      Promise.all(hosts.map(({ spec, raw }) => raw.exec((commands.get(spec.name) ?? []).join("; ")))),
+      Promise.all(hosts.map(({ raw, commands }) => raw.exec(commands.join("; ")))),
     );
     return [perCommand, perHost];
   } finally {
@@ -88,20 +95,80 @@ async function rawFloor(cluster: ClusterSpec, label: string): Promise<Figures[]>
   }
 }
 
-async function snapshotFigures(cluster: ClusterSpec, label: string): Promise<Figures> {
+/** One full snapshot as the console makes it: every probe on every host, parsed, state and findings derived. */
+async function fullSnapshot(collector: ClusterCollector, cluster: ClusterSpec): Promise<void> {
+  const state = stateOf(cluster, await collector.pollOnce());
+  findingsOf(state, cluster);
+  verdictOf(state, cluster);
+}
+
+async function snapshotFigures(clusters: ClusterSpec[], label: string): Promise<Figures> {
   const pool = new SshPool(() => undefined, defaultConnectionOptions);
-  const collector = new ClusterCollector(cluster, pool);
+  const collectors = clusters.map((cluster) => ({ cluster, collector: new ClusterCollector(cluster, pool) }));
   try {
-    const first = await collector.pollOnce();
-    const down = first.hosts.filter((h) => !h.reachable);
+    const first = await Promise.all(collectors.map(({ collector }) => collector.pollOnce()));
+    const down = first.flatMap((snap) => snap.hosts.filter((h) => !h.reachable));
     if (down.length > 0) throw new Error(`${label}: unreachable: ${down.map((h) => `${h.name} (${h.error})`).join(", ")}`);
-    return await measure(`${label}: ClusterDeck full snapshot (probes + parse)`, () => collector.pollOnce());
+    return await measure(`${label}: ClusterDeck full snapshot (probes, parse, findings)`, () =>
+      Promise.all(collectors.map(({ cluster, collector }) => fullSnapshot(collector, cluster))),
+    );
   } finally {
     pool.closeAll();
   }
 }
 
-function sshdCluster(sshds: TestSshd[]): ClusterSpec {
+/** The console polling every 2 s as it does in production; memory sampled to show it stays flat. */
+async function soak(clusters: ClusterSpec[]): Promise<void> {
+  if (SOAK_SECONDS <= 0) return;
+  const pool = new SshPool(() => undefined, defaultConnectionOptions);
+  const collectors = clusters.map((cluster) => ({ cluster, collector: new ClusterCollector({ ...cluster, pollIntervalSeconds: 2 }, pool) }));
+  const samples: { t: number; heapMb: number; rssMb: number }[] = [];
+  const started = Date.now();
+  const sample = () => {
+    global.gc?.();
+    const m = process.memoryUsage();
+    samples.push({ t: (Date.now() - started) / 1000, heapMb: m.heapUsed / 2 ** 20, rssMb: m.rss / 2 ** 20 });
+  };
+  for (const { collector } of collectors) collector.start();
+  const ticker = setInterval(() => {
+    for (const { cluster, collector } of collectors) {
+      const state = stateOf(cluster, collector.snapshot());
+      findingsOf(state, cluster);
+      verdictOf(state, cluster);
+    }
+  }, 2_000);
+  try {
+    const hostCount = clusters.reduce((n, c) => n + c.hosts.length, 0);
+    console.log(`\nmemory while polling ${hostCount} sshd hosts every 2 s for ${SOAK_SECONDS} s (set BENCH_SOAK_SECONDS to change):`);
+    const every = Math.max(5, Math.round(SOAK_SECONDS / 20));
+    for (let elapsed = 0; elapsed < SOAK_SECONDS; elapsed += every) {
+      await new Promise((r) => setTimeout(r, every * 1000));
+      sample();
+      const last = samples[samples.length - 1];
+      if (last) console.log(`  ${last.t.toFixed(0).padStart(5)} s   heap ${last.heapMb.toFixed(1).padStart(7)} MB   rss ${last.rssMb.toFixed(1).padStart(7)} MB`);
+    }
+  } finally {
+    clearInterval(ticker);
+    for (const { collector } of collectors) collector.stop();
+    pool.closeAll();
+  }
+  // Compare the second quarter with the last (the first includes warm-up allocations).
+  const quarter = Math.max(1, Math.floor(samples.length / 4));
+  const avg = (xs: typeof samples) => xs.reduce((a, x) => a + x.heapMb, 0) / Math.max(1, xs.length);
+  const early = avg(samples.slice(quarter, 2 * quarter));
+  const late = avg(samples.slice(-quarter));
+  const growth = early > 0 ? (late - early) / early : 0;
+  console.log(`  heap, 2nd quarter ${early.toFixed(1)} MB → last quarter ${late.toFixed(1)} MB: ${(growth * 100).toFixed(1)} % (${Math.abs(growth) < 0.1 ? "flat" : "NOT flat"})`);
+}
+
+/** Real sshd hosts laid out as clusters of eight VMs, as the inventory requires. */
+function sshdClusters(sshds: TestSshd[]): ClusterSpec[] {
+  const clusters: ClusterSpec[] = [];
+  for (let i = 0; i < sshds.length; i += 8) clusters.push(sshdCluster(sshds.slice(i, i + 8), `sshd${i / 8 + 1}`));
+  return clusters;
+}
+
+function sshdCluster(sshds: TestSshd[], id: string): ClusterSpec {
   const layout: [string, HostSpec["role"], string][] = [
     ["lb1", "lb", "A"], ["web1", "web", "A"], ["fs1", "fs", "A"], ["db1", "db", "A"],
     ["lb2", "lb", "B"], ["web2", "web", "B"], ["fs2", "fs", "B"], ["db2", "db", "B"],
@@ -109,7 +176,7 @@ function sshdCluster(sshds: TestSshd[]): ClusterSpec {
   const hosts = sshds.map((s, i) => {
     const [name, role, server] = layout[i % layout.length] ?? ["h", "web", "A"];
     return {
-      name: sshds.length > layout.length ? `${name}-${Math.floor(i / layout.length)}` : name,
+      name,
       role,
       server,
       address: "127.0.0.1",
@@ -119,7 +186,7 @@ function sshdCluster(sshds: TestSshd[]): ClusterSpec {
       hostKeys: [s.hostKeyFingerprint],
     };
   });
-  const text = JSON.stringify({ clusters: [{ id: "sshd", servers: [{ name: "A" }, { name: "B" }], hosts, balancer: { vip: "203.0.113.10" } }] });
+  const text = JSON.stringify({ clusters: [{ id, servers: [{ name: "A" }, { name: "B" }], hosts, balancer: { vip: "203.0.113.10" } }] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-bench-inv-"));
   fs.writeFileSync(path.join(dir, "inventory.yaml"), text);
   const result = readInventoryFile(path.join(dir, "inventory.yaml"));
@@ -144,8 +211,8 @@ async function main(): Promise<void> {
     if (!inv.ok) throw new Error(`lab inventory invalid: ${JSON.stringify(inv.problems)}`);
     const cluster = inv.inventory.clusters[0];
     if (!cluster) throw new Error("lab inventory has no cluster");
-    rows.push(await snapshotFigures(cluster, "lab, 8 hosts"));
-    rows.push(...(await rawFloor(cluster, "lab, 8 hosts")));
+    rows.push(await snapshotFigures([cluster], "lab, 8 hosts"));
+    rows.push(...(await rawFloor([cluster], "lab, 8 hosts")));
   } finally {
     await lab.stop();
   }
@@ -153,24 +220,32 @@ async function main(): Promise<void> {
   const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-bench-key-"));
   const clientKeyFile = path.join(clientDir, "client_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", clientKeyFile]);
-  const sshds = await Promise.all(Array.from({ length: 8 }, () => startSshd({ clientKeyFile })));
+  fs.chmodSync(clientDir, 0o755);
+  const user = leanAccount();
+  const sshds: TestSshd[] = [];
   try {
-    const cluster = sshdCluster(sshds);
-    rows.push(await snapshotFigures(cluster, "sshd, 8 hosts"));
-    rows.push(...(await rawFloor(cluster, "sshd, 8 hosts")));
+    for (let i = 0; i < SOAK_HOSTS; i += 8) sshds.push(...(await Promise.all(Array.from({ length: 8 }, () => startSshd({ clientKeyFile, user })))));
+    const all = sshdClusters(sshds);
+    const eight = all.slice(0, 1);
+    rows.push(await snapshotFigures(eight, "sshd, 8 hosts"));
+    rows.push(...(await rawFloor(eight, "sshd, 8 hosts")));
+    rows.push(await snapshotFigures(all, `sshd, ${sshds.length} hosts`));
+    rows.push(...(await rawFloor(all, `sshd, ${sshds.length} hosts`)));
+    print(rows);
+    for (const n of [8, sshds.length]) {
+      const floor = rows.find((r) => r.label === `sshd, ${n} hosts: raw ssh2, one exec per host`);
+      const ours = rows.find((r) => r.label.startsWith(`sshd, ${n} hosts: ClusterDeck`));
+      if (floor && ours) console.log(`sshd, ${n} hosts: ClusterDeck / raw one-exec-per-host floor = ${(ours.median / floor.median).toFixed(2)}× (median; target ≤ 1.15×)`);
+    }
+    try {
+      execFileSync("which", ["ansible"], { stdio: "ignore" });
+      console.log("ansible: installed but not benchmarked yet");
+    } catch {
+      console.log("ansible: not installed here, skipped");
+    }
+    await soak(all);
   } finally {
     await Promise.all(sshds.map((s) => s.stop()));
-  }
-
-  print(rows);
-  const floor = rows.find((r) => r.label === "sshd, 8 hosts: raw ssh2, one exec per host");
-  const ours = rows.find((r) => r.label === "sshd, 8 hosts: ClusterDeck full snapshot (probes + parse)");
-  if (floor && ours) console.log(`\nsshd: ClusterDeck / raw one-exec-per-host floor = ${(ours.median / floor.median).toFixed(2)}× (median)`);
-  try {
-    execFileSync("which", ["ansible"], { stdio: "ignore" });
-    console.log("ansible is installed but not benchmarked yet");
-  } catch {
-    console.log("ansible: not installed here, skipped");
   }
 }
 

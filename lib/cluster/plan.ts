@@ -5,7 +5,8 @@ import type { Parsed } from "@/lib/probes/types";
 export interface PlannedProbe {
   name: string;
   command: string;
-  timeoutSeconds: number;
+  /** null: runs bare in the batch (it cannot hang) */
+  timeoutSeconds: number | null;
   okExitCodes: readonly number[];
   parse: (stdout: string) => Parsed<unknown>;
 }
@@ -20,6 +21,8 @@ export function probePlan(cluster: ClusterSpec, host: HostSpec, previous: (probe
   return commandsForRole(host.role).flatMap((c) => {
     if (!c.readOnly || !c.parse) return [];
     const command = commandLine(c, { cluster, host, previous });
-    return command === null ? [] : [{ name: c.name, command, timeoutSeconds: PROBE_TIMEOUT_SECONDS, okExitCodes: c.okExitCodes, parse: c.parse }];
+    return command === null
+      ? []
+      : [{ name: c.name, command, timeoutSeconds: c.mayHang ? PROBE_TIMEOUT_SECONDS : null, okExitCodes: c.okExitCodes, parse: c.parse }];
   });
 }

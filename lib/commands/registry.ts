@@ -49,6 +49,11 @@ export interface HostCommand {
   command: (ctx: CommandContext) => string | null;
   /** exit codes that still carry a readable answer (systemctl is-active exits 3 for "inactive") */
   okExitCodes: readonly number[];
+  /**
+   * It can block: it touches the NFS dataroot (a stale mount hangs), or asks a daemon that can
+   * stall. Such probes run under `timeout` so they cannot hold up the rest of the batch.
+   */
+  mayHang: boolean;
   parse?: (stdout: string) => Parsed<unknown>;
 }
 
@@ -60,7 +65,7 @@ function probe(
   p: { roles: readonly Role[] | "all"; parse: (s: string) => Parsed<unknown> },
   what: string,
   command: (ctx: CommandContext) => string | null,
-  options: { sudo?: boolean; okExitCodes?: number[]; roles?: readonly Role[] } = {},
+  options: { sudo?: boolean; okExitCodes?: number[]; roles?: readonly Role[]; mayHang?: boolean } = {},
 ): HostCommand {
   return {
     name,
@@ -70,6 +75,7 @@ function probe(
     what,
     command,
     okExitCodes: options.okExitCodes ?? [0],
+    mayHang: options.mayHang ?? false,
     parse: p.parse,
   };
 }
@@ -93,7 +99,7 @@ export const hostCommands: readonly HostCommand[] = [
   probe("clock", clockProbe, "the host's clock, to compare with the console's (Moodle wants nodes within 1 s)", () => clockProbe.command()),
   probe("loadavg", loadavgProbe, "load averages and process counts", () => loadavgProbe.command()),
   probe("meminfo", meminfoProbe, "memory in use and available", () => meminfoProbe.command()),
-  probe("df", dfProbe, "disk usage of every filesystem (POSIX format)", () => dfProbe.command()),
+  probe("df", dfProbe, "disk usage of every filesystem (POSIX format)", () => dfProbe.command(), { mayHang: true }),
   probe("uptime", uptimeProbe, "time since boot", () => uptimeProbe.command()),
   probe("ip-addr", ipAddrProbe, "addresses on every interface: who holds the VIP or the NFS address", () => ipAddrProbe.command()),
 
@@ -111,14 +117,14 @@ export const hostCommands: readonly HostCommand[] = [
     clStatusProbe,
     "heartbeat's view of both nodes (when the pair runs heartbeat)",
     (ctx) => (haStackOf(ctx) === "heartbeat" ? clStatusProbe.command() : null),
-    { sudo: true, roles: ["lb", "fs"] },
+    { sudo: true, roles: ["lb", "fs"], mayHang: true },
   ),
   probe(
     "crm-mon-xml",
     crmMonXmlProbe,
     "Pacemaker's nodes and resources (when the pair runs Pacemaker)",
     (ctx) => (haStackOf(ctx) === "pacemaker" ? crmMonXmlProbe.command() : null),
-    { sudo: true, roles: ["lb", "fs"] },
+    { sudo: true, roles: ["lb", "fs"], mayHang: true },
   ),
   probe(
     "keepalived-active",
@@ -131,6 +137,7 @@ export const hostCommands: readonly HostCommand[] = [
   probe("apache-active", serviceStateProbe, "whether Apache runs", (ctx) => serviceStateProbe.command({ service: ctx.cluster.web.apacheService }), {
     okExitCodes: [0, 3, 4],
     roles: ["web"],
+    mayHang: true,
   }),
   probe("apache-status", apacheStatusProbe, "Apache's workers and request rate (mod_status on the node itself)", (ctx) =>
     apacheStatusProbe.command({ statusUrl: ctx.cluster.web.statusUrl }),
@@ -141,8 +148,12 @@ export const hostCommands: readonly HostCommand[] = [
   probe("moodle-config", moodleConfigProbe, "config.php's session handler, dataroot and database host (never credentials)", (ctx) =>
     moodleConfigProbe.command({ dirroot: ctx.cluster.web.dirroot }),
   ),
-  probe("moodle-maintenance", moodleMaintenanceProbe, "whether climaintenance.html is in the shared dataroot", (ctx) =>
-    moodleMaintenanceProbe.command({ dataroot: ctx.cluster.web.dataroot }),
+  probe(
+    "moodle-maintenance",
+    moodleMaintenanceProbe,
+    "whether climaintenance.html is in the shared dataroot",
+    (ctx) => moodleMaintenanceProbe.command({ dataroot: ctx.cluster.web.dataroot }),
+    { mayHang: true },
   ),
   probe("code-fingerprint", codeFingerprintProbe, "a hash of the code folder's file list, sizes and times", (ctx) =>
     codeFingerprintProbe.command({ dirroot: ctx.cluster.web.dirroot }),
@@ -152,12 +163,18 @@ export const hostCommands: readonly HostCommand[] = [
     findmntProbe,
     "the NFS mount of the dataroot",
     (ctx) => findmntProbe.command({ target: ctx.cluster.web.dataroot }),
-    { okExitCodes: [0, 1], roles: ["web"] },
+    { okExitCodes: [0, 1], roles: ["web"], mayHang: true },
   ),
-  probe("session-files", sessionFilesProbe, "session files touched within the session timeout (file session handler only)", (ctx) => {
-    const path = sessionPath(ctx);
-    return path === null ? null : sessionFilesProbe.command({ path, timeoutMinutes: SESSION_TIMEOUT_MINUTES });
-  }),
+  probe(
+    "session-files",
+    sessionFilesProbe,
+    "session files touched within the session timeout (file session handler only)",
+    (ctx) => {
+      const path = sessionPath(ctx);
+      return path === null ? null : sessionFilesProbe.command({ path, timeoutMinutes: SESSION_TIMEOUT_MINUTES });
+    },
+    { mayHang: true },
+  ),
 
   probe("proc-drbd", procDrbdProbe, "DRBD state (8.4: everything; 9: the version)", () => procDrbdProbe.command()),
   probe(
@@ -165,18 +182,20 @@ export const hostCommands: readonly HostCommand[] = [
     drbdEvents2Probe,
     "DRBD 9 resources, peers, disk states and resync progress",
     (ctx) => ((ctx.previous("proc-drbd") as ProcDrbd | undefined)?.drbd9 === false ? null : drbdEvents2Probe.command()),
-    { sudo: true },
+    { sudo: true, mayHang: true },
   ),
-  probe("exportfs", exportfsProbe, "the NFS exports of this file server", () => exportfsProbe.command(), { sudo: true }),
+  probe("exportfs", exportfsProbe, "the NFS exports of this file server", () => exportfsProbe.command(), { sudo: true, mayHang: true }),
 
   probe("mysql-replica-status", mysqlReplicaStatusProbe, "replication threads, positions, lag and errors", (ctx) =>
     mysqlReplicaStatusProbe.command({ defaultsFile: ctx.cluster.database.defaultsFile, syntax: ctx.cluster.database.statusSyntax }),
+    { mayHang: true },
   ),
   probe("mysql-master-status", mysqlMasterStatusProbe, "the binary log position this server writes", (ctx) =>
     mysqlMasterStatusProbe.command({
       defaultsFile: ctx.cluster.database.defaultsFile,
       syntax: "master",
     }),
+    { mayHang: true },
   ),
   probe("mysql-vitals", mysqlVitalsProbe, "read_only, connections, heartbeat age and Moodle's live sessions", (ctx) =>
     mysqlVitalsProbe.command({
@@ -185,6 +204,7 @@ export const hostCommands: readonly HostCommand[] = [
       sessionsTable: `${ctx.cluster.database.moodleDatabase}.${ctx.cluster.database.tablePrefix}sessions`,
       sessionTimeoutSeconds: SESSION_TIMEOUT_MINUTES * 60,
     }),
+    { mayHang: true },
   ),
 ];
 

@@ -4,7 +4,8 @@ import type { ExecOutcome } from "@/lib/ssh/types";
 export interface BatchCommand {
   id: string;
   command: string;
-  timeoutSeconds: number;
+  /** run under `timeout` in its own shell; null runs it bare (it cannot hang, and forks cost more than it does) */
+  timeoutSeconds: number | null;
 }
 
 export interface BatchItemResult {
@@ -32,12 +33,17 @@ export function buildBatchScript(commands: readonly BatchCommand[], nonce: strin
       [
         `echo '@@cd:${nonce}:b:${i}'`,
         `echo '@@cd:${nonce}:b:${i}' >&2`,
-        `timeout ${Math.max(1, Math.ceil(c.timeoutSeconds))} sh -c ${shellQuote(c.command)}`,
+        c.timeoutSeconds === null ? bare(c.command) : `timeout ${Math.max(1, Math.ceil(c.timeoutSeconds))} sh -c ${shellQuote(c.command)}`,
         `printf '\\n@@cd:${nonce}:e:${i}:%s\\n' "$?"`,
         `printf '\\n@@cd:${nonce}:e:${i}\\n' >&2`,
       ].join("; "),
     )
     .join("\n");
+}
+
+/** A bare command runs in the batch's own shell: one that could change it (cd, exit, set) gets a subshell. */
+function bare(command: string): string {
+  return /(^|[;&|(\s])(cd|exit|set|export|unset|exec)(\s|;|$)/.test(command) ? `(${command})` : command;
 }
 
 export function parseBatchOutput(

@@ -16,6 +16,20 @@ describe("probe batches", () => {
     expect(script).toContain(`printf '\\n@@cd:abc123:e:1:%s\\n' "$?"`);
   });
 
+  it("runs a probe that cannot hang bare, in a subshell if it could change the batch's shell", () => {
+    const script = buildBatchScript(
+      [
+        { id: "a", command: "cat /proc/loadavg", timeoutSeconds: null },
+        { id: "b", command: "cd /var/www/moodle && find . | sha1sum", timeoutSeconds: null },
+        { id: "c", command: "LC_ALL=C df -P", timeoutSeconds: 3 },
+      ],
+      "n",
+    ).split("\n");
+    expect(script[0]).toContain("; cat /proc/loadavg; ");
+    expect(script[1]).toContain("; (cd /var/www/moodle && find . | sha1sum); ");
+    expect(script[2]).toContain("; timeout 3 sh -c 'LC_ALL=C df -P'; ");
+  });
+
   it("splits outputs back apart, with and without trailing newlines", () => {
     const stdout = [
       "@@cd:n1:b:0",

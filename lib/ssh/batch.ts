@@ -15,7 +15,7 @@ export async function execBatch(
 ): Promise<BatchResult> {
   const nonce = crypto.randomBytes(6).toString("hex");
   const script = buildBatchScript(commands, nonce);
-  const timeoutMs = options.timeoutMs ?? commands.reduce((sum, c) => sum + c.timeoutSeconds * 1000, 0) + 2_000;
+  const timeoutMs = options.timeoutMs ?? commands.reduce((sum, c) => sum + (c.timeoutSeconds ?? 5) * 1000, 0) + 2_000;
   const result = await pool.exec(target, script, { ...options, timeoutMs });
   return {
     items: parseBatchOutput(commands, nonce, result.stdout, result.stderr),

@@ -57,8 +57,23 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
  * A real OpenSSH sshd on loopback with its own config, host key and authorized client key.
  * `shell` lets benchmarks use a lean login shell instead of the account's rc files.
  */
-export async function startSshd(options: { dir?: string; clientKeyFile?: string; maxSessions?: number } = {}): Promise<TestSshd> {
+/**
+ * An account whose login shell is plain sh with no rc files (created once; needs root): exec
+ * latency under root's bash is dominated by its rc files, which would swamp a benchmark.
+ */
+export function leanAccount(name = "cdbench"): string {
+  try {
+    execFileSync("id", ["-u", name], { stdio: "ignore" });
+  } catch {
+    // "*": no password, but not locked ("!"), which sshd without PAM would refuse.
+    execFileSync("useradd", ["--no-create-home", "--home-dir", "/nonexistent", "--shell", "/bin/sh", "--password", "*", name], { stdio: "pipe" });
+  }
+  return name;
+}
+
+export async function startSshd(options: { dir?: string; clientKeyFile?: string; maxSessions?: number; user?: string } = {}): Promise<TestSshd> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "cd-sshd-"));
+  fs.chmodSync(dir, 0o755);
   fs.mkdirSync("/run/sshd", { recursive: true });
   const hostKey = path.join(dir, "host_ed25519");
   if (!fs.existsSync(hostKey)) keygen(hostKey);
@@ -66,7 +81,7 @@ export async function startSshd(options: { dir?: string; clientKeyFile?: string;
   if (!fs.existsSync(clientKeyFile)) keygen(clientKeyFile);
   fs.copyFileSync(`${clientKeyFile}.pub`, path.join(dir, "authorized_keys"));
   const port = await freePort();
-  const user = os.userInfo().username;
+  const user = options.user ?? os.userInfo().username;
   const config = path.join(dir, "sshd_config");
   fs.writeFileSync(
     config,
