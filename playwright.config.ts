@@ -39,7 +39,7 @@ export default defineConfig({
     { name: "setup", testMatch: /.*\.setup\.ts/ },
     {
       name: "chromium",
-      use: { ...devices["Desktop Chrome"], storageState: ".reports/e2e-admin.json", viewport: { width: 1400, height: 900 } },
+      use: { ...devices["Desktop Chrome"], storageState: `.reports/e2e-admin-${port}.json`, viewport: { width: 1400, height: 900 } },
       dependencies: ["setup"],
       testIgnore: /.*\.setup\.ts/,
     },

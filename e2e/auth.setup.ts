@@ -8,5 +8,5 @@ setup("sign in once as admin", async ({ page }) => {
   await page.getByLabel("Password").fill(ADMIN_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("operator")).toHaveText("admin");
-  await page.context().storageState({ path: ".reports/e2e-admin.json" });
+  await page.context().storageState({ path: `.reports/e2e-admin-${process.env.E2E_PORT ?? "3107"}.json` });
 });

@@ -9,7 +9,7 @@ test.describe("sign-in", () => {
   });
 
   test("the API refuses a stranger with 401", async ({ request }) => {
-    const res = await request.get("/api/clusters/lab/overview");
+    const res = await request.get("/api/clusters/lab/view");
     expect(res.status()).toBe(401);
     expect((await res.json()).error.code).toBe("Unauthenticated");
   });

@@ -6,9 +6,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { bin, buildIfNeeded, prepareDatabase, root, waitForFile } from "./lib/proc.mjs";
 
-const base = path.join(root, ".lab-e2e");
-const labDir = path.join(base, "lab");
 const port = process.env.E2E_PORT ?? "3107";
+const base = path.join(root, ".lab-e2e", port);
+const labDir = path.join(base, "lab");
 fs.rmSync(base, { recursive: true, force: true });
 fs.mkdirSync(base, { recursive: true });
 

@@ -48,8 +48,10 @@ function df(ctx: ExecContext, deps: CoreDeps): ExecResult {
   const args = ctx.argv.slice(1);
   const posix = args.some((a) => a === "-P" || a === "--portability" || (/^-[a-zA-Z]+$/.test(a) && a.includes("P")));
   const human = args.some((a) => a === "-h" || (/^-[a-zA-Z]+$/.test(a) && a.includes("h")));
+  const local = args.some((a) => a === "-l" || a === "--local" || (/^-[a-zA-Z]+$/.test(a) && a.includes("l")));
   const paths = args.filter((a) => !a.startsWith("-"));
-  let rows = dfRows(deps, ctx.vm);
+  // -l leaves out network filesystems (an NFS source reads "host:/path")
+  let rows = dfRows(deps, ctx.vm).filter((r) => !local || !r.source.includes(":"));
   if (paths.length) {
     const pick = (p: string): DfRow | undefined =>
       [...rows].filter((r) => p === r.target || p.startsWith(r.target.endsWith("/") ? r.target : `${r.target}/`)).sort((a, b) => b.target.length - a.target.length)[0];

@@ -50,7 +50,7 @@ export function hostCommandsDoc(commands: readonly HostCommand[] = hostCommands)
   const example2 = buildBatchScript(
     [
       { id: "clock", command: "date +%s.%N", timeoutSeconds: null },
-      { id: "df", command: "LC_ALL=C df -P", timeoutSeconds: 3 },
+      { id: "exportfs", command: "sudo -n exportfs -v", timeoutSeconds: 3 },
     ],
     "3f9a1c0b7d2e",
   );
@@ -77,8 +77,8 @@ where it uses keepalived (\`balancer.ha\`, \`storage.ha\`). \`drbd-events2\` run
 
 Each poll sends one SSH exec per host that runs that host's read-only probes in turn, each one's
 output fenced by markers carrying a random nonce and its exit status kept apart. Probes that can
-block (they touch the NFS dataroot, or ask a daemon that can stall: df, findmnt, the maintenance flag,
-session files, systemctl, heartbeat/Pacemaker, drbdsetup, exportfs, mysql) run under \`timeout\` in
+block (they touch the NFS dataroot, or ask a daemon that can stall: findmnt, the maintenance flag,
+session files, heartbeat/Pacemaker, drbdsetup, exportfs, mysql) run under \`timeout\` in
 their own \`sh\`, so a stale mount cannot hold up the rest; the others run bare, because on these hosts
 spawning processes costs more than the probes themselves. For two probes the exec looks like this:
 

@@ -99,7 +99,7 @@ export const hostCommands: readonly HostCommand[] = [
   probe("clock", clockProbe, "the host's clock, to compare with the console's (Moodle wants nodes within 1 s)", () => clockProbe.command()),
   probe("loadavg", loadavgProbe, "load averages and process counts", () => loadavgProbe.command()),
   probe("meminfo", meminfoProbe, "memory in use and available", () => meminfoProbe.command()),
-  probe("df", dfProbe, "disk usage of every filesystem (POSIX format)", () => dfProbe.command(), { mayHang: true }),
+  probe("df", dfProbe, "disk usage of the local filesystems (POSIX format)", () => dfProbe.command()),
   probe("uptime", uptimeProbe, "time since boot", () => uptimeProbe.command()),
   probe("ip-addr", ipAddrProbe, "addresses on every interface: who holds the VIP or the NFS address", () => ipAddrProbe.command()),
 
@@ -137,7 +137,6 @@ export const hostCommands: readonly HostCommand[] = [
   probe("apache-active", serviceStateProbe, "whether Apache runs", (ctx) => serviceStateProbe.command({ service: ctx.cluster.web.apacheService }), {
     okExitCodes: [0, 3, 4],
     roles: ["web"],
-    mayHang: true,
   }),
   probe("apache-status", apacheStatusProbe, "Apache's workers and request rate (mod_status on the node itself)", (ctx) =>
     apacheStatusProbe.command({ statusUrl: ctx.cluster.web.statusUrl }),

@@ -10,7 +10,7 @@ tmpfs               506152       0    506152       0% /dev/shm
 
 describe("df", () => {
   it("runs df -P in the C locale", () => {
-    expect(dfProbe.command()).toBe("LC_ALL=C df -P");
+    expect(dfProbe.command()).toBe("LC_ALL=C df -P -l");
   });
 
   it("reads df output without -P (OpenVZ sample)", () => {

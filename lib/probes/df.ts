@@ -66,6 +66,7 @@ export const dfProbe: Probe<DiskUsage> = {
   name: "df",
   roles: "all",
   readOnly: true,
-  command: () => "LC_ALL=C df -P",
+  // -l: local filesystems only; a stale NFS mount would hang df (the file servers report the dataroot)
+  command: () => "LC_ALL=C df -P -l",
   parse: parseDf,
 };
