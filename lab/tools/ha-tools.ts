@@ -22,6 +22,16 @@ function nodeStatus(deps: CoreDeps, self: LbVm, node: LbVm): "active" | "dead" {
   return deps.balancers.heartbeat.nodes[self].peerDead ? "dead" : "active";
 }
 
+/** `hbstatus -v` as heartbeat 3.0 prints it under haresources (no CCM): version, then each node and its links */
+function verboseStatus(deps: CoreDeps, self: LbVm): string {
+  const hears = deps.balancers.heartbeat.hearsPeer(self);
+  const nodes = NODES.map((node) => {
+    const link = node === self || hears ? "up" : "dead";
+    return `${node}\t${nodeStatus(deps, self, node)}\t(nodetype: normal)\n\teth1\t${link}\n`;
+  });
+  return `version:\t3.0.6 (10e3f2130ea1)\nmanaged by:\tharesources\n\n${nodes.join("\n")}`;
+}
+
 function clStatus(ctx: ExecContext, deps: CoreDeps): ExecResult {
   const vm = ctx.vm as LbVm;
   const [sub, ...args] = ctx.argv.slice(1);
@@ -29,7 +39,10 @@ function clStatus(ctx: ExecContext, deps: CoreDeps): ExecResult {
   const params = args.filter((a) => !a.startsWith("-"));
   const running = deps.world.serviceRunning(vm, "heartbeat");
   if (sub === undefined || sub === "-h") return ok("Usage: cl_status <sub-command> [<options>] [<parameters>]\n");
-  if (sub === "hbstatus") return running ? ok("Heartbeat is running on this machine.\n") : result("Heartbeat is stopped on this machine.\n", "", 1);
+  if (sub === "hbstatus") {
+    if (!running) return result("Heartbeat is stopped on this machine.\n", "", 1);
+    return ok(`Heartbeat is running on this machine.\n${args.includes("-v") ? verboseStatus(deps, vm) : ""}`);
+  }
   const known = ["listnodes", "nodestatus", "nodeweight", "nodesite", "nodetype", "listhblinks", "hblinkstatus", "clientstatus", "rscstatus", "hbparameter"];
   if (!known.includes(sub)) return result("", clLog(deps, vm, `${sub}: invalid sub-command.`), 2);
   if (!running) {

@@ -71,3 +71,17 @@ describe("cl-status", () => {
     expect(parseHbStatus(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
   });
 });
+
+describe("cl_status hbstatus -v with its status line, under haresources", () => {
+  it("reads the status line, the manager and each node with its links", () => {
+    const text = "Heartbeat is running on this machine.\nversion:\t3.0.6 (10e3f2130ea1)\nmanaged by:\tharesources\n\nlb1\tactive\t(nodetype: normal)\n\teth1\tup\n\nlb2\tdead\t(nodetype: normal)\n\teth1\tdead\n";
+    const result = parseHbStatus(text);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value).toMatchObject({ state: "running", version: "3.0.6 (10e3f2130ea1)", managedBy: "haresources" });
+    expect(result.value.nodes?.map((n) => [n.name, n.status, n.links.map((l) => l.status)])).toEqual([
+      ["lb1", "active", ["up"]],
+      ["lb2", "dead", ["dead"]],
+    ]);
+  });
+});

@@ -55,7 +55,8 @@ export function parseHbStatus(stdout: string): Parsed<HeartbeatStatus> {
     if (first === RUNNING && lines.length === 1) {
       return { state: "running", reason: null, version: null, managedBy: null, membership: null, nodes: null };
     }
-    return readVerbose(lines);
+    // -v prints the status line and then the details; the man page's example shows the details alone.
+    return readVerbose(first === RUNNING ? lines.slice(1) : lines);
   });
 }
 
@@ -69,7 +70,7 @@ function readVerbose(lines: string[]): HeartbeatStatus {
     const indented = /^\s/.test(line);
     const words = line.trim().split(/\s+/);
     if (!indented && /^managed by:/.test(line)) {
-      managedBy = /pacemaker/.test(line) ? "pacemaker" : /"haresources"/.test(line) ? "haresources" : cannotRead(`unknown manager in ${quoteLine(line)}`);
+      managedBy = /pacemaker/.test(line) ? "pacemaker" : /haresources/.test(line) ? "haresources" : cannotRead(`unknown manager in ${quoteLine(line)}`);
       continue;
     }
     const ccm = /^ccm membership (with quorum|WITHOUT quorum|evicted)$/.exec(line.trim());
