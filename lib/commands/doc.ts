@@ -78,9 +78,10 @@ where it uses keepalived (\`balancer.ha\`, \`storage.ha\`). \`drbd-events2\` run
 Each poll sends one SSH exec per host that runs that host's read-only probes in turn, each one's
 output fenced by markers carrying a random nonce and its exit status kept apart. Probes that can
 block (they touch the NFS dataroot, or ask a daemon that can stall: findmnt, the maintenance flag,
-session files, heartbeat/Pacemaker, drbdsetup, exportfs, mysql) run under \`timeout\` in
-their own \`sh\`, so a stale mount cannot hold up the rest; the others run bare, because on these hosts
-spawning processes costs more than the probes themselves. For two probes the exec looks like this:
+session files, heartbeat/Pacemaker, drbdsetup, exportfs, mysql) run last, together, under one
+\`timeout\` in their own \`sh\`: a stale mount costs the rest of that group one poll (shown as timed
+out), never the whole host. The others run bare, because on these hosts spawning processes costs
+more than the probes themselves. For two probes the exec looks like this:
 
 \`\`\`sh
 ${example2}

@@ -11,23 +11,43 @@ describe("probe batches", () => {
   it("fences each command with a nonce and keeps its exit status", () => {
     const script = buildBatchScript(commands, "abc123");
     expect(script.split("\n")).toHaveLength(3);
-    expect(script).toContain("timeout 3 sh -c 'cat /proc/loadavg'");
-    expect(script).toContain(`timeout 3 sh -c 'echo '\\''it'\\''\\'\\'''\\''s'\\'' | wc -c'`);
-    expect(script).toContain(`printf '\\n@@cd:abc123:e:1:%s\\n' "$?"`);
+    expect(script).toMatch(/^timeout 3 sh -c 'echo '\\''@@cd:abc123:b:0'\\''/);
+    expect(script).toContain(`printf '\\''\\n@@cd:abc123:e:1:%s\\n'\\'' "$?"`);
+    expect(script.endsWith(`; printf '\\n@@cd:abc123:g:%s\\n' "$?"`)).toBe(true);
   });
 
-  it("runs a probe that cannot hang bare, in a subshell if it could change the batch's shell", () => {
-    const script = buildBatchScript(
+  it("runs probes that cannot hang bare, and those that can in one timeout group", () => {
+    const lines = buildBatchScript(
       [
         { id: "a", command: "cat /proc/loadavg", timeoutSeconds: null },
         { id: "b", command: "cd /var/www/moodle && find . | sha1sum", timeoutSeconds: null },
         { id: "c", command: "LC_ALL=C df -P", timeoutSeconds: 3 },
+        { id: "d", command: "mysql -e 'SELECT 1'", timeoutSeconds: 5 },
       ],
       "n",
     ).split("\n");
-    expect(script[0]).toContain("; cat /proc/loadavg; ");
-    expect(script[1]).toContain("; (cd /var/www/moodle && find . | sha1sum); ");
-    expect(script[2]).toContain("; timeout 3 sh -c 'LC_ALL=C df -P'; ");
+    expect(lines[0]).toContain("; cat /proc/loadavg; ");
+    expect(lines[1]).toContain("; (cd /var/www/moodle && find . | sha1sum); ");
+    expect(lines[2]).toMatch(/^timeout 5 sh -c '/);
+    expect(lines.join("\n")).toContain("; LC_ALL=C df -P; ");
+  });
+
+  it("reports the guarded probes a timed-out group never finished as timed out", () => {
+    const cmds = [
+      { id: "fast", command: "true", timeoutSeconds: null },
+      { id: "ok", command: "echo x", timeoutSeconds: 3 },
+      { id: "hung", command: "df", timeoutSeconds: 3 },
+      { id: "never", command: "exportfs -v", timeoutSeconds: 3 },
+    ];
+    const stdout = "@@cd:g1:b:0\n\n@@cd:g1:e:0:0\n@@cd:g1:b:1\nx\n\n@@cd:g1:e:1:0\n@@cd:g1:b:2\npartial\n@@cd:g1:g:124\n";
+    const items = parseBatchOutput(cmds, "g1", stdout, "");
+    expect(items.map((i) => [i.id, i.outcome])).toEqual([
+      ["fast", "ok"],
+      ["ok", "ok"],
+      ["hung", "timeout"],
+      ["never", "timeout"],
+    ]);
+    expect(items[2]?.stdout).toBe("partial\n@@cd:g1:g:124\n");
   });
 
   it("splits outputs back apart, with and without trailing newlines", () => {

@@ -116,10 +116,11 @@ describe("ssh layer against OpenSSH sshd", () => {
       pool,
       target(),
       [
-        { id: "a", command: "printf 'no newline'", timeoutSeconds: 5 },
-        { id: "b", command: "echo err >&2; exit 4", timeoutSeconds: 5 },
+        { id: "a", command: "printf 'no newline'", timeoutSeconds: null },
+        { id: "b", command: "echo err >&2; exit 4", timeoutSeconds: 1 },
         { id: "c", command: "sleep 3", timeoutSeconds: 1 },
-        { id: "d", command: "echo 'it''s' \"$HOME\" | wc -c", timeoutSeconds: 5 },
+        { id: "d", command: "echo 'it''s' \"$HOME\" | wc -c", timeoutSeconds: null },
+        { id: "e", command: "echo never", timeoutSeconds: 1 },
       ],
       { purpose: { kind: "probe" } },
     );
@@ -127,6 +128,7 @@ describe("ssh layer against OpenSSH sshd", () => {
     expect(byId.a).toMatchObject({ stdout: "no newline", exitCode: 0, outcome: "ok" });
     expect(byId.b).toMatchObject({ stdout: "", stderr: "err\n", exitCode: 4, outcome: "failed" });
     expect(byId.c).toMatchObject({ outcome: "timeout", exitCode: null });
+    expect(byId.e).toMatchObject({ outcome: "timeout", stdout: "" });
     expect(byId.d?.outcome).toBe("ok");
     expect(Number(byId.d?.stdout.trim())).toBeGreaterThan(5);
   });
