@@ -1,56 +1,24 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLab } from "@/lab/index";
-import { ClusterCollector } from "@/lib/cluster/collector";
+import type { ClusterCollector } from "@/lib/cluster/collector";
 import { stateOf } from "@/lib/cluster/derive";
-import { readInventoryFile } from "@/lib/inventory/load";
 import type { ClusterSpec } from "@/lib/inventory/schema";
-import { defaultConnectionOptions } from "@/lib/ssh/connection";
-import { SshPool } from "@/lib/ssh/pool";
+import { type TestLab, pollUntil, startTestLab } from "@/test/support/lab";
 
 // The console's collector against the lab over real SSH, held against the lab's own /truth.
 
-type Lab = Awaited<ReturnType<typeof startLab>>;
-let lab: Lab;
+let t: TestLab;
 let cluster: ClusterSpec;
-let pool: SshPool;
 let collector: ClusterCollector;
-
-async function control(method: string, route: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${lab.controlUrl}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${lab.token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await fn();
-  while (!ok(last) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    last = await fn();
-  }
-  return last;
-}
+const control = (method: string, route: string, body?: unknown) => t.control(method, route, body);
+const until = pollUntil;
 
 beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-collector-"));
-  lab = await startLab({ dir, seed: 42, speed: 5, basePort: 0, controlPort: 0, quiet: true });
-  const inv = readInventoryFile(lab.inventoryPath);
-  if (!inv.ok) throw new Error(`the lab's inventory does not validate: ${JSON.stringify(inv.problems, null, 2)}`);
-  cluster = inv.inventory.clusters[0] as ClusterSpec;
-  pool = new SshPool(() => undefined, { ...defaultConnectionOptions, connectTimeoutMs: 2_000, backoffInitialMs: 100, backoffMaxMs: 1_000 });
-  collector = new ClusterCollector(cluster, pool);
+  t = await startTestLab({ seed: 42, speed: 5 });
+  ({ cluster, collector } = t);
 });
 
 afterAll(async () => {
-  pool?.closeAll();
-  await lab?.stop();
+  await t?.stop();
 });
 
 describe("collector against the lab", () => {

@@ -1,15 +1,9 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLab } from "@/lab/index";
-import { ClusterCollector } from "@/lib/cluster/collector";
+import type { ClusterCollector } from "@/lib/cluster/collector";
 import { stateOf } from "@/lib/cluster/derive";
 import type { ClusterState } from "@/lib/cluster/state";
-import { readInventoryFile } from "@/lib/inventory/load";
 import type { ClusterSpec } from "@/lib/inventory/schema";
-import { defaultConnectionOptions } from "@/lib/ssh/connection";
-import { SshPool } from "@/lib/ssh/pool";
+import { type TestLab, startTestLab } from "@/test/support/lab";
 
 // The console's typed view of every tier, held against the lab's own /truth at sampled moments
 // while synthetic users keep the cluster busy, and through faults.
@@ -25,21 +19,10 @@ interface Truth {
   };
 }
 
-type Lab = Awaited<ReturnType<typeof startLab>>;
-let lab: Lab;
+let t: TestLab;
 let cluster: ClusterSpec;
-let pool: SshPool;
 let collector: ClusterCollector;
-
-async function control(method: string, route: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${lab.controlUrl}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${lab.token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+const control = (method: string, route: string, body?: unknown) => t.control(method, route, body);
 
 /** Poll twice (some probes adapt to the first answer), then read the state. */
 async function observe(): Promise<ClusterState> {
@@ -117,18 +100,12 @@ async function expectSettledMatch(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-derive-"));
-  lab = await startLab({ dir, seed: 11, speed: 5, basePort: 0, controlPort: 0, quiet: true });
-  const inv = readInventoryFile(lab.inventoryPath);
-  if (!inv.ok) throw new Error(JSON.stringify(inv.problems));
-  cluster = inv.inventory.clusters[0] as ClusterSpec;
-  pool = new SshPool(() => undefined, { ...defaultConnectionOptions, connectTimeoutMs: 2_000, backoffInitialMs: 100, backoffMaxMs: 1_000 });
-  collector = new ClusterCollector(cluster, pool);
+  t = await startTestLab({ seed: 11, speed: 5 });
+  ({ cluster, collector } = t);
 });
 
 afterAll(async () => {
-  pool?.closeAll();
-  await lab?.stop();
+  await t?.stop();
 });
 
 describe("the console's view against the lab's truth", () => {

@@ -1,37 +1,22 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLab } from "@/lab/index";
-import { ClusterCollector } from "@/lib/cluster/collector";
+import type { ClusterCollector } from "@/lib/cluster/collector";
 import { stateOf } from "@/lib/cluster/derive";
 import { findingsOf } from "@/lib/cluster/findings";
 import type { ClusterView } from "@/lib/cluster/findings-types";
 import { verdictOf } from "@/lib/cluster/verdict";
-import { readInventoryFile } from "@/lib/inventory/load";
 import type { ClusterSpec } from "@/lib/inventory/schema";
-import { defaultConnectionOptions } from "@/lib/ssh/connection";
-import { SshPool } from "@/lib/ssh/pool";
+import type { SshPool } from "@/lib/ssh/pool";
 import { targetOf } from "@/lib/ssh/target";
+import { type TestLab, startTestLab } from "@/test/support/lab";
 
 // Every finding rule provoked in the lab by a fault or an operator's command, seen by the console
 // over SSH, with the redundancy verdict naming the right server and reason; then repaired.
 
-type Lab = Awaited<ReturnType<typeof startLab>>;
-let lab: Lab;
+let t: TestLab;
 let cluster: ClusterSpec;
 let pool: SshPool;
 let collector: ClusterCollector;
-
-async function control(method: string, route: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${lab.controlUrl}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${lab.token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+const control = (method: string, route: string, body?: unknown) => t.control(method, route, body);
 
 async function run(host: string, command: string): Promise<string> {
   const spec = cluster.hosts.find((h) => h.name === host);
@@ -65,19 +50,13 @@ const serious = (v: ClusterView) => v.findings.filter((f) => f.severity !== "ok"
 const survives = (v: ClusterView, server: string) => v.verdict.servers.find((s) => s.server === server);
 
 beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-findings-"));
-  lab = await startLab({ dir, seed: 5, speed: 10, basePort: 0, controlPort: 0, quiet: true });
-  const inv = readInventoryFile(lab.inventoryPath);
-  if (!inv.ok) throw new Error(JSON.stringify(inv.problems));
-  cluster = inv.inventory.clusters[0] as ClusterSpec;
-  pool = new SshPool(() => undefined, { ...defaultConnectionOptions, connectTimeoutMs: 2_000, backoffInitialMs: 100, backoffMaxMs: 1_000 });
-  collector = new ClusterCollector(cluster, pool);
+  t = await startTestLab({ seed: 5, speed: 10 });
+  ({ cluster, pool, collector } = t);
   await collector.pollOnce();
 });
 
 afterAll(async () => {
-  pool?.closeAll();
-  await lab?.stop();
+  await t?.stop();
 });
 
 describe("findings and the verdict, provoked in the lab", () => {

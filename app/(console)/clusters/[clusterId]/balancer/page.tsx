@@ -1,33 +1,19 @@
-import { HydrationBoundary, dehydrate } from "@tanstack/react-query";
-import type { Metadata } from "next";
+import { HydrationBoundary } from "@tanstack/react-query";
 import { Client } from "@/app/(console)/clusters/[clusterId]/balancer/client";
-import { querySeries } from "@/lib/cluster/sample-store";
 import type { SeriesName } from "@/lib/cluster/samples";
-import { getClusterView } from "@/lib/cluster/views";
-import { getCluster } from "@/lib/inventory";
-import { clusterViewQuery } from "@/lib/queries/cluster-view";
-import { makeQueryClient } from "@/lib/queries/client";
-import { seriesQuery } from "@/lib/queries/series";
+import { type ClusterPageParams, clusterPageMetadata, prefetchClusterPage } from "@/lib/queries/prefetch-cluster";
 
 export const dynamic = "force-dynamic";
 
 const CHARTED: SeriesName[] = ["web.connections"];
 
-export async function generateMetadata({ params }: { params: Promise<{ clusterId: string }> }): Promise<Metadata> {
-  const { clusterId } = await params;
-  return { title: `Balancer — ${clusterId}` };
-}
+export const generateMetadata = clusterPageMetadata("Balancer");
 
-export default async function BalancerPage({ params }: { params: Promise<{ clusterId: string }> }) {
+export default async function BalancerPage({ params }: ClusterPageParams) {
   const { clusterId } = await params;
-  const cluster = getCluster(clusterId);
-  const queryClient = makeQueryClient();
-  await Promise.all([
-    queryClient.prefetchQuery(clusterViewQuery(clusterId, () => getClusterView(clusterId))),
-    ...CHARTED.map((series) => queryClient.prefetchQuery(seriesQuery(clusterId, series, "1h", () => querySeries({ clusterId, series, range: "1h" })))),
-  ]);
+  const { state, cluster } = await prefetchClusterPage(clusterId, CHARTED);
   return (
-    <HydrationBoundary state={dehydrate(queryClient)}>
+    <HydrationBoundary state={state}>
       <Client clusterId={clusterId} staleAfterSeconds={cluster.thresholds.staleAfterSeconds} />
     </HydrationBoundary>
   );
