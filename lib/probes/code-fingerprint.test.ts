@@ -10,8 +10,8 @@ describe("code-fingerprint", () => {
   });
 
   it("hashes file metadata of the code folder, leaving out the node's own config.php", () => {
-    expect(codeFingerprintProbe.command({ dirroot: "/var/www/moodle" })).toBe(
-      "cd /var/www/moodle && find . -type f ! -name config.php -printf '%P %s %T@\\n' | LC_ALL=C sort | sha1sum",
+    expect(codeFingerprintProbe.command({ dirroot: "/var/www/moodle/" })).toBe(
+      "[ -d /var/www/moodle ] && find /var/www/moodle -type f ! -path /var/www/moodle/config.php -printf '%P %s %T@\\n' | LC_ALL=C sort | sha1sum",
     );
   });
 

@@ -28,7 +28,10 @@ export const codeFingerprintProbe: Probe<CodeFingerprint, CodeFingerprintParams>
   name: "code-fingerprint",
   roles: ["web"],
   readOnly: true,
-  command: ({ dirroot }) =>
-    `cd ${shellQuote(dirroot)} && find . -type f ! -name config.php -printf '%P %s %T@\\n' | LC_ALL=C sort | sha1sum`,
+  // The [ -d ] test makes a missing folder fail instead of hashing an empty list; no cd, so no subshell.
+  command: ({ dirroot }) => {
+    const dir = dirroot.replace(/\/+$/, "");
+    return `[ -d ${shellQuote(dir)} ] && find ${shellQuote(dir)} -type f ! -path ${shellQuote(`${dir}/config.php`)} -printf '%P %s %T@\\n' | LC_ALL=C sort | sha1sum`;
+  },
   parse: parseCodeFingerprint,
 };
