@@ -169,7 +169,7 @@ function balancerState(host: HostSnapshot, cluster: ClusterSpec): BalancerState 
 }
 
 function sessionHandlerOf(config: MoodleConfig | null): SessionHandler | null {
-  if (!config) return null;
+  if (!config || config.computed.includes("sessionHandlerClass")) return null;
   const cls = config.sessionHandlerClass;
   if (cls === null || /session\\file$/.test(cls)) return "file";
   if (/session\\database$/.test(cls)) return "database";

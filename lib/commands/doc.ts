@@ -21,7 +21,7 @@ function templateContext(role: Role, ha: HaStack): CommandContext {
   if (!host) throw new Error("template cluster has no host");
   // As if config.php named the file session handler, so the session-files probe shows its command.
   const previous = (probe: string) =>
-    probe === "moodle-config" ? { sessionHandlerClass: "\\core\\session\\file", sessionFileSavePath: null, dataroot: cluster.web.dataroot } : undefined;
+    probe === "moodle-config" ? { sessionHandlerClass: "\\core\\session\\file", sessionFileSavePath: null, dataroot: cluster.web.dataroot, computed: [] } : undefined;
   return { cluster, host, previous };
 }
 

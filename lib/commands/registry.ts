@@ -88,7 +88,7 @@ function haStackOf(ctx: CommandContext): ClusterSpec["balancer"]["ha"] | null {
 
 function sessionPath(ctx: CommandContext): string | null {
   const config = ctx.previous("moodle-config") as MoodleConfig | undefined;
-  if (!config) return null;
+  if (!config || config.computed.includes("sessionHandlerClass") || config.computed.includes("sessionFileSavePath")) return null;
   const handler = config.sessionHandlerClass ?? "\\core\\session\\file";
   if (!/session\\file$/.test(handler)) return null;
   return config.sessionFileSavePath ?? `${config.dataroot ?? ctx.cluster.web.dataroot}/sessions`;

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseClock } from "@/lib/probes/clock";
-import { garbage, valueOf } from "@/lib/probes/test-support";
+import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 describe("clock", () => {
+  it("reads GNU date's real output (captured on the development machine)", () => {
+    expect(valueOf(parseClock(fixture("clock", "date-s-N-CAPTURED.txt"))).epochMs).toBeCloseTo(1795330532438.691, 2);
+  });
+
   it("reads date +%s.%N", () => {
     expect(valueOf(parseClock("1795325540.466926025\n")).epochMs).toBeCloseTo(1795325540466.926, 2);
   });

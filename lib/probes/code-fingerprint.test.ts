@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { codeFingerprintProbe, parseCodeFingerprint } from "@/lib/probes/code-fingerprint";
-import { garbage, valueOf } from "@/lib/probes/test-support";
+import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 describe("code-fingerprint", () => {
+  it("reads GNU sha1sum's real output for stdin (captured on the development machine)", () => {
+    expect(valueOf(parseCodeFingerprint(fixture("code-fingerprint", "find-printf-sort-sha1sum-CAPTURED.txt")))).toEqual({
+      fingerprint: "sha1:a190bb8483d97b03bbe422e60a6914b9843b54d3",
+    });
+  });
+
   it("reads sha1sum of stdin", () => {
     expect(valueOf(parseCodeFingerprint("8e9f2c40a91dfd004b035d29b4956355e068be35  -\n"))).toEqual({
       fingerprint: "sha1:8e9f2c40a91dfd004b035d29b4956355e068be35",

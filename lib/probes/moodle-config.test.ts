@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { moodleConfigProbe, parseMoodleConfig } from "@/lib/probes/moodle-config";
-import { garbage, valueOf } from "@/lib/probes/test-support";
+import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 // The layout Moodle's installer writes (admin/cli/install.php, config-dist.php).
 const installerConfig = `<?php  // Moodle configuration file
@@ -30,6 +30,39 @@ $CFG->session_database_acquire_lock_timeout = 120;
 require_once(__DIR__ . '/lib/setup.php');
 `;
 
+describe("moodle-config on real config.php files", () => {
+  it("reads a site's installer-written file with the Redis session handler", () => {
+    const config = valueOf(parseMoodleConfig(fixture("moodle", "config-php-redis-installer-layout-EDITED-UNATTRIBUTED-id3850658952.txt")));
+    expect(config).toEqual({
+      dbtype: "mysqli",
+      dbhost: "10.1.0.109",
+      dbname: "moodle_trilhas",
+      prefix: "mdl_",
+      wwwroot: "https://trilhas.recode.org.br",
+      dataroot: "/var/moodledata/moodle-trilhas",
+      sessionHandlerClass: "\\core\\session\\redis",
+      sessionFileSavePath: null,
+      computed: [],
+    });
+    expect(JSON.stringify(config)).not.toContain("password");
+  });
+
+  it("reads the database session handler, with the password taken from a secrets file left alone", () => {
+    expect(valueOf(parseMoodleConfig(fixture("moodle", "config-php-database-sessions-UNATTRIBUTED-id3592893279.txt")))).toMatchObject({
+      dbhost: "db17.rz.uni-potsdam.de",
+      dataroot: "/data",
+      sessionHandlerClass: "\\core\\session\\database",
+      computed: [],
+    });
+  });
+
+  it("says which settings only PHP can know: from $_ENV, or assigned inside an if", () => {
+    const config = valueOf(parseMoodleConfig(fixture("moodle", "config-php-env-driven-UNATTRIBUTED-id55815160133.txt")));
+    expect(config).toMatchObject({ dbtype: "pgsql", prefix: "mdl_", dataroot: "/var/www/moodledata", dbhost: null, wwwroot: null, sessionHandlerClass: null });
+    expect([...config.computed].sort()).toEqual(["dbhost", "dbname", "sessionHandlerClass", "wwwroot"]);
+  });
+});
+
 describe("moodle-config", () => {
   it("reads the settings ClusterDeck needs and nothing secret", () => {
     const config = valueOf(parseMoodleConfig(installerConfig));
@@ -42,6 +75,7 @@ describe("moodle-config", () => {
       dataroot: "/var/moodledata",
       sessionHandlerClass: "\\core\\session\\database",
       sessionFileSavePath: null,
+      computed: [],
     });
     expect(JSON.stringify(config)).not.toContain("very-secret");
   });

@@ -12,10 +12,15 @@ export interface MoodleConfig {
   /** $CFG->session_handler_class, null when config.php leaves Moodle's default (file sessions in the dataroot) */
   sessionHandlerClass: string | null;
   sessionFileSavePath: string | null;
+  /**
+   * Settings config.php assigns in a way only PHP can evaluate (from $_ENV, a function call, or
+   * inside an if): their value above is null because it is unknown, not because it is unset.
+   */
+  computed: (keyof Omit<MoodleConfig, "computed">)[];
 }
 
 // Only these settings are read; credentials (dbpass, passwords in dboptions) never leave the parser.
-const KEYS: Record<string, keyof MoodleConfig> = {
+const KEYS: Record<string, keyof Omit<MoodleConfig, "computed">> = {
   dbtype: "dbtype",
   dbhost: "dbhost",
   dbname: "dbname",
@@ -26,7 +31,8 @@ const KEYS: Record<string, keyof MoodleConfig> = {
   session_file_save_path: "sessionFileSavePath",
 };
 
-const ASSIGN = /^\s*\$CFG->(\w+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*;/;
+const ASSIGN = /^(\s*)\$CFG->(\w+)\s*=\s*(.*)$/;
+const LITERAL = /^(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\$]|\\.)*)")\s*;/;
 
 /** config.php with every password-looking assignment blanked, for "could not read" results. */
 export function redactConfig(text: string): string {
@@ -46,15 +52,25 @@ export function parseMoodleConfig(stdout: string): Parsed<MoodleConfig> {
       dataroot: null,
       sessionHandlerClass: null,
       sessionFileSavePath: null,
+      computed: [],
     };
+    const computed = new Set<keyof Omit<MoodleConfig, "computed">>();
     for (const line of text.split("\n")) {
       const m = ASSIGN.exec(line);
-      const key = m?.[1] ? KEYS[m[1]] : undefined;
+      const key = m?.[2] ? KEYS[m[2]] : undefined;
       if (!m || !key) continue;
-      // PHP: single quotes unescape only \\ and \'; double quotes also \" and \$ (enough for paths and class names).
-      config[key] = m[2] !== undefined ? m[2].replace(/\\([\\'])/g, "$1") : (m[3] ?? "").replace(/\\([\\"$])/g, "$1");
+      const literal = LITERAL.exec(m[3] ?? "");
+      // An indented assignment sits inside a block (if, function): whether it applies is PHP's to decide.
+      if (!literal || (m[1] ?? "") !== "") {
+        computed.add(key);
+        continue;
+      }
+      // PHP: single quotes unescape only \\ and \'; double quotes also \" (a "$" would interpolate: not a literal).
+      config[key] = literal[1] !== undefined ? literal[1].replace(/\\([\\'])/g, "$1") : (literal[2] ?? "").replace(/\\([\\"])/g, "$1");
     }
-    if (config.dataroot === null) cannotRead("config.php sets no $CFG->dataroot");
+    for (const key of computed) config[key] = null;
+    config.computed = [...computed];
+    if (config.dataroot === null && !computed.has("dataroot")) cannotRead("config.php sets no $CFG->dataroot");
     return config;
   });
   return result.ok ? result : unreadable(result.reason, redactConfig(result.raw));

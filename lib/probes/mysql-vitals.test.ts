@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { mysqlVitalsProbe, parseMysqlVitals } from "@/lib/probes/mysql-vitals";
-import { garbage, valueOf } from "@/lib/probes/test-support";
+import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 describe("mysql-vitals", () => {
+  it("reads the status row as the real mysql client prints it in batch mode", () => {
+    const row = fixture("mysql-global-status", "show-global-status-and-variables-batch-tsv-pmp.txt")
+      .split("\n")
+      .find((line) => line.startsWith("Threads_connected\t"));
+    expect(row).toBe("Threads_connected\t1");
+    expect(valueOf(parseMysqlVitals(`0\t0\n${row}\n0.84\n`))).toMatchObject({ readOnly: false, threadsConnected: 1, heartbeatAgeSeconds: 0.84 });
+  });
+
   it("reads a replica's answers", () => {
     expect(valueOf(parseMysqlVitals("1\t1\nThreads_connected\t3\n0.1779\n"))).toEqual({
       readOnly: true,

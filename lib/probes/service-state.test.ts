@@ -17,6 +17,9 @@ describe("service-state", () => {
     expect(serviceStateProbe.command({ service: "a b" })).toBe("systemctl is-active 'a b'");
   });
 
+  // Without systemd as PID 1 (containers), systemctl prints nothing on stdout and explains on stderr
+  // ("System has not been booted with systemd as init system"), exit 1: the collector reports that
+  // exit as a failed probe, and an empty answer here is unreadable, never "inactive".
   it.each([...garbage("systemctl"), ["two words", "active\ninactive\n"], ["unknown word", "running\n"]])("refuses %s", (_n, text) => {
     const result = parseServiceState(text);
     expect(result.ok).toBe(false);

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseSessionFiles, sessionFilesProbe } from "@/lib/probes/session-files";
-import { garbage, valueOf } from "@/lib/probes/test-support";
+import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 describe("session-files", () => {
+  it("reads the real pipeline's count (captured on the development machine)", () => {
+    expect(valueOf(parseSessionFiles(fixture("session-files", "find-mmin-wc-l-CAPTURED.txt")))).toEqual({ count: 2 });
+  });
+
   it("reads wc -l's count, with or without padding", () => {
     expect(valueOf(parseSessionFiles("42\n"))).toEqual({ count: 42 });
     expect(valueOf(parseSessionFiles("      7\n"))).toEqual({ count: 7 });
