@@ -16,6 +16,7 @@ import type {
 } from "../model/types";
 import { ToolError, VMS } from "../model/types";
 import { createTiers } from "./index";
+import { DEFAULT_SETTINGS } from "../model/settings";
 
 const ADDRESSES: Record<VmName, string> = {
   lb1: "192.168.10.2",
@@ -35,26 +36,7 @@ const SERVICES: Record<VmRole, string[]> = {
   db: ["mysql"],
 };
 
-export const TEST_SETTINGS: LabSettings = {
-  seed: 42,
-  speed: 1,
-  vip: "203.0.113.10",
-  vipPort: 80,
-  persistenceSeconds: 300,
-  scheduler: "wlc",
-  dirroot: "/var/www/moodle",
-  dataroot: "/var/moodledata",
-  phpPath: "/usr/bin/php",
-  drbdResource: "r0",
-  drbdVersion: "9",
-  nfsExport: "/srv/moodledata",
-  nfsAddress: "192.168.10.30",
-  mysqlDefaultsFile: "/etc/mysql/clusterdeck.cnf",
-  heartbeatTable: "percona.heartbeat",
-  mysqlFlavour: "mysql8",
-  sessionHandler: "database",
-  heartbeatDeadtimeMs: 10_000,
-};
+export const TEST_SETTINGS: LabSettings = { ...DEFAULT_SETTINGS, seed: 42, sessionHandler: "database" };
 
 function seededRng(seed: number): Rng {
   let a = seed >>> 0;

@@ -3,37 +3,10 @@ import type { ServerVerdict } from "@/lib/cluster/findings-types";
 import type { ClusterState } from "@/lib/cluster/state";
 import { verdictOf } from "@/lib/cluster/verdict";
 import { labClusterSpec } from "@/test/support/cluster-spec";
-import { healthyCluster, silence } from "@/test/support/cluster-state";
+import { channel, db, fs, healthyCluster, lag, lb, peerOf, r0, silence, web } from "@/test/support/cluster-state";
 
 const cluster = labClusterSpec();
 
-function named<T extends { name: string }>(items: readonly T[], name: string): T {
-  const item = items.find((x) => x.name === name);
-  if (!item) throw new Error(`no ${name} in the test state`);
-  return item;
-}
-
-function first<T>(items: readonly T[]): T {
-  const item = items[0];
-  if (item === undefined) throw new Error("empty list in the test state");
-  return item;
-}
-
-const lb = (s: ClusterState, name: string) => named(s.balancers, name);
-const web = (s: ClusterState, name: string) => named(s.web, name);
-const fs = (s: ClusterState, name: string) => named(s.storage, name);
-const db = (s: ClusterState, name: string) => named(s.databases, name);
-const r0 = (s: ClusterState, name: string) => first(fs(s, name).drbd);
-const peerOf = (s: ClusterState, name: string) => first(r0(s, name).peers);
-const channel = (s: ClusterState, name = "db2") => {
-  const replication = db(s, name).replication;
-  if (!replication?.channel) throw new Error(`${name} is no replica in the test state`);
-  return replication.channel;
-};
-const lag = (s: ClusterState, heartbeat: number | null, secondsBehind: number | null) => {
-  db(s, "db2").heartbeatLagSeconds = heartbeat;
-  channel(s).secondsBehind = secondsBehind;
-};
 function realServer(s: ClusterState, balancer: string, hostName: string) {
   const real = lb(s, balancer).realServers.find((r) => r.host === hostName);
   if (!real) throw new Error(`${hostName} not in ${balancer}'s pool`);

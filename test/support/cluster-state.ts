@@ -17,7 +17,8 @@ export const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 
 const fresh = (): Freshness => ({ reachable: true, stale: false, error: null, lastSeenAt: T0 });
 
-const LAYOUT: [string, HostState["role"], string, string][] = [
+/** the lab's eight VMs: name, role, physical server, cluster address */
+export const LAYOUT: readonly [string, HostState["role"], string, string][] = [
   ["lb1", "lb", "A", "192.168.10.10"],
   ["web1", "web", "A", "192.168.10.11"],
   ["fs1", "fs", "A", "192.168.10.15"],
@@ -28,7 +29,7 @@ const LAYOUT: [string, HostState["role"], string, string][] = [
   ["db2", "db", "B", "192.168.10.28"],
 ];
 
-function host([name, role, server, clusterAddress]: (typeof LAYOUT)[number]): HostState {
+function hostState([name, role, server, clusterAddress]: (typeof LAYOUT)[number]): HostState {
   return {
     ...fresh(),
     name,
@@ -92,7 +93,7 @@ function balancer(name: string, server: string, holdsVip: boolean): BalancerStat
   };
 }
 
-function web(name: string, server: string, clusterAddress: string): WebState {
+function webState(name: string, server: string, clusterAddress: string): WebState {
   return {
     ...fresh(),
     name,
@@ -188,9 +189,9 @@ export function healthyCluster(): ClusterState {
       { name: "A", label: "Server A" },
       { name: "B", label: "Server B" },
     ],
-    hosts: LAYOUT.map(host),
+    hosts: LAYOUT.map(hostState),
     balancers: [balancer("lb1", "A", true), balancer("lb2", "B", false)],
-    web: [web("web1", "A", "192.168.10.11"), web("web2", "B", "192.168.10.21")],
+    web: [webState("web1", "A", "192.168.10.11"), webState("web2", "B", "192.168.10.21")],
     storage: [storage("fs1", "A", true), storage("fs2", "B", false)],
     databases: [database("db1", "A", true), database("db2", "B", false)],
   };
@@ -209,3 +210,34 @@ export function silence(state: ClusterState, name: string, error = `${name}: no 
     databases: state.databases.map(mark),
   };
 }
+
+/** Accessors that fail loudly when a test's state lacks what the test means to edit. */
+export function named<T extends { name: string }>(items: readonly T[], name: string): T {
+  const item = items.find((x) => x.name === name);
+  if (!item) throw new Error(`no ${name} in the test state`);
+  return item;
+}
+
+export function first<T>(items: readonly T[]): T {
+  const item = items[0];
+  if (item === undefined) throw new Error("empty list in the test state");
+  return item;
+}
+
+export const lb = (s: ClusterState, name: string) => named(s.balancers, name);
+export const web = (s: ClusterState, name: string) => named(s.web, name);
+export const fs = (s: ClusterState, name: string) => named(s.storage, name);
+export const db = (s: ClusterState, name: string) => named(s.databases, name);
+export const host = (s: ClusterState, name: string) => named(s.hosts, name);
+export const r0 = (s: ClusterState, name: string) => first(fs(s, name).drbd);
+export const peerOf = (s: ClusterState, name: string) => first(r0(s, name).peers);
+export const channel = (s: ClusterState, name = "db2") => {
+  const replication = db(s, name).replication;
+  if (!replication?.channel) throw new Error(`${name} is no replica in the test state`);
+  return replication.channel;
+};
+/** db2's lag as the heartbeat table and as Seconds_Behind_Source report it */
+export const lag = (s: ClusterState, heartbeat: number | null, secondsBehind: number | null) => {
+  db(s, "db2").heartbeatLagSeconds = heartbeat;
+  channel(s).secondsBehind = secondsBehind;
+};
