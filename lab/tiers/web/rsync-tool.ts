@@ -52,24 +52,25 @@ function mapOn(world: World, vm: VmName, p: string, cwd: string, maps: Mapping[]
   return real;
 }
 
-function mapOperand(ctx: ExecContext, op: string, cwd: string, maps: Mapping[]): string {
+/** rsync's own end of a failed remote shell: the local side is the sender when pushing, the receiver when pulling */
+function sshFailure(sshLine: string, pushing: boolean): RsyncRefusal {
+  const role = pushing ? "sender" : "Receiver";
+  // ssh ends its own messages with \r\n; rsync's lines end with \n
+  return new RsyncRefusal(
+    `${sshLine}\r\nrsync: connection unexpectedly closed (0 bytes received so far) [${role}]\nrsync error: unexplained error (code 255) at io.c(232) [${role}=3.2.7]\n`,
+    255,
+  );
+}
+
+function mapOperand(ctx: ExecContext, op: string, cwd: string, maps: Mapping[], isDest: boolean): string {
   if (op.startsWith("rsync://") || /^[^/]*::/.test(op)) throw new RsyncRefusal("rsync: daemon transfers are not available in the lab\n", 1);
   const remote = /^(?:([^@:/]+)@)?([^:/]+):(.*)$/.exec(op);
   if (!remote) return mapOn(ctx.world, ctx.vm, op, cwd, maps);
   const host = remote[2] ?? "";
   const target = findVm(ctx.world, host);
-  if (!target) {
-    throw new RsyncRefusal(
-      `ssh: Could not resolve hostname ${host}: Name or service not known\nrsync: connection unexpectedly closed (0 bytes received so far) [sender]\nrsync error: unexplained error (code 255) at io.c(232) [sender=3.2.7]\n`,
-      255,
-    );
-  }
-  if (target !== ctx.vm && !ctx.world.canReach(ctx.vm, target)) {
-    throw new RsyncRefusal(
-      `ssh: connect to host ${host} port 22: No route to host\nrsync: connection unexpectedly closed (0 bytes received so far) [sender]\nrsync error: unexplained error (code 255) at io.c(232) [sender=3.2.7]\n`,
-      255,
-    );
-  }
+  if (!target) throw sshFailure(`ssh: Could not resolve hostname ${host}: Name or service not known`, isDest);
+  // a powered-off host on the same LAN, or one behind the cut link: no ARP answer, so no route
+  if (target !== ctx.vm && !ctx.world.canReach(ctx.vm, target)) throw sshFailure(`ssh: connect to host ${host} port 22: No route to host`, isDest);
   const rpath = remote[3] ?? "";
   return mapOn(ctx.world, target, rpath === "" ? "/root/" : rpath, "/root", maps);
 }
@@ -106,7 +107,7 @@ export function mapRsyncArgs(ctx: ExecContext): { args: string[]; maps: Mapping[
     out.push(a);
   }
   if (operands.length === 0) throw new RsyncRefusal("rsync: no source or destination given\n", 1);
-  const mapped = operands.map((op) => mapOperand(ctx, op, cwd, maps));
+  const mapped = operands.map((op, i) => mapOperand(ctx, op, cwd, maps, operands.length > 1 && i === operands.length - 1));
   return { args: [...out, "--", ...mapped], maps };
 }
 

@@ -135,7 +135,7 @@ describe("code updates with the real rsync", () => {
     w.powerVm("web2", false);
     const r = await exec(w, "web1", ["rsync", "-a", "/srv/releases/4.4.2/", "web2:/tmp/x/"]);
     expect(r.code).toBe(255);
-    expect(r.stderr).toMatch(/^ssh: connect to host web2 port 22: No route to host\n/);
+    expect(r.stderr).toMatch(/^ssh: connect to host web2 port 22: No route to host\r\n/);
   });
 });
 
