@@ -3,12 +3,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLab } from "./index";
 
-// `npm run lab -- [start] [--dir D] [--seed N] [--speed X] [--base-port N] [--control-port N] [--quiet]`
+// `npm run lab -- [start] [--dir D] [--seed N] [--speed X] [--base-port N] [--control-port N] [--http-port N] [--quiet]`
 // `npm run lab -- fault <kind> [target] | clear <kind> [target] | clear <id> | faults | truth | speed <x>`
 
 const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage:
-  npm run lab [-- start] [--dir .lab] [--seed 1] [--speed 1] [--base-port 22201] [--control-port 22299] [--quiet]
+  npm run lab [-- start] [--dir .lab] [--seed 1] [--speed 1] [--base-port 22201] [--control-port 22299]
+                      [--http-port 22280] [--quiet]
   npm run lab -- fault <kind> [target]     kinds: vm-off <vm>, server-off <A|B>, service-stop <vm>:<service>,
                                                  link-cut, replication-break <db>, replica-slow <db>, disk-full <vm>
   npm run lab -- clear <kind> [target]     or: clear <fault-id>
@@ -56,11 +57,12 @@ async function start(args: Args): Promise<void> {
     speed: numberOption(args, "speed", 1),
     basePort: numberOption(args, "base-port", 22201),
     controlPort: numberOption(args, "control-port", 22299),
+    httpPort: numberOption(args, "http-port", 22280),
     quiet: args.options.get("quiet") === true,
   });
   const out = process.stdout;
   out.write(`ClusterDeck lab running (seed ${lab.world.settings.seed}, speed ${lab.sim.clock.speed}x)\n`);
-  out.write(`  state dir:   ${lab.dir}\n  inventory:   ${lab.inventoryPath}\n  client key:  ${lab.clientKeyPath}\n  control API: ${lab.controlUrl} (token in ${path.join(lab.dir, "control.json")})\n\n`);
+  out.write(`  state dir:   ${lab.dir}\n  inventory:   ${lab.inventoryPath}\n  client key:  ${lab.clientKeyPath}\n  control API: ${lab.controlUrl} (token in ${path.join(lab.dir, "control.json")})\n  site (VIP):  ${lab.siteUrl}\n\n`);
   out.write("  host  server  role  port   host key\n");
   for (const h of lab.hosts) {
     const info = lab.world.vm(h.name);

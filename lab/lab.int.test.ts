@@ -133,6 +133,55 @@ describe("the lab over SSH", () => {
   });
 });
 
+describe("the site through the VIP over HTTP", () => {
+  const truthWeb = async (): Promise<Record<string, { maintenanceFlag: boolean; serves: unknown }>> =>
+    ((await control("GET", "/truth")).json.tiers as { web: { nodes: Record<string, { maintenanceFlag: boolean; serves: unknown }> } }).web.nodes;
+
+  it("is announced in the inventory, control.json and /truth", async () => {
+    expect(lab.siteUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const doc = parse(fs.readFileSync(lab.inventoryPath, "utf8")) as { clusters: { siteUrl: string }[] };
+    expect(doc.clusters[0]?.siteUrl).toBe(lab.siteUrl);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "control.json"), "utf8"))).toMatchObject({ siteUrl: lab.siteUrl });
+    expect((await control("GET", "/truth")).json.site).toEqual({ url: lab.siteUrl });
+  });
+
+  it("answers like Moodle on the node LVS picked, with path and query passed through", async () => {
+    const home = await fetch(lab.siteUrl);
+    expect(home.status).toBe(200);
+    expect(home.headers.get("server")).toBe("Apache/2.4.62 (Debian)");
+    expect(await home.text()).toContain("ClusterDeck Moodle");
+    expect((await fetch(`${lab.siteUrl}login/index.php?lang=en`)).status).toBe(200);
+    expect((await fetch(`${lab.siteUrl}no/such/page.php?x=1`)).status).toBe(404);
+    expect((await fetch(`${lab.siteUrl}server-status?auto`)).status).toBe(403);
+  });
+
+  it("serves the maintenance flag file (from the dataroot's template) as a 503 while maintenance is on", async () => {
+    const web1 = await open("web1");
+    await exec(web1, "echo '<p>Upgrade until 10:00</p>' | sudo -n tee /var/moodledata/climaintenance.template.html >/dev/null");
+    const on = await exec(web1, "sudo -n -u www-data php /var/www/moodle/admin/cli/maintenance.php --enable");
+    expect(on.code).toBe(0);
+    const res = await fetch(lab.siteUrl);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe("<p>Upgrade until 10:00</p>\n");
+    expect(Object.values(await truthWeb()).map((n) => n.maintenanceFlag)).toEqual([true, true]);
+    await exec(web1, "sudo -n -u www-data php /var/www/moodle/admin/cli/maintenance.php --disable; rm -f /var/moodledata/climaintenance.template.html");
+    expect((await fetch(lab.siteUrl)).status).toBe(200);
+    expect(Object.values(await truthWeb()).map((n) => n.maintenanceFlag)).toEqual([false, false]);
+  });
+
+  it("gives no answer at all when no web node can take the connection", async () => {
+    const a = await control("POST", "/faults", { kind: "service-stop", target: "web1:apache2" });
+    const b = await control("POST", "/faults", { kind: "service-stop", target: "web2:apache2" });
+    try {
+      await expect(fetch(lab.siteUrl)).rejects.toThrow();
+    } finally {
+      await control("DELETE", `/faults/${(a.json.fault as { id: string }).id}`);
+      await control("DELETE", `/faults/${(b.json.fault as { id: string }).id}`);
+    }
+    await until(async () => (await fetch(lab.siteUrl).then((r) => r.status, () => 0)) === 200, 10_000);
+  });
+});
+
 describe("faults through the control API", () => {
   it("needs the token", async () => {
     expect((await control("GET", "/truth", undefined, null)).status).toBe(401);

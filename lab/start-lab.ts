@@ -4,6 +4,7 @@ import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createControlServer } from "./control/server";
+import { createSiteServer } from "./control/site-server";
 import { writeAtomic, writeInventory } from "./inventory";
 import type { LabHost } from "./inventory";
 import type { Clock } from "./model/clock";
@@ -28,6 +29,8 @@ export interface StartLabOptions {
   basePort?: number;
   /** control API port; 0 = a free one */
   controlPort?: number;
+  /** the site through the VIP over HTTP; 0 = a free one (default). A taken port falls back to a free one */
+  httpPort?: number;
   /** no lab log on stdout */
   quiet?: boolean;
   settings?: Partial<LabSettings>;
@@ -43,6 +46,8 @@ export interface LabHandle {
   dir: string;
   inventoryPath: string;
   controlUrl: string;
+  /** the Moodle site through the VIP, e.g. http://127.0.0.1:22280/ */
+  siteUrl: string;
   token: string;
   clientKeyPath: string;
   hosts: LabHost[];
@@ -114,14 +119,25 @@ export async function startLabWith(createTiers: (world: World) => Tiers, opts: S
   }
   sim.world.onPower((vm, up) => servers.get(vm)?.setPower(up));
 
+  const site = createSiteServer(sim);
+  let siteUrl: string;
+  let control: http.Server;
+  let controlPort: number;
   const token = randomBytes(24).toString("base64url");
-  const control = createControlServer({ sim, token, hosts: () => hosts });
-  const controlPort = await listenHttp(control, opts.controlPort ?? 0);
+  try {
+    siteUrl = `http://127.0.0.1:${await listenHttp(site, opts.httpPort ?? 0)}/`;
+    control = createControlServer({ sim, token, hosts: () => hosts, siteUrl });
+    controlPort = await listenHttp(control, opts.controlPort ?? 0);
+  } catch (err) {
+    site.close();
+    await Promise.all([...servers.values()].map((s) => s.close()));
+    throw err;
+  }
   const controlUrl = `http://127.0.0.1:${controlPort}`;
 
   const inventoryPath = path.join(dir, "inventory.yaml");
-  writeInventory(inventoryPath, sim.world.settings, hosts, clientKey.path);
-  writeAtomic(path.join(dir, "control.json"), `${JSON.stringify({ url: controlUrl, token, pid: process.pid }, null, 2)}\n`, 0o600);
+  writeInventory(inventoryPath, sim.world.settings, hosts, clientKey.path, siteUrl);
+  writeAtomic(path.join(dir, "control.json"), `${JSON.stringify({ url: controlUrl, token, pid: process.pid, siteUrl }, null, 2)}\n`, 0o600);
   fs.chmodSync(path.join(dir, "control.json"), 0o600);
   writeAtomic(path.join(dir, "lab.pid"), `${process.pid}\n`);
 
@@ -133,6 +149,7 @@ export async function startLabWith(createTiers: (world: World) => Tiers, opts: S
     dir,
     inventoryPath,
     controlUrl,
+    siteUrl,
     token,
     clientKeyPath: clientKey.path,
     hosts,
@@ -143,8 +160,10 @@ export async function startLabWith(createTiers: (world: World) => Tiers, opts: S
       stopped = true;
       sim.stop();
       control.closeAllConnections();
+      site.closeAllConnections();
       await Promise.all([...servers.values()].map((s) => s.close()));
       await new Promise<void>((resolve) => control.close(() => resolve()));
+      await new Promise<void>((resolve) => site.close(() => resolve()));
       for (const f of ["control.json", "lab.pid"]) fs.rmSync(path.join(dir, f), { force: true });
     },
   };

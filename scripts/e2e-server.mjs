@@ -33,7 +33,7 @@ prepareDatabase(env);
 buildIfNeeded(env);
 
 const startedAt = Date.now();
-const lab = spawn(bin("tsx"), ["lab/cli.ts", "start", "--dir", labDir, "--base-port", "0", "--control-port", "0", "--seed", "7", "--speed", "2"], {
+const lab = spawn(bin("tsx"), ["lab/cli.ts", "start", "--dir", labDir, "--base-port", "0", "--control-port", "0", "--http-port", "0", "--seed", "7", "--speed", "2"], {
   cwd: root,
   env,
   stdio: ["ignore", "inherit", "inherit"],

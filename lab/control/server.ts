@@ -31,6 +31,8 @@ export interface ControlOptions {
   token: string;
   /** where each VM's sshd listens and its host key, merged into /truth */
   hosts: () => readonly { name: string; port: number; fingerprint: string }[];
+  /** the site through the VIP (the lab's HTTP front), shown in /truth */
+  siteUrl: string;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -92,7 +94,7 @@ export function createControlServer(opts: ControlOptions): http.Server {
         const h = hosts.find((x) => x.name === vm.name);
         return { ...vm, sshPort: h?.port ?? null, fingerprint: h?.fingerprint ?? null };
       });
-      return { status: 200, body: { ...truth, vms } };
+      return { status: 200, body: { ...truth, vms, site: { url: opts.siteUrl } } };
     }
     if (p === "/faults" && method === "GET") return { status: 200, body: { faults: sim.faults.list() } };
     if (p === "/faults" && method === "POST") {

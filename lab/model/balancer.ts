@@ -24,7 +24,7 @@ export interface BalancerNode {
   ld: LdState;
 }
 
-const WEB_BY_ADDRESS = new Map<string, WebVm>([
+export const WEB_BY_ADDRESS: ReadonlyMap<string, WebVm> = new Map<string, WebVm>([
   [VM_INFO.web1.clusterAddress, "web1"],
   [VM_INFO.web2.clusterAddress, "web2"],
 ]);

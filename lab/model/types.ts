@@ -147,6 +147,23 @@ export interface WebResponse {
   sessionId: string | null;
 }
 
+/** an HTTP request from outside the cluster that LVS forwarded to a web node (the lab's site front) */
+export interface SiteRequest {
+  method: string;
+  /** path and query exactly as the client sent them, e.g. `/login/index.php?x=1` */
+  target: string;
+  /** the Host header */
+  host: string;
+  clientAddress: string;
+}
+
+export interface SiteResponse {
+  status: number;
+  reason: string;
+  headers: [string, string][];
+  body: string;
+}
+
 /** the three tiers (lab/tiers/index.ts exports createTiers(world): Tiers) */
 export interface Tiers {
   tick(dtMs: number): void;
@@ -156,7 +173,11 @@ export interface Tiers {
   onFault(fault: Fault, active: boolean): void;
   /** a VM powered off (or on): tiers react (Apache stops, DRBD peer lost, ...) */
   onPower(vm: VmName, up: boolean): void;
+  /** optional: `systemctl reload|restart <unit>` succeeded on a running service (e.g. Apache's graceful restart resets opcache) */
+  onServiceControl?(vm: VmName, service: string, verb: "reload" | "restart"): void;
   serveRequest(node: WebVm, request: WebRequest): WebResponse;
+  /** optional: Apache + Moodle on `node` answering a real HTTP request; null = connection refused (Apache down) */
+  siteRequest?(node: WebVm, request: SiteRequest): SiteResponse | null;
   /** what ldirectord's HTTP negotiate check sees when it asks this node */
   healthCheck(node: WebVm): boolean;
   /** paths a VM sees through mounts (e.g. NFS dataroot on web nodes); null if not a mount */

@@ -55,7 +55,9 @@ export function createTiers(world: World): Tiers {
       database.onPower(vm, up);
       web.onPower(vm, up);
     },
+    onServiceControl: (vm, service, verb) => web.onServiceControl(vm, service, verb),
     serveRequest: (node, request) => web.serveRequest(node, request),
+    siteRequest: (node, request) => web.siteRequest(node, request),
     healthCheck: (node) => web.healthCheck(node),
     resolveMount,
     virtualFile,

@@ -62,6 +62,10 @@ function control(deps: CoreDeps, vm: VmName, verb: string, unit: string): ExecRe
     }
     return null;
   };
+  const restarted = (): ExecResult => {
+    deps.tiers.onServiceControl?.(vm, unit, "restart");
+    return ok("");
+  };
   switch (verb) {
     case "start":
       return start() ?? ok("");
@@ -71,18 +75,19 @@ function control(deps: CoreDeps, vm: VmName, verb: string, unit: string): ExecRe
     case "restart":
     case "force-reload":
       w.setService(vm, unit, false);
-      return start() ?? ok("");
+      return start() ?? restarted();
     case "try-restart":
       if (!w.serviceRunning(vm, unit)) return ok("");
       w.setService(vm, unit, false);
-      return start() ?? ok("");
+      return start() ?? restarted();
     case "reload":
     case "reload-or-restart":
       if (!w.serviceRunning(vm, unit)) {
-        if (verb === "reload-or-restart") return start() ?? ok("");
+        if (verb === "reload-or-restart") return start() ?? restarted();
         return result("", `${unit}.service is not active, cannot reload.\n`, 1);
       }
       if (unit === "ldirectord" && isLb(vm)) deps.balancers.reload(vm);
+      deps.tiers.onServiceControl?.(vm, unit, "reload");
       return ok("");
   }
   return result("", `Unknown command verb ${verb}.\n`, 1);

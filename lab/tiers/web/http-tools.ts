@@ -175,7 +175,6 @@ export function apachectlTool(web: WebTier): Tool {
       if (!isWebVm(ctx.vm)) return fail("apachectl: not installed\n", 127);
       const args = ctx.argv.slice(1);
       const cmd = args[0] === "-k" ? (args[1] ?? "") : (args[0] ?? "");
-      const node = web.nodes[ctx.vm];
       const running = web.apacheUp(ctx.vm);
       switch (cmd) {
         case "configtest":
@@ -185,16 +184,12 @@ export function apachectlTool(web: WebTier): Tool {
           return ok(`Server version: ${APACHE_VERSION}\nServer built:   ${APACHE_BUILT}\n`);
         case "graceful":
         case "reload":
-          if (running) node.apache.generation += 1;
+          if (running) web.graceful(ctx.vm);
           else ctx.world.setService(ctx.vm, "apache2", true);
           return ok();
         case "restart":
           ctx.world.setService(ctx.vm, "apache2", true);
-          node.apache.restartAt = ctx.world.now();
-          node.apache.generation = 1;
-          node.apache.accesses = 0;
-          node.apache.kbytes = 0;
-          node.apache.durationMs = 0;
+          if (web.apacheUp(ctx.vm)) web.restarted(ctx.vm);
           return ok();
         case "start":
           if (running) return ok("", "httpd (pid 1234) already running\n");

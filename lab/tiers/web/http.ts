@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import type { VmName, WebVm } from "../../model/types";
+import type { SiteRequest, SiteResponse, VmName, WebVm } from "../../model/types";
 import { findVm, isLoopback } from "../shared/exec";
 import { tryResolve } from "../shared/files";
 import { httpDate } from "../shared/time";
@@ -45,27 +45,46 @@ export function httpRequest(web: WebTier, from: VmName, url: URL, head: boolean)
     return { ok: false, code: 7, message: `Failed to connect to ${host} port ${port} after 3071 ms: Couldn't connect to server` };
   }
   if (!isWebVm(target) || port !== 80 || !web.apacheUp(target)) return refused;
-  const vm: WebVm = target;
-  const node = web.nodes[vm];
+  const node = web.nodes[target];
   node.apache.accesses += 1;
   node.apache.kbytes += 4;
-  const remoteIp = isLoopback(host) ? "127.0.0.1" : web.world.vm(vm).clusterAddress;
+  const remoteIp = isLoopback(host) ? "127.0.0.1" : web.world.vm(target).clusterAddress;
+  const r = answer(web, target, url, target === from, host);
+  return { ok: true, ...r, body: head ? "" : r.body, remoteIp };
+}
+
+/** a request from outside that LVS forwarded to `vm` (direct routing: the node answers for the VIP itself) */
+export function siteRequest(web: WebTier, vm: WebVm, req: SiteRequest): SiteResponse | null {
+  if (!web.apacheUp(vm)) return null;
+  let url: URL;
+  try {
+    url = new URL(req.target.startsWith("/") ? req.target : `/${req.target}`, `http://${web.world.settings.vip}`);
+  } catch {
+    url = new URL("/", `http://${web.world.settings.vip}`);
+  }
+  const host = req.host.replace(/:\d+$/, "") || web.world.settings.vip;
+  const r = answer(web, vm, url, false, host);
+  web.record(web.nodes[vm], r.status, Math.max(1, Math.ceil(Buffer.byteLength(r.body) / 1024)));
+  return r;
+}
+
+/** what Apache + Moodle on `vm` answer for `url`; `local`: the client is the node itself (mod_status allows only that) */
+function answer(web: WebTier, vm: WebVm, url: URL, local: boolean, host: string): SiteResponse {
+  const node = web.nodes[vm];
   const headers = (type: string): [string, string][] => [
     ["Date", httpDate(web.world.now())],
     ["Server", APACHE_VERSION],
     ["Content-Type", type],
   ];
-  const respond = (status: number, body: string, type = "text/html; charset=utf-8"): HttpOutcome => ({
-    ok: true,
+  const respond = (status: number, body: string, type = "text/html; charset=utf-8"): SiteResponse => ({
     status,
     reason: REASONS[status] ?? "Error",
     headers: headers(type),
-    body: head ? "" : body,
-    remoteIp,
+    body,
   });
   const pathname = url.pathname;
   if (pathname === "/server-status") {
-    if (target !== from) return respond(403, apacheError(403, host, "You don't have permission to access this resource."), "text/html; charset=iso-8859-1");
+    if (!local) return respond(403, apacheError(403, host, "You don't have permission to access this resource."), "text/html; charset=iso-8859-1");
     const auto = url.search.replace(/^\?/, "").split("&").includes("auto");
     const text = serverStatusAuto(web.world, vm, node.apache, host);
     return respond(200, auto ? text : `<html><head><title>Apache Status</title></head><body><pre>\n${text}</pre></body></html>\n`, auto ? "text/plain; charset=ISO-8859-1" : "text/html; charset=ISO-8859-1");

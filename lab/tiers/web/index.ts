@@ -1,6 +1,7 @@
-import type { Tool, VmName, WebRequest, WebResponse, WebVm, World } from "../../model/types";
+import type { SiteRequest, SiteResponse, Tool, VmName, WebRequest, WebResponse, WebVm, World } from "../../model/types";
 import type { DatabaseTier } from "../database";
 import type { StorageTier } from "../storage";
+import { siteRequest } from "./http";
 import { apachectlTool, curlTool, wgetTool } from "./http-tools";
 import { isWebVm } from "./nfs-client";
 import { phpTool } from "./php-tool";
@@ -13,7 +14,9 @@ export interface WebTierApi {
   resolveMount(vm: VmName, p: string): string | null;
   tick(dtMs: number): void;
   onPower(vm: VmName, up: boolean): void;
+  onServiceControl(vm: VmName, service: string, verb: "reload" | "restart"): void;
   serveRequest(node: WebVm, request: WebRequest): WebResponse;
+  siteRequest(node: WebVm, request: SiteRequest): SiteResponse | null;
   healthCheck(node: WebVm): boolean;
   truth(): unknown;
 }
@@ -38,7 +41,13 @@ export function createWeb(world: World, storage: StorageTier, db: DatabaseTier):
     onPower(vm, up) {
       if (isWebVm(vm) && up) tier.nfs.mounted[vm] = true;
     },
+    onServiceControl(vm, service, verb) {
+      if (!isWebVm(vm) || service !== "apache2" || !tier.apacheUp(vm)) return;
+      if (verb === "reload") tier.graceful(vm);
+      else tier.restarted(vm);
+    },
     serveRequest: (node, req) => tier.serveRequest(node, req),
+    siteRequest: (node, req) => siteRequest(tier, node, req),
     healthCheck: (node) => tier.healthCheck(node),
     truth: () => tier.truth(),
   };

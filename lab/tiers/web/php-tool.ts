@@ -21,7 +21,7 @@ export function userdate(ms: number): string {
   return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hour12}:${String(d.getUTCMinutes()).padStart(2, "0")} ${h < 12 ? "AM" : "PM"}`;
 }
 
-export function climaintenanceHtml(siteName: string): string {
+export function climaintenanceHtml(siteName: string, message = "The site is undergoing maintenance and is currently not available"): string {
   return `<!DOCTYPE html>
 <html dir="ltr" lang="en" xml:lang="en">
 <head>
@@ -30,7 +30,7 @@ export function climaintenanceHtml(siteName: string): string {
 </head><body><div style="margin-top: 6em; margin-left:auto; margin-right:auto; color:#990000; text-align:center; font-size:large; border-width:1px;
     border-color:black; background-color:#ffffee; border-style:solid; border-radius: 20px; border-collapse: collapse;
     width: 80%; -moz-border-radius: 20px; padding: 15px">
-<p>The site is undergoing maintenance and is currently not available</p>
+<p>${message}</p>
 </div></body></html>`;
 }
 
@@ -68,6 +68,15 @@ function setConfig(e: Env, name: string, value: string): boolean {
 
 const DB_WRITE_ERROR = "Default exception handler: Error writing to database Debug: The MySQL server is running with the --super-read-only option so it cannot execute this statement\n";
 
+/** enable_cli_maintenance_mode() in lib/adminlib.php: $CFG->maintenance_message, else the dataroot's template, else the default page */
+function cliMaintenancePage(e: Env, flag: string): string {
+  const message = e.db.data.config.get("maintenance_message") ?? "";
+  if (message.replace(/<[^>]*>|&nbsp;|\s/g, "") !== "") return climaintenanceHtml("ClusterDeck Moodle", message);
+  const template = path.join(path.dirname(flag), "climaintenance.template.html");
+  if (fs.existsSync(template)) return fs.readFileSync(template, "utf8");
+  return climaintenanceHtml("ClusterDeck Moodle");
+}
+
 function maintenance(e: Env): ExecResult {
   const { opts, unknown } = parseOpts(e.args, ["enable", "enablelater", "enableold", "disable", "help"]);
   if (unknown.length) return cliUnknown(unknown);
@@ -91,7 +100,7 @@ function maintenance(e: Env): ExecResult {
   if (opts.has("enable")) {
     if (exists) return ok(heading);
     fs.mkdirSync(path.dirname(flag), { recursive: true });
-    fs.writeFileSync(flag, climaintenanceHtml("ClusterDeck Moodle"));
+    fs.writeFileSync(flag, cliMaintenancePage(e, flag));
     e.web.world.log(`web: ${e.vm}: CLI maintenance mode enabled`);
     setConfig(e, "maintenance_enabled", "cli mode");
     if (data.has("maintenance_later")) setConfig(e, "maintenance_later", "");
@@ -254,8 +263,8 @@ export function phpTool(web: WebTier): Tool {
           return ok(`No syntax errors detected in ${file}\n`);
         }
         if (a === "-r") {
+          // the CLI has its own opcache (off by default): opcache_reset() here never touches Apache's
           const code = args[i + 1] ?? "";
-          if (code.includes("opcache_reset") && isWebVm(ctx.vm)) web.nodes[ctx.vm].opcacheResetAt = ctx.world.now();
           if (/echo\s+PHP_VERSION/.test(code)) return ok(PHP_VERSION);
           return ok();
         }

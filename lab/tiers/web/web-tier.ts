@@ -129,9 +129,14 @@ export class WebTier {
     return tryResolve(this.world, vm, this.dataroot(cfg));
   }
 
-  maintenance(vm: WebVm, cfg: Map<string, string> | null, db: MysqlServer | null): boolean {
+  /** $CFG->dataroot/climaintenance.html exists as this node sees its dataroot */
+  maintenanceFlag(vm: WebVm, cfg: Map<string, string> | null): boolean {
     const real = tryResolve(this.world, vm, `${this.dataroot(cfg)}/climaintenance.html`);
-    if (real !== null && fs.existsSync(real)) return true;
+    return real !== null && fs.existsSync(real);
+  }
+
+  maintenance(vm: WebVm, cfg: Map<string, string> | null, db: MysqlServer | null): boolean {
+    if (this.maintenanceFlag(vm, cfg)) return true;
     if (!db) return false;
     if (db.data.config.get("maintenance_enabled") === "1") return true;
     const later = Number(db.data.config.get("maintenance_later") ?? "0");
@@ -158,7 +163,8 @@ export class WebTier {
     return { status: 200, reason: "ok", code, cfg, db };
   }
 
-  private record(node: WebNode, status: number, kbytes: number): void {
+  /** count one request in the node's Apache stats (mod_status) and status tally */
+  record(node: WebNode, status: number, kbytes: number): void {
     const now = this.world.now();
     const a = node.apache;
     const dur = Math.min(5000, this.world.rng.exp(120));
@@ -254,6 +260,27 @@ export class WebTier {
     return { status, sessionId };
   }
 
+  /** a graceful restart: new generation of children, and mod_php's opcache (shared memory of the parent) starts empty */
+  graceful(vm: WebVm): void {
+    const node = this.nodes[vm];
+    node.apache.generation += 1;
+    node.opcacheResetAt = this.world.now();
+  }
+
+  /** a full restart of a running Apache: counters and uptime start again, opcache empty */
+  restarted(vm: WebVm): void {
+    const node = this.nodes[vm];
+    const now = this.world.now();
+    node.apache.restartAt = now;
+    node.apache.generation = 1;
+    node.apache.accesses = 0;
+    node.apache.kbytes = 0;
+    node.apache.durationMs = 0;
+    node.apache.inflight = [];
+    node.apache.wasRunning = true;
+    node.opcacheResetAt = now;
+  }
+
   healthCheck(vm: WebVm): boolean {
     if (!this.apacheUp(vm)) return false;
     const { code, cfg } = this.code(vm);
@@ -267,6 +294,7 @@ export class WebTier {
       const node = this.nodes[vm];
       const running = this.apacheUp(vm);
       if (running && !node.apache.wasRunning) {
+        node.opcacheResetAt = now;
         node.apache.restartAt = now;
         node.apache.generation = 1;
         node.apache.accesses = 0;
@@ -297,6 +325,7 @@ export class WebTier {
             codeFingerprint: codeDir ? codeFingerprint(codeDir) : null,
             sessionHandler: cfg?.get("session_handler_class") ?? null,
             dbhost: cfg?.get("dbhost") ?? null,
+            maintenanceFlag: this.maintenanceFlag(vm, cfg),
             siteStatus: site.status,
             siteReason: site.reason,
             nfsMounted: this.nfs.mounted[vm],
