@@ -21,7 +21,7 @@ export function createTiers(world: World): Tiers {
     findmnt: findmntTool(handlers),
   };
   if (world.settings.mysqlFlavour === "mariadb") {
-    Object.assign(tools, { mariadb: database.tools.mysql, "mariadb-admin": database.tools.mysqladmin });
+    Object.assign(tools, { mariadb: database.tools.mysql, "mariadb-admin": database.tools.mysqladmin, "mariadb-dump": database.tools.mysqldump });
   }
 
   function resolveMount(vm: VmName, p: string): string | null {

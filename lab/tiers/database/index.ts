@@ -4,6 +4,7 @@ import { writeIfMissing } from "../shared/files";
 import type { DatabaseCluster as DatabaseClusterType } from "./cluster";
 import { DB_VMS, DatabaseCluster } from "./cluster";
 import { mysqlTool, mysqladminTool } from "./mysql-tool";
+import { mysqldumpTool } from "./mysqldump-tool";
 import { ptHeartbeatTool } from "./pt-heartbeat-tool";
 import { fileName } from "./server";
 
@@ -63,6 +64,7 @@ export function createDatabase(world: World): DatabaseTier {
     tools: {
       mysql: mysqlTool(cluster),
       mysqladmin: mysqladminTool(cluster),
+      mysqldump: mysqldumpTool(cluster),
       "pt-heartbeat": ptHeartbeatTool(cluster),
     },
     tick: (dt) => cluster.tick(dt),
