@@ -141,8 +141,10 @@ interface TableDump {
 }
 
 /** mysql_real_escape_string, as mysqldump quotes string values */
+const ESCAPES: Record<string, string> = { "\0": "\\0", "\n": "\\n", "\r": "\\r", "\\": "\\\\", "'": "\\'", '"': '\\"', "\u001a": "\\Z" };
+
 function quote(v: string): string {
-  return `'${v.replace(/[\0\n\r\\'"\x1a]/g, (c) => ({ "\0": "\\0", "\n": "\\n", "\r": "\\r", "\\": "\\\\", "'": "\\'", '"': '\\"', "\x1a": "\\Z" })[c] ?? c)}'`;
+  return `'${[...v].map((c) => ESCAPES[c] ?? c).join("")}'`;
 }
 
 function cell(v: Cell): string {
