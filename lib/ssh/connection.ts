@@ -69,12 +69,12 @@ export class HostConnection {
     return { ...this.status };
   }
 
-  async exec(command: string, timeoutMs: number, maxOutputBytes: number): Promise<RawExecResult> {
+  async exec(command: string, timeoutMs: number, maxOutputBytes: number, onOutput?: OutputListener): Promise<RawExecResult> {
     await this.acquire();
     try {
       const client = await this.connect();
       const started = performance.now();
-      return await this.openExec(client, command, (channel) => collect(client, channel, timeoutMs, maxOutputBytes, started, this.target.name));
+      return await this.openExec(client, command, (channel) => collect(client, channel, timeoutMs, maxOutputBytes, started, this.target.name, onOutput));
     } finally {
       this.release();
     }
@@ -285,6 +285,9 @@ function connectSocket(host: string, port: number, timeoutMs: number, where: str
   });
 }
 
+/** streamed output as it arrives (a chunk may split a multi-byte character; fine for a live view) */
+export type OutputListener = (stream: "stdout" | "stderr", chunk: string) => void;
+
 class CappedBuffer {
   private readonly chunks: Buffer[] = [];
   private size = 0;
@@ -313,6 +316,7 @@ function collect(
   maxOutputBytes: number,
   started: number,
   hostName: string,
+  onOutput?: OutputListener,
 ): Promise<RawExecResult> {
   return new Promise<RawExecResult>((resolve, reject) => {
     const stdout = new CappedBuffer(maxOutputBytes);
@@ -351,8 +355,14 @@ function collect(
       finish("timeout");
     }, timeoutMs);
     client.once("close", onClientClose);
-    channel.on("data", (chunk: Buffer) => stdout.push(chunk));
-    channel.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    channel.on("data", (chunk: Buffer) => {
+      stdout.push(chunk);
+      onOutput?.("stdout", chunk.toString("utf8"));
+    });
+    channel.stderr.on("data", (chunk: Buffer) => {
+      stderr.push(chunk);
+      onOutput?.("stderr", chunk.toString("utf8"));
+    });
     channel.on("exit", (code: number | null, sig?: string) => {
       exitCode = typeof code === "number" ? code : null;
       signal = sig ?? null;

@@ -48,6 +48,7 @@ export class SshPool {
         command,
         options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+        options.onOutput,
       );
       const result: ExecResult = { host: target.name, command, ...raw };
       this.sink({

@@ -11,6 +11,8 @@ export interface ExecOptions {
   purpose: ExecPurpose;
   /** username of the operator who caused it, if any */
   actor?: string;
+  /** called with each chunk of output as it arrives (live views of long commands) */
+  onOutput?: (stream: "stdout" | "stderr", chunk: string) => void;
 }
 
 export type ExecOutcome = "ok" | "failed" | "timeout";
