@@ -11,7 +11,8 @@ import type {
 import type { ClusterSpec } from "@/lib/inventory/schema";
 import type { IoThreadState } from "@/lib/probes/mysql-replica-status";
 
-export const EVENT_TIERS = ["host", "balancer", "web", "storage", "database"] as const;
+/** "workflow": steps and outcomes of guided workflows (lib/workflows), written by the engine, not by transitions */
+export const EVENT_TIERS = ["host", "balancer", "web", "storage", "database", "workflow"] as const;
 export type EventTier = (typeof EVENT_TIERS)[number];
 export const EVENT_SEVERITIES = ["info", "warning", "critical"] as const;
 export type EventSeverity = (typeof EVENT_SEVERITIES)[number];
@@ -37,6 +38,10 @@ export const EVENT_KINDS = [
   "replication.configured",
   "replication.removed",
   "database.read-only-changed",
+  "workflow.started",
+  "workflow.step",
+  "workflow.override",
+  "workflow.finished",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -109,6 +109,8 @@ export const ClusterSpec = z
     id: name,
     label: z.string().optional(),
     pollIntervalSeconds: z.number().min(0.5).max(300).default(2),
+    /** the site as users reach it, through the VIP; workflows and drills check it from the console */
+    siteUrl: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, "an http(s) URL").optional(),
     servers: z.array(ServerSpec).length(2, "exactly two physical servers"),
     hosts: z.array(HostSpec).min(1),
     balancer: BalancerSettings,
