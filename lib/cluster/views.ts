@@ -4,6 +4,7 @@ import { stateOf } from "@/lib/cluster/derive";
 import { findingsOf } from "@/lib/cluster/findings";
 import type { ClusterView } from "@/lib/cluster/findings-types";
 import { verdictOf } from "@/lib/cluster/verdict";
+import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { getCluster } from "@/lib/inventory";
 
@@ -18,5 +19,8 @@ function snapshotOf(clusterId: string) {
 export async function getClusterView(clusterId: string): Promise<ClusterView> {
   const cluster = getCluster(clusterId);
   const state = stateOf(cluster, snapshotOf(clusterId));
-  return { state, findings: findingsOf(state, cluster), verdict: verdictOf(state, cluster) };
+  // nodes a drain workflow took out on purpose are not "missing from the pool"
+  const drains = await db.drain.findMany({ where: { clusterId }, select: { host: true } });
+  const drainedHosts = drains.map((d) => d.host);
+  return { state, findings: findingsOf(state, cluster, { drainedHosts }), verdict: verdictOf(state, cluster, { drainedHosts }) };
 }

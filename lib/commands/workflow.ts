@@ -1,0 +1,277 @@
+import type { ClusterSpec, Role } from "@/lib/inventory/schema";
+import { shellQuote } from "@/lib/ssh/quote";
+
+/**
+ * Commands the guided workflows run (lib/workflows). Like the probes in registry.ts, nothing else is
+ * ever sent: a workflow step names one of these and supplies its arguments, which enter the line only
+ * through shellQuote. docs/host-commands.md lists them with the sudoers line each needs.
+ */
+
+/** who the command runs as: the SSH account itself, root through sudo, or the web server's user */
+export type RunAs = "self" | "root" | "www-data";
+
+export interface WorkflowCommandSpec<A> {
+  name: string;
+  roles: readonly Role[];
+  readOnly: boolean;
+  runAs: RunAs;
+  what: string;
+  /** the commands sudoers must allow (as runAs, with * where an argument varies); [] when no sudo */
+  sudoers: (cluster: ClusterSpec) => string[];
+  /** the whole line as sent, sudo included */
+  build: (cluster: ClusterSpec, args: A) => string;
+  /** arguments for the example line in the docs */
+  example: A;
+}
+
+function spec<A>(s: WorkflowCommandSpec<A>): WorkflowCommandSpec<A> {
+  return s;
+}
+
+/** the working directory and the sudo prefix for a command run as www-data in Moodle's folder */
+function asWebUser(cluster: ClusterSpec, script: string, args: string[]): string {
+  return `cd ${shellQuote(cluster.web.dirroot)} && sudo -n -u www-data ${shellQuote(cluster.web.php)} ${script} ${args.map(shellQuote).join(" ")}`.trimEnd();
+}
+
+/** sudoers escapes ',', ':', '=' and '\' in arguments */
+function sudoersArg(s: string): string {
+  return s.replace(/([,:=\\])/g, "\\$1");
+}
+
+const HEREDOC = "CLUSTERDECK_EOF";
+
+function heredoc(content: string): string {
+  const body = content.endsWith("\n") ? content : `${content}\n`;
+  if (body.split("\n").includes(HEREDOC)) throw new Error("content contains the here-document terminator");
+  return `<<'${HEREDOC}'\n${body}${HEREDOC}`;
+}
+
+function releaseOperand(source: { host: string; path: string }, runsOn: string, cluster: ClusterSpec): string {
+  const path = `${source.path.replace(/\/+$/, "")}/`;
+  if (source.host === runsOn) return shellQuote(path);
+  const host = cluster.hosts.find((h) => h.name === source.host);
+  // rsync reaches the release host over SSH, by its cluster address when the inventory has one.
+  return shellQuote(`${host?.clusterAddress ?? source.host}:${path}`);
+}
+
+export const ROLLBACK_ROOT = "/var/lib/clusterdeck/rollback";
+export const DUMP_ROOT = "/var/backups/clusterdeck";
+
+export function rollbackDir(runId: string): string {
+  return `${ROLLBACK_ROOT}/${runId}`;
+}
+
+export const workflowCommands = {
+  ipvsadmSetWeight: spec<{ realServer: string; forward: "-g" | "-m" | "-i"; weight: number }>({
+    name: "ipvsadm-set-weight",
+    roles: ["lb"],
+    readOnly: false,
+    runAs: "root",
+    what: "set a real server's weight in this balancer's running LVS table (0 = no new clients)",
+    sudoers: (c) => [`/usr/sbin/ipvsadm -e -${c.balancer.protocol === "UDP" ? "u" : "t"} ${sudoersArg(`${c.balancer.vip}:${c.balancer.ports[0] ?? 80}`)} -r * -[gmi] -w *`],
+    build: (c, a) =>
+      `sudo -n ipvsadm -e ${c.balancer.protocol === "UDP" ? "-u" : "-t"} ${shellQuote(`${c.balancer.vip}:${c.balancer.ports[0] ?? 80}`)} -r ${shellQuote(a.realServer)} ${a.forward} -w ${a.weight}`,
+    example: { realServer: "192.168.10.11:80", forward: "-g", weight: 0 },
+  }),
+  ldirectordWrite: spec<{ content: string }>({
+    name: "ldirectord-cf-write",
+    roles: ["lb"],
+    readOnly: false,
+    runAs: "root",
+    what: "write ldirectord.cf with a changed weight (next to it, then renamed over it) so a failover or restart keeps the weight",
+    sudoers: (c) => [
+      `/usr/bin/tee ${sudoersArg(c.balancer.ldirectordConfig)}.clusterdeck`,
+      `/bin/mv ${sudoersArg(c.balancer.ldirectordConfig)}.clusterdeck ${sudoersArg(c.balancer.ldirectordConfig)}`,
+    ],
+    build: (c, a) => {
+      const path = shellQuote(c.balancer.ldirectordConfig);
+      const tmp = shellQuote(`${c.balancer.ldirectordConfig}.clusterdeck`);
+      return `sudo -n tee ${tmp} >/dev/null ${heredoc(a.content)}\nsudo -n mv ${tmp} ${path}`;
+    },
+    example: { content: "# ldirectord.cf as read, with the one weight changed" },
+  }),
+  maintenanceStatus: spec<Record<string, never>>({
+    name: "moodle-maintenance-status",
+    roles: ["web"],
+    readOnly: true,
+    runAs: "www-data",
+    what: "Moodle's own account of maintenance mode (admin/cli/maintenance.php)",
+    sudoers: (c) => [`${c.web.php} admin/cli/maintenance.php`],
+    build: (c) => asWebUser(c, "admin/cli/maintenance.php", []),
+    example: {},
+  }),
+  maintenanceTemplate: spec<{ html: string | null }>({
+    name: "moodle-maintenance-message",
+    roles: ["web"],
+    readOnly: false,
+    runAs: "www-data",
+    what: "write (or remove) climaintenance.template.html in the dataroot: the page users see during maintenance",
+    sudoers: (c) => [`/usr/bin/tee ${sudoersArg(c.web.dataroot)}/climaintenance.template.html`, `/bin/rm -f ${sudoersArg(c.web.dataroot)}/climaintenance.template.html`],
+    build: (c, a) => {
+      const file = shellQuote(`${c.web.dataroot}/climaintenance.template.html`);
+      return a.html === null ? `sudo -n -u www-data rm -f ${file}` : `sudo -n -u www-data tee ${file} >/dev/null ${heredoc(a.html)}`;
+    },
+    example: { html: "<p>Back at 18:00.</p>" },
+  }),
+  maintenanceSet: spec<{ mode: "enable" | "disable" | { laterMinutes: number } }>({
+    name: "moodle-maintenance-set",
+    roles: ["web"],
+    readOnly: false,
+    runAs: "www-data",
+    what: "switch Moodle's CLI maintenance mode on, on later (users see a warning), or off",
+    sudoers: (c) => [
+      `${c.web.php} admin/cli/maintenance.php --enable`,
+      `${c.web.php} admin/cli/maintenance.php --disable`,
+      `${c.web.php} admin/cli/maintenance.php --enablelater\\=*`,
+    ],
+    build: (c, a) =>
+      asWebUser(c, "admin/cli/maintenance.php", [a.mode === "enable" ? "--enable" : a.mode === "disable" ? "--disable" : `--enablelater=${a.mode.laterMinutes}`]),
+    example: { mode: "enable" },
+  }),
+  upgradePending: spec<Record<string, never>>({
+    name: "moodle-upgrade-pending",
+    roles: ["web"],
+    readOnly: true,
+    runAs: "www-data",
+    what: "whether the code on this node needs a database upgrade (exit 2: pending)",
+    sudoers: (c) => [`${c.web.php} admin/cli/upgrade.php --is-pending`],
+    build: (c) => asWebUser(c, "admin/cli/upgrade.php", ["--is-pending"]),
+    example: {},
+  }),
+  upgrade: spec<Record<string, never>>({
+    name: "moodle-upgrade",
+    roles: ["web"],
+    readOnly: false,
+    runAs: "www-data",
+    what: "upgrade Moodle's database to the code on this node (once per cluster: the database is shared)",
+    sudoers: (c) => [`${c.web.php} admin/cli/upgrade.php --non-interactive`],
+    build: (c) => asWebUser(c, "admin/cli/upgrade.php", ["--non-interactive"]),
+    example: {},
+  }),
+  purgeCaches: spec<Record<string, never>>({
+    name: "moodle-purge-caches",
+    roles: ["web"],
+    readOnly: false,
+    runAs: "www-data",
+    what: "purge Moodle's caches",
+    sudoers: (c) => [`${c.web.php} admin/cli/purge_caches.php`],
+    build: (c) => asWebUser(c, "admin/cli/purge_caches.php", []),
+    example: {},
+  }),
+  apacheGraceful: spec<Record<string, never>>({
+    name: "apache-graceful",
+    roles: ["web"],
+    readOnly: false,
+    runAs: "root",
+    what: "reload Apache gracefully: running requests finish, PHP's opcache starts empty",
+    sudoers: () => ["/usr/sbin/apachectl graceful"],
+    build: () => "sudo -n apachectl graceful",
+    example: {},
+  }),
+  releaseVersion: spec<{ path: string }>({
+    name: "release-version",
+    roles: ["web", "lb", "fs", "db"],
+    readOnly: true,
+    runAs: "self",
+    what: "version.php of a release folder, to compare its $version with the installed one",
+    sudoers: () => [],
+    build: (_c, a) => `cat ${shellQuote(`${a.path.replace(/\/+$/, "")}/version.php`)}`,
+    example: { path: "/srv/releases/4.4.3" },
+  }),
+  codeSnapshot: spec<{ runId: string }>({
+    name: "code-snapshot",
+    roles: ["web"],
+    readOnly: false,
+    runAs: "self",
+    what: "copy the node's code folder aside (config.php stays where it is) so a failed update can put it back",
+    sudoers: () => [],
+    build: (c, a) =>
+      `mkdir -p ${shellQuote(rollbackDir(a.runId))} && rsync -a --delete --exclude=/config.php ${shellQuote(`${c.web.dirroot}/`)} ${shellQuote(`${rollbackDir(a.runId)}/`)}`,
+    example: { runId: "<run>" },
+  }),
+  codeRestore: spec<{ runId: string }>({
+    name: "code-restore",
+    roles: ["web"],
+    readOnly: false,
+    runAs: "self",
+    what: "put back the code folder saved by code-snapshot",
+    sudoers: () => [],
+    build: (c, a) => `rsync -a --delete --exclude=/config.php ${shellQuote(`${rollbackDir(a.runId)}/`)} ${shellQuote(`${c.web.dirroot}/`)}`,
+    example: { runId: "<run>" },
+  }),
+  codeSnapshotDrop: spec<{ runId: string }>({
+    name: "code-snapshot-drop",
+    roles: ["web"],
+    readOnly: false,
+    runAs: "self",
+    what: "remove the saved code folder once the update is done",
+    sudoers: () => [],
+    build: (_c, a) => `rm -rf ${shellQuote(rollbackDir(a.runId))}`,
+    example: { runId: "<run>" },
+  }),
+  rsyncPreview: spec<{ source: { host: string; path: string }; node: string }>({
+    name: "rsync-release-dry-run",
+    roles: ["web"],
+    readOnly: true,
+    runAs: "self",
+    what: "what copying a release would change on this node, file by file (rsync --dry-run --itemize-changes)",
+    sudoers: () => [],
+    build: (c, a) => `rsync -a --dry-run --itemize-changes --delete --exclude=/config.php ${releaseOperand(a.source, a.node, c)} ${shellQuote(`${c.web.dirroot}/`)}`,
+    example: { source: { host: "web1", path: "/srv/releases/4.4.3" }, node: "web1" },
+  }),
+  rsyncApply: spec<{ source: { host: string; path: string }; node: string }>({
+    name: "rsync-release",
+    roles: ["web"],
+    readOnly: false,
+    runAs: "self",
+    what: "copy a release into the node's code folder, keeping its config.php",
+    sudoers: () => [],
+    build: (c, a) => `rsync -a --itemize-changes --delete --exclude=/config.php ${releaseOperand(a.source, a.node, c)} ${shellQuote(`${c.web.dirroot}/`)}`,
+    example: { source: { host: "web1", path: "/srv/releases/4.4.3" }, node: "web1" },
+  }),
+  phpLint: spec<{ files: string[] }>({
+    name: "php-lint",
+    roles: ["web"],
+    readOnly: true,
+    runAs: "self",
+    what: "PHP syntax check of the files an update changed",
+    sudoers: () => [],
+    build: (c, a) => `cd ${shellQuote(c.web.dirroot)} && ${a.files.map((f) => `${shellQuote(c.web.php)} -l ${shellQuote(f)}`).join(" && ")}`,
+    example: { files: ["lib/moodlelib.php"] },
+  }),
+  smokeTest: spec<{ path: string }>({
+    name: "smoke-test-node",
+    roles: ["web"],
+    readOnly: true,
+    runAs: "self",
+    what: "request a Moodle page from the node itself (not through the VIP) and print the HTTP status",
+    sudoers: () => [],
+    build: (_c, a) => `curl -sS -o /dev/null -w '%{http_code}\\n' --max-time 10 ${shellQuote(`http://127.0.0.1${a.path}`)}`,
+    example: { path: "/login/index.php" },
+  }),
+  dump: spec<{ file: string }>({
+    name: "mysqldump-replica",
+    roles: ["db"],
+    readOnly: false,
+    runAs: "self",
+    what: "a consistent dump of Moodle's database, taken on the replica so the source is not slowed",
+    sudoers: () => [],
+    build: (c, a) =>
+      `mkdir -p ${shellQuote(DUMP_ROOT)} && mysqldump --defaults-file=${shellQuote(c.database.defaultsFile)} --single-transaction --quick --routines --triggers --events --set-gtid-purged=OFF --result-file=${shellQuote(a.file)} ${shellQuote(c.database.moodleDatabase)}`,
+    example: { file: `${DUMP_ROOT}/moodle-<run>.sql` },
+  }),
+  dumpCheck: spec<{ file: string }>({
+    name: "dump-check",
+    roles: ["db"],
+    readOnly: true,
+    runAs: "self",
+    what: "the dump's size and last line (mysqldump ends a complete dump with '-- Dump completed')",
+    sudoers: () => [],
+    build: (_c, a) => `stat -c %s ${shellQuote(a.file)} && tail -n 1 ${shellQuote(a.file)}`,
+    example: { file: `${DUMP_ROOT}/moodle-<run>.sql` },
+  }),
+} as const;
+
+export type WorkflowCommandName = keyof typeof workflowCommands;
+
+export const allWorkflowCommands: readonly WorkflowCommandSpec<never>[] = Object.values(workflowCommands) as unknown as WorkflowCommandSpec<never>[];

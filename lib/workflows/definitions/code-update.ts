@@ -1,0 +1,66 @@
+import { type WorkflowDefinition, guard } from "@/lib/workflows/definition";
+import type { CodeUpdateParams } from "@/lib/workflows/params";
+import { type NodeFacts, balancerGuards, drainSteps, nodeFacts, undrainSteps } from "@/lib/workflows/steps/balancer";
+import { type ReleaseFacts, codeGuard, copyReleaseSteps, dropSnapshotStep, gracefulStep, installedVersion, lintStep, releaseFacts, smokeStep, webHealthGuards } from "@/lib/workflows/steps/code";
+import { webNodes } from "@/lib/workflows/steps/maintenance";
+
+interface Facts extends ReleaseFacts {
+  nodes: NodeFacts[];
+}
+
+export const codeUpdateWorkflow: WorkflowDefinition<CodeUpdateParams, Facts> = {
+  kind: "code-update",
+  title: ({ params, facts }) => `Rolling code update from ${params.sourceHost}:${params.sourcePath}${facts.release ? ` (${facts.release.release})` : ""}`,
+  summary: ({ params, facts }) => [
+    ["release", `${params.sourceHost}:${params.sourcePath}`],
+    ["its version.php", facts.release ? `${facts.release.release} ($version ${facts.release.version})` : (facts.releaseProblem ?? "not read")],
+    ["installed", Object.entries(facts.installed).map(([n, v]) => `${n}: ${v ? `${v.release} (${v.version})` : "unknown"}`).join(", ")],
+    ["order", facts.nodes.map((n) => n.host).join(" → ")],
+    ["each node", `drain (up to ${params.drainWaitSeconds} s for clients), dry run, your approval, copy, PHP check, reload, smoke test, undrain`],
+  ],
+  async gather(params, live) {
+    const release = await releaseFacts(live, { host: params.sourceHost, path: params.sourcePath });
+    return { ...release, nodes: webNodes(live.cluster).map((n) => nodeFacts(live, n)) };
+  },
+  guards(params, facts, live) {
+    const installed = installedVersion(facts);
+    const same = facts.release !== null && installed !== null && facts.release.version === installed;
+    const drained = live.drains.map((d) => d.host);
+    return [
+      guard("release-readable", facts.release !== null, facts.release ? `${params.sourcePath} holds ${facts.release.release}` : `the release cannot be read: ${facts.releaseProblem}`, false),
+      guard(
+        "same-version",
+        same,
+        same
+          ? `$version ${installed} is the installed one: a code update, no database upgrade`
+          : facts.release && installed
+            ? `the release's $version ${facts.release.version} differs from the installed ${installed}: that is an upgrade (use the Moodle upgrade workflow)`
+            : "the installed $version is not known on every node",
+        false,
+      ),
+      codeGuard(live.view, "roll out more code"),
+      ...webHealthGuards(live.view, facts.nodes.map((n) => n.host), "a rolling update takes one node out at a time, so every other node must be serving"),
+      guard("none-drained", drained.length === 0, drained.length === 0 ? "no node is drained" : `${drained.join(", ")} is drained; undrain it first (the update puts every node back in)`),
+      ...(facts.nodes[0] ? balancerGuards(facts.nodes[0], "the drains") : []),
+    ];
+  },
+  warnings(_params, facts) {
+    return facts.nodes.length < 2 ? ["With a single web node, the site is down while it is updated."] : [];
+  },
+  steps({ cluster, params, facts, runId }) {
+    const source = { host: params.sourceHost, path: params.sourcePath };
+    return facts.nodes.flatMap((node) => {
+      const segment = node.host;
+      const weights = Object.fromEntries(node.balancers.map((b) => [b.name, b.configWeight ?? b.weight ?? 1]));
+      return [
+        ...drainSteps(cluster, node, { segment, threshold: 0, maxWaitSeconds: params.drainWaitSeconds, onTimeout: "continue" }),
+        ...copyReleaseSteps(cluster, node.host, { runId, source, segment, approve: true }),
+        lintStep(cluster, node.host, segment),
+        gracefulStep(cluster, node.host, segment),
+        smokeStep(cluster, node.host, segment),
+        ...undrainSteps(cluster, node, weights, segment),
+        dropSnapshotStep(cluster, node.host, runId, segment),
+      ];
+    });
+  },
+};

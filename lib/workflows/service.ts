@@ -1,0 +1,312 @@
+import "server-only";
+import { getClusterView } from "@/lib/cluster/views";
+import type { WorkflowCommandSpec } from "@/lib/commands/workflow";
+import { db } from "@/lib/db";
+import { AppError } from "@/lib/errors";
+import { getCluster } from "@/lib/inventory";
+import type { Operator } from "@/lib/auth/sessions";
+import { sshPool, targetOf } from "@/lib/ssh";
+import type { ExecResult } from "@/lib/ssh/types";
+import type { LiveReader, WorkflowDefinition } from "@/lib/workflows/definition";
+import { drainsOf, drive, liveOutputs, stepsOf, wakeRun, workflowEvent } from "@/lib/workflows/engine";
+import { definitionOf } from "@/lib/workflows/registry";
+import {
+  ACTIVE_RUN_STATUSES,
+  type CommandOutput,
+  type GuardOverride,
+  type Plan,
+  type PlannedCommand,
+  type RunList,
+  type RunStatus,
+  type RunSummary,
+  type RunView,
+  type StepKind,
+  type StepStatus,
+  type WaitView,
+  type WorkflowKind,
+} from "@/lib/workflows/types";
+
+export interface StartRequest {
+  clusterId: string;
+  kind: WorkflowKind;
+  params: unknown;
+  overrides: Omit<GuardOverride, "by" | "at">[];
+  acknowledged: boolean;
+}
+
+const HISTORY_LIMIT = 50;
+
+async function liveReader(clusterId: string): Promise<LiveReader> {
+  const cluster = getCluster(clusterId);
+  const view = await getClusterView(clusterId);
+  const drains = await drainsOf(clusterId);
+  return {
+    cluster,
+    view,
+    drains,
+    async read<A>(hostName: string, spec: WorkflowCommandSpec<A>, args: A): Promise<ExecResult | null> {
+      if (!spec.readOnly) throw new Error(`${spec.name} changes the host; planning only reads`);
+      const host = cluster.hosts.find((h) => h.name === hostName);
+      if (!host) return null;
+      try {
+        return await sshPool().exec(targetOf(cluster, host), spec.build(cluster, args), { timeoutMs: 15_000, purpose: { kind: "action", name: `plan:${spec.name}` } });
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+async function plan(clusterId: string, kind: WorkflowKind, params: unknown): Promise<{ plan: Plan; facts: unknown }> {
+  const def = definitionOf(kind) as WorkflowDefinition<unknown, unknown>;
+  const live = await liveReader(clusterId);
+  const facts = await def.gather(params, live);
+  const input = { cluster: live.cluster, params, facts };
+  const steps = def.steps({ ...input, runId: "<run>" });
+  return {
+    facts,
+    plan: {
+      kind,
+      title: def.title(input),
+      summary: def.summary(input),
+      guards: def.guards(params, facts, live),
+      warnings: def.warnings(params, facts, live),
+      steps: steps.map((s) => ({
+        key: s.key,
+        kind: s.kind,
+        title: s.title,
+        detail: s.detail ?? null,
+        host: s.host ?? null,
+        commands: s.planned,
+        rollback: s.plannedUndo ?? [],
+        runtimeNote: s.runtimeNote ?? null,
+      })),
+    },
+  };
+}
+
+export async function previewWorkflow(clusterId: string, kind: WorkflowKind, params: unknown): Promise<Plan> {
+  return (await plan(clusterId, kind, params)).plan;
+}
+
+export async function startWorkflow(req: StartRequest, operator: Operator): Promise<string> {
+  const { plan: p, facts: gathered } = await plan(req.clusterId, req.kind, req.params);
+  const refusing = p.guards.filter((g) => !g.ok);
+  const overrides: GuardOverride[] = [];
+  for (const guard of refusing) {
+    const override = req.overrides.find((o) => o.guard === guard.id);
+    if (!override) throw new AppError("GuardRefused", `refused: ${guard.message}`, { guard: guard.id });
+    if (!guard.overridable) throw new AppError("GuardRefused", `refused, and this check cannot be overridden: ${guard.message}`, { guard: guard.id });
+    if (operator.role !== "admin") throw new AppError("Forbidden", `only an admin may override "${guard.message}"`);
+    overrides.push({ guard: guard.id, reason: override.reason, by: operator.username, at: Date.now() });
+  }
+  if (p.warnings.length > 0 && !req.acknowledged) {
+    throw new AppError("InvalidInput", `read and acknowledge first: ${p.warnings.join(" ")}`);
+  }
+  const def = definitionOf(req.kind) as WorkflowDefinition<unknown, unknown>;
+  const cluster = getCluster(req.clusterId);
+  // steps that re-check a guard at run time honour the admin's override of it
+  const facts = typeof gathered === "object" && gathered !== null && "overridden" in gathered ? { ...gathered, overridden: overrides.map((o) => o.guard) } : gathered;
+  const run = await db.$transaction(async (tx) => {
+    const lock = await tx.clusterLock.findUnique({ where: { clusterId: req.clusterId } });
+    if (lock) throw new AppError("Conflict", `another workflow holds this cluster (run ${lock.runId}, started by ${lock.holder}); wait for it, or cancel it`);
+    const created = await tx.workflowRun.create({
+      data: {
+        clusterId: req.clusterId,
+        kind: req.kind,
+        title: p.title,
+        params: JSON.stringify(req.params),
+        summary: JSON.stringify(p.summary),
+        warnings: JSON.stringify(p.warnings),
+        status: "running",
+        actor: operator.username,
+        overrides: JSON.stringify(overrides),
+        state: JSON.stringify({ facts }),
+      },
+    });
+    const steps = def.steps({ cluster, params: req.params, facts, runId: created.id });
+    await tx.workflowStep.createMany({
+      data: steps.map((s, index) => ({
+        runId: created.id,
+        index,
+        key: s.key,
+        kind: s.kind,
+        title: s.title,
+        detail: s.detail ?? null,
+        host: s.host ?? null,
+        planned: JSON.stringify(s.planned),
+        plannedUndo: JSON.stringify(s.plannedUndo ?? []),
+        runtimeNote: s.runtimeNote ?? s.approval ?? null,
+        status: "pending",
+      })),
+    });
+    await tx.clusterLock.create({ data: { clusterId: req.clusterId, runId: created.id, holder: operator.username } });
+    return created;
+  });
+  await workflowEvent(run, "workflow.started", "info", `${operator.username} started: ${p.title}`);
+  for (const o of overrides) {
+    const g = p.guards.find((x) => x.id === o.guard);
+    await workflowEvent(run, "workflow.override", "warning", `${o.by} overrode "${g?.message ?? o.guard}": ${o.reason}`, { actor: o.by, after: { guard: o.guard, reason: o.reason } });
+  }
+  void drive(run.id);
+  return run.id;
+}
+
+async function activeRun(runId: string) {
+  const run = await db.workflowRun.findUnique({ where: { id: runId }, include: { steps: { orderBy: { index: "asc" } } } });
+  if (!run) throw new AppError("NotFound", `no run ${runId}`);
+  return run;
+}
+
+export async function approveStep(runId: string, step: number, operator: Operator): Promise<void> {
+  const run = await activeRun(runId);
+  const row = run.steps[step];
+  if (!row || row.kind !== "approval") throw new AppError("InvalidInput", `step ${step} is not an approval`);
+  if (row.status !== "waiting") throw new AppError("Conflict", `step ${step + 1} is not waiting for approval (it is ${row.status})`);
+  await db.workflowStep.update({ where: { id: row.id }, data: { approvedBy: operator.username } });
+  wakeRun(runId);
+}
+
+export async function finishWaitEarly(runId: string, step: number, operator: Operator): Promise<void> {
+  const run = await activeRun(runId);
+  const row = run.steps[step];
+  if (!row || row.kind !== "wait") throw new AppError("InvalidInput", `step ${step} is not a wait`);
+  if (row.status !== "running") throw new AppError("Conflict", `step ${step + 1} is not waiting (it is ${row.status})`);
+  const wait = row.wait ? (JSON.parse(row.wait) as WaitView) : null;
+  if (!wait?.canFinishEarly) throw new AppError("InvalidInput", "this wait cannot be ended early");
+  await db.workflowStep.update({ where: { id: row.id }, data: { approvedBy: operator.username } });
+  await workflowEvent(run, "workflow.step", "info", `${operator.username} ended the wait "${row.title}" early`, { actor: operator.username, host: row.host });
+  wakeRun(runId);
+}
+
+export async function cancelRun(runId: string, reason: string, operator: Operator): Promise<void> {
+  const run = await activeRun(runId);
+  if (!ACTIVE_RUN_STATUSES.includes(run.status as RunStatus)) throw new AppError("Conflict", `the run is already ${run.status}`);
+  await db.workflowRun.update({ where: { id: runId }, data: { cancelRequested: true, cancelledBy: operator.username } });
+  await workflowEvent(run, "workflow.step", "warning", `${operator.username} asked to cancel${reason ? `: ${reason}` : ""}`, { actor: operator.username });
+  if (run.status === "needs-attention") {
+    // nothing is driving it: roll back from where it stopped
+    await db.workflowRun.update({ where: { id: runId }, data: { status: "running" } });
+  }
+  wakeRun(runId);
+  void drive(runId);
+}
+
+export async function retryRun(runId: string, operator: Operator): Promise<void> {
+  const run = await activeRun(runId);
+  if (run.status !== "needs-attention") throw new AppError("Conflict", `only a run that needs attention can be retried (this one is ${run.status})`);
+  const failed = run.steps.find((s) => ["failed", "rollback-failed", "running", "cancelled"].includes(s.status));
+  await db.$transaction([
+    db.workflowStep.updateMany({ where: { runId, status: { in: ["failed", "rollback-failed", "running", "cancelled", "rolled-back"] } }, data: { status: "pending", approvedBy: null } }),
+    db.workflowRun.update({ where: { id: runId }, data: { status: "running", outcome: null, cancelRequested: false } }),
+  ]);
+  await workflowEvent(run, "workflow.step", "info", `${operator.username} retried the run from "${failed?.title ?? "the next step"}"`, { actor: operator.username });
+  void drive(runId);
+}
+
+export async function resolveRun(runId: string, reason: string, operator: Operator): Promise<void> {
+  const run = await activeRun(runId);
+  if (!ACTIVE_RUN_STATUSES.includes(run.status as RunStatus)) throw new AppError("Conflict", `the run is already ${run.status}`);
+  await db.$transaction([
+    db.workflowRun.update({
+      where: { id: runId },
+      data: { status: "failed", finishedAt: new Date(), outcome: `Resolved by ${operator.username} after checking by hand: ${reason}` },
+    }),
+    db.workflowStep.updateMany({ where: { runId, status: { in: ["pending", "running", "waiting"] } }, data: { status: "cancelled" } }),
+    db.clusterLock.deleteMany({ where: { runId } }),
+  ]);
+  await workflowEvent(run, "workflow.finished", "warning", `${operator.username} resolved the run by hand and released the cluster: ${reason}`, { actor: operator.username });
+  wakeRun(runId);
+}
+
+function json<T>(text: string | null, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export async function getRunView(clusterId: string, runId: string): Promise<RunView> {
+  const run = await db.workflowRun.findUnique({ where: { id: runId }, include: { steps: { orderBy: { index: "asc" } } } });
+  if (!run || run.clusterId !== clusterId) throw new AppError("NotFound", `no run ${runId} on cluster ${clusterId}`);
+  const live = liveOutputs(runId);
+  let approvalPrompts: Map<number, string> = new Map();
+  try {
+    approvalPrompts = new Map(stepsOf(run).steps.flatMap((s, i) => (s.approval ? [[i, s.approval] as const] : [])));
+  } catch {
+    // the plan cannot be rebuilt (inventory changed); the stored steps still show
+  }
+  const current = run.steps.find((s) => ["running", "waiting"].includes(s.status));
+  return {
+    id: run.id,
+    clusterId: run.clusterId,
+    kind: run.kind as WorkflowKind,
+    title: run.title,
+    status: run.status as RunStatus,
+    actor: run.actor,
+    createdAt: run.createdAt.getTime(),
+    finishedAt: run.finishedAt?.getTime() ?? null,
+    summary: json(run.summary, []),
+    warnings: json(run.warnings, []),
+    outcome: run.outcome,
+    overrides: json(run.overrides, []),
+    currentStep: current?.index ?? null,
+    cancelRequested: run.cancelRequested,
+    steps: run.steps.map((s) => {
+      const liveHere = live && live.step === s.index ? live : null;
+      const commands: CommandOutput[] = liveHere?.list === "commands" ? liveHere.outputs : json(s.commands, []);
+      const rollback: CommandOutput[] = liveHere?.list === "rollback" ? liveHere.outputs : json(s.rollback, []);
+      const prompt = approvalPrompts.get(s.index);
+      return {
+        index: s.index,
+        key: s.key,
+        kind: s.kind as StepKind,
+        title: s.title,
+        detail: s.detail,
+        host: s.host,
+        status: s.status as StepStatus,
+        startedAt: s.startedAt?.getTime() ?? null,
+        finishedAt: s.finishedAt?.getTime() ?? null,
+        message: s.message,
+        commands,
+        rollback,
+        planned: json<PlannedCommand[]>(s.planned, []),
+        plannedRollback: json<PlannedCommand[]>(s.plannedUndo, []),
+        runtimeNote: s.kind === "approval" ? null : s.runtimeNote,
+        wait: s.kind === "wait" && s.status === "running" ? json<WaitView | null>(s.wait, null) : null,
+        approval: s.kind === "approval" ? { prompt: prompt ?? s.runtimeNote ?? "Approve to go on.", approvedBy: s.approvedBy } : null,
+      };
+    }),
+  };
+}
+
+function summaryOf(r: { id: string; kind: string; title: string; status: string; actor: string; createdAt: Date; finishedAt: Date | null; outcome: string | null }): RunSummary {
+  return {
+    id: r.id,
+    kind: r.kind as WorkflowKind,
+    title: r.title,
+    status: r.status as RunStatus,
+    actor: r.actor,
+    createdAt: r.createdAt.getTime(),
+    finishedAt: r.finishedAt?.getTime() ?? null,
+    outcome: r.outcome,
+  };
+}
+
+export async function listRuns(clusterId: string): Promise<RunList> {
+  getCluster(clusterId);
+  const [lock, history, drained] = await Promise.all([
+    db.clusterLock.findUnique({ where: { clusterId } }),
+    db.workflowRun.findMany({ where: { clusterId }, orderBy: { createdAt: "desc" }, take: HISTORY_LIMIT }),
+    drainsOf(clusterId),
+  ]);
+  const activeRow = lock ? await db.workflowRun.findUnique({ where: { id: lock.runId } }) : null;
+  return {
+    active: activeRow ? summaryOf(activeRow) : null,
+    lock: lock ? { runId: lock.runId, since: lock.acquiredAt.getTime(), holder: lock.holder } : null,
+    history: history.map(summaryOf),
+    drained,
+  };
+}

@@ -1,0 +1,230 @@
+import type { ClusterView } from "@/lib/cluster/findings-types";
+import { codeDrift, versionsDiffer } from "@/lib/cluster/view-helpers";
+import { workflowCommands } from "@/lib/commands/workflow";
+import type { ClusterSpec } from "@/lib/inventory/schema";
+import { type MoodleVersion, parseMoodleVersion } from "@/lib/probes/moodle-version";
+import { type ItemizedChange, parseRsyncItemize } from "@/lib/probes/rsync-itemize";
+import { type LiveReader, type StepDef, StepFailed, type StepRuntime, guard, planned } from "@/lib/workflows/definition";
+import type { GuardResult } from "@/lib/workflows/types";
+
+/** Copying a release into a node's code folder, checking it, and putting the old code back on failure. */
+
+export interface Source {
+  host: string;
+  path: string;
+}
+
+export interface ReleaseFacts {
+  /** the release's version.php, null when it could not be read */
+  release: MoodleVersion | null;
+  releaseProblem: string | null;
+  /** what the web nodes serve now, per node (null: not known) */
+  installed: Record<string, MoodleVersion | null>;
+}
+
+export async function releaseFacts(live: LiveReader, source: Source): Promise<ReleaseFacts> {
+  const installed = Object.fromEntries(
+    live.view.state.web.map((w) => [w.name, w.moodle ? { version: w.moodle.version, release: w.moodle.release, branch: w.moodle.branch, maturity: null } : null]),
+  );
+  if (!live.cluster.hosts.some((h) => h.name === source.host)) return { release: null, releaseProblem: `${source.host} is not in the inventory`, installed };
+  const r = await live.read(source.host, workflowCommands.releaseVersion, { path: source.path });
+  if (r === null) return { release: null, releaseProblem: `${source.host} did not answer`, installed };
+  if (r.exitCode !== 0) return { release: null, releaseProblem: `${source.host}:${source.path}/version.php: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`, installed };
+  const parsed = parseMoodleVersion(r.stdout);
+  if (!parsed.ok) return { release: null, releaseProblem: `${source.host}:${source.path}/version.php could not be read: ${parsed.error}`, installed };
+  return { release: parsed.value, releaseProblem: null, installed };
+}
+
+/** the $version every node serves, or null when they differ or one is not known */
+export function installedVersion(facts: ReleaseFacts): string | null {
+  const versions = new Set(Object.values(facts.installed).map((v) => v?.version ?? null));
+  if (versions.size !== 1 || versions.has(null)) return null;
+  return [...versions][0] ?? null;
+}
+
+export function codeGuard(view: ClusterView, doing: string): GuardResult {
+  const drift = codeDrift(view.state.web);
+  const differ = drift.differ || versionsDiffer(view.state.web);
+  const nodes = Object.entries(drift.byNode);
+  return guard(
+    "same-code",
+    !differ,
+    differ
+      ? `the web nodes serve different code (${nodes.map(([n, m]) => `${n}: ${m}`).join(", ")}): do not ${doing} until they match`
+      : "every web node serves the same code",
+  );
+}
+
+export function webHealthGuards(view: ClusterView, nodes: string[], why: string): GuardResult[] {
+  return nodes.map((n) => {
+    const w = view.state.web.find((x) => x.name === n);
+    const problem = !w ? "is not in the cluster view" : !w.reachable || w.stale ? "does not answer" : w.apache.active !== true ? "has Apache down" : w.nfs?.mounted === false ? "has lost its dataroot mount" : null;
+    return guard(`healthy-${n}`, problem === null, problem === null ? `${n} is healthy` : `${n} ${problem}: ${why}`);
+  });
+}
+
+function changedPhpFiles(changes: ItemizedChange[]): string[] {
+  return changes.filter((c) => c.kind === "file" && c.change !== "deleted" && c.path.endsWith(".php")).map((c) => c.path);
+}
+
+function summarize(changes: ItemizedChange[]): string {
+  const count = (k: ItemizedChange["change"]) => changes.filter((c) => c.change === k && c.kind !== "dir").length;
+  return `${count("created")} new, ${count("updated")} changed, ${count("deleted")} deleted files`;
+}
+
+const LINT_BATCH = 40;
+
+export interface CodeStepOptions {
+  runId: string;
+  source: Source;
+  segment?: string;
+  /** ask the operator to look at the itemized changes first */
+  approve: boolean;
+}
+
+/** snapshot → (dry run → approval) → rsync (undo: restore the snapshot) */
+export function copyReleaseSteps(cluster: ClusterSpec, node: string, o: CodeStepOptions): StepDef[] {
+  const snapshot = planned(cluster, node, workflowCommands.codeSnapshot, { runId: o.runId });
+  const restore = planned(cluster, node, workflowCommands.codeRestore, { runId: o.runId });
+  const graceful = planned(cluster, node, workflowCommands.apacheGraceful, {});
+  const preview = planned(cluster, node, workflowCommands.rsyncPreview, { source: o.source, node });
+  const apply = planned(cluster, node, workflowCommands.rsyncApply, { source: o.source, node });
+  const steps: StepDef[] = [
+    {
+      key: `snapshot-${node}`,
+      kind: "action",
+      title: `Save ${node}'s current code aside`,
+      detail: "So a failed update can put it back exactly.",
+      host: node,
+      segment: o.segment,
+      planned: [snapshot],
+      async run(rt) {
+        await rt.exec(snapshot, { timeoutMs: 600_000 });
+        return undefined;
+      },
+    },
+  ];
+  if (o.approve) {
+    steps.push(
+      {
+        key: `dry-run-${node}`,
+        kind: "check",
+        title: `What the release changes on ${node} (rsync dry run)`,
+        host: node,
+        segment: o.segment,
+        planned: [preview],
+        async run(rt) {
+          const r = await rt.exec(preview, { timeoutMs: 600_000 });
+          const parsed = parseRsyncItemize(r.stdout);
+          if (!parsed.ok) throw new StepFailed(`the rsync dry run could not be read: ${parsed.error}`);
+          return summarize(parsed.value.changes);
+        },
+      },
+      {
+        key: `approve-${node}`,
+        kind: "approval",
+        title: `Approve copying the release to ${node}`,
+        host: node,
+        segment: o.segment,
+        planned: [],
+        approval: `Look at the dry run's itemized changes above; approve to copy them onto ${node}.`,
+      },
+    );
+  }
+  steps.push({
+    key: `rsync-${node}`,
+    kind: "action",
+    title: `Copy the release to ${node} (rsync, config.php kept)`,
+    host: node,
+    segment: o.segment,
+    planned: [apply],
+    plannedUndo: [restore, graceful],
+    async run(rt) {
+      const r = await rt.exec(apply, { timeoutMs: 600_000 });
+      const parsed = parseRsyncItemize(r.stdout);
+      const changes = parsed.ok ? parsed.value.changes : [];
+      await rt.set(`changed.${node}`, changedPhpFiles(changes));
+      return parsed.ok ? summarize(changes) : "copied (itemized output unreadable)";
+    },
+    async undo(rt) {
+      await rt.exec(restore, { timeoutMs: 600_000 });
+      await rt.exec(graceful);
+    },
+  });
+  return steps;
+}
+
+export function lintStep(cluster: ClusterSpec, node: string, segment?: string): StepDef {
+  return {
+    key: `lint-${node}`,
+    kind: "check",
+    title: `PHP syntax check of the changed files on ${node}`,
+    host: node,
+    segment,
+    planned: [planned(cluster, node, workflowCommands.phpLint, { files: ["<each changed .php file>"] })],
+    runtimeNote: `The files are the .php files rsync reported as new or changed, ${LINT_BATCH} per command.`,
+    async run(rt: StepRuntime) {
+      const files = rt.get<string[]>(`changed.${node}`) ?? [];
+      if (files.length === 0) return "no PHP file changed";
+      for (let i = 0; i < files.length; i += LINT_BATCH) {
+        await rt.exec(planned(rt.cluster, node, workflowCommands.phpLint, { files: files.slice(i, i + LINT_BATCH) }));
+      }
+      return `${files.length} PHP files: no syntax errors`;
+    },
+  };
+}
+
+export function gracefulStep(cluster: ClusterSpec, node: string, segment?: string): StepDef {
+  const cmd = planned(cluster, node, workflowCommands.apacheGraceful, {});
+  return {
+    key: `graceful-${node}`,
+    kind: "action",
+    title: `Reload Apache on ${node} (opcache starts empty)`,
+    host: node,
+    segment,
+    planned: [cmd],
+    async run(rt) {
+      await rt.exec(cmd);
+      return undefined;
+    },
+  };
+}
+
+export function smokeStep(cluster: ClusterSpec, node: string, segment?: string): StepDef {
+  const cmd = planned(cluster, node, workflowCommands.smokeTest, { path: "/login/index.php" });
+  return {
+    key: `smoke-${node}`,
+    kind: "verify",
+    title: `Moodle answers on ${node} itself (not through the VIP)`,
+    host: node,
+    segment,
+    planned: [cmd],
+    async run(rt) {
+      // Apache may need a moment after a graceful reload
+      let last = "";
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const r = await rt.exec(cmd, { allow: [7, 22, 28, 52, 56] });
+        last = r.stdout.trim() || r.stderr.trim();
+        if (last === "200") return "HTTP 200 from the login page";
+        await new Promise((res) => setTimeout(res, 1000));
+      }
+      throw new StepFailed(`${node} answered ${last || "nothing"} instead of 200 for /login/index.php`);
+    },
+  };
+}
+
+export function dropSnapshotStep(cluster: ClusterSpec, node: string, runId: string, segment?: string): StepDef {
+  const cmd = planned(cluster, node, workflowCommands.codeSnapshotDrop, { runId });
+  return {
+    key: `drop-snapshot-${node}`,
+    kind: "action",
+    title: `Remove the saved copy of ${node}'s old code`,
+    host: node,
+    segment,
+    planned: [cmd],
+    async run(rt) {
+      await rt.exec(cmd, { timeoutMs: 300_000 });
+      return undefined;
+    },
+  };
+}
