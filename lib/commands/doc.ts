@@ -1,11 +1,30 @@
 import { type CommandContext, type HostCommand, commandLine, hostCommands } from "@/lib/commands/registry";
 import { ClusterSpec, type HaStack, type Role } from "@/lib/inventory/schema";
+import { type WorkflowCommandSpec, allWorkflowCommands } from "@/lib/commands/workflow";
 import { buildBatchScript } from "@/lib/ssh/batch-script";
 
 const ROLE_WORDS: Record<string, string> = { lb: "balancers", web: "web nodes", fs: "file servers", db: "databases" };
 
-function roles(cmd: HostCommand): string {
-  return cmd.roles === "all" ? "every host" : cmd.roles.map((r) => ROLE_WORDS[r] ?? r).join(", ");
+function roles(cmd: { roles: HostCommand["roles"] }): string {
+  return cmd.roles === "all" || cmd.roles.length === 4 ? "every host" : cmd.roles.map((r) => ROLE_WORDS[r] ?? r).join(", ");
+}
+
+const RUNS_AS: Record<WorkflowCommandSpec<never>["runAs"], string> = { self: "the SSH account", root: "root (sudo)", "www-data": "www-data (sudo -u)" };
+
+function workflowRows(workflows: readonly WorkflowCommandSpec<never>[], cluster: ClusterSpec): string[] {
+  return workflows.map((w) => {
+    const line = w.build(cluster, w.example).replaceAll("|", "\\|").replaceAll("\n", "<br>");
+    return `| \`${w.name}\` | <code>${line.replaceAll("<", "&lt;").replaceAll("&lt;br>", "<br>")}</code> | ${roles(w)} | ${w.readOnly ? "no" : "**yes**"} | ${RUNS_AS[w.runAs]} | ${w.what} |`;
+  });
+}
+
+function workflowSudoers(workflows: readonly WorkflowCommandSpec<never>[], cluster: ClusterSpec): string[] {
+  return workflows.flatMap((w) => {
+    const rules = w.sudoers(cluster);
+    if (rules.length === 0) return [];
+    const as = w.runAs === "www-data" ? "www-data" : "root";
+    return [`clusterdeck ALL=(${as}) NOPASSWD: ${rules.join(", ")}`];
+  });
 }
 
 /** A cluster with the inventory's defaults, to show commands as they run with default settings. */
@@ -36,7 +55,8 @@ function example(cmd: HostCommand): { line: string; when: string | null } {
 }
 
 /** docs/host-commands.md, generated from the registry so it cannot drift from what runs. */
-export function hostCommandsDoc(commands: readonly HostCommand[] = hostCommands): string {
+export function hostCommandsDoc(commands: readonly HostCommand[] = hostCommands, workflows: readonly WorkflowCommandSpec<never>[] = allWorkflowCommands): string {
+  const wfCluster = templateContext("web", "heartbeat").cluster;
   const examples = commands.map((c) => ({ cmd: c, ...example(c) }));
   const rows = examples.map(
     ({ cmd, line }) =>
@@ -73,6 +93,25 @@ where it uses keepalived (\`balancer.ha\`, \`storage.ha\`). \`drbd-events2\` run
 \`/proc/drbd\`); \`session-files\` only while config.php names the file session handler, in its save path.
 \`mysql-vitals\` reads the pt-heartbeat table (\`database.heartbeatTable\`) and Moodle's sessions table.
 
+## Workflow commands
+
+Guided workflows (maintenance mode, draining a node, the rolling code update, the Moodle upgrade)
+run these, each one shown in the workflow's dry run with its exact arguments before anything starts,
+and recorded with its output when it runs. Arguments (a node's address, a release folder, a run id)
+enter the line only through the same quoting helper. Lines are shown with example arguments.
+
+| name | command | runs on | changes anything | runs as | what it reads or does |
+|---|---|---|---|---|---|
+${workflowRows(workflows, wfCluster).join("\n")}
+
+The code folder (\`web.dirroot\`) must be writable by the SSH account (the rolling update copies
+into it with rsync, and saves the old code under \`/var/lib/clusterdeck/rollback/\`, which the account
+owns); web nodes reach the release host over SSH as that account, by its \`clusterAddress\`. The
+database dump is written under \`/var/backups/clusterdeck/\` on the replica, with the account in
+\`database.defaultsFile\` (it needs \`SELECT\`, \`SHOW VIEW\`, \`TRIGGER\`, \`EVENT\` and \`LOCK TABLES\`
+on Moodle's database). The site check through the VIP is an HTTP request the console itself makes
+to \`siteUrl\`; it runs nothing on a host.
+
 ## How the polling runs
 
 Each poll sends one SSH exec per host that runs that host's read-only probes in turn, each one's
@@ -97,6 +136,12 @@ Commands marked "needs root" run as \`sudo -n …\`. Grant exactly those, nothin
 
 \`\`\`
 ${sudoers.join("\n")}
+\`\`\`
+
+For the workflows, on the hosts of each command's role (balancers, web nodes):
+
+\`\`\`
+${workflowSudoers(workflows, wfCluster).join("\n")}
 \`\`\`
 
 The MySQL account in \`database.defaultsFile\` needs \`REPLICATION CLIENT\` and \`SELECT\` on the

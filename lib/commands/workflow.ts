@@ -81,7 +81,7 @@ export const workflowCommands = {
     what: "write ldirectord.cf with a changed weight (next to it, then renamed over it) so a failover or restart keeps the weight",
     sudoers: (c) => [
       `/usr/bin/tee ${sudoersArg(c.balancer.ldirectordConfig)}.clusterdeck`,
-      `/bin/mv ${sudoersArg(c.balancer.ldirectordConfig)}.clusterdeck ${sudoersArg(c.balancer.ldirectordConfig)}`,
+      `/usr/bin/mv ${sudoersArg(c.balancer.ldirectordConfig)}.clusterdeck ${sudoersArg(c.balancer.ldirectordConfig)}`,
     ],
     build: (c, a) => {
       const path = shellQuote(c.balancer.ldirectordConfig);
@@ -106,7 +106,7 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "www-data",
     what: "write (or remove) climaintenance.template.html in the dataroot: the page users see during maintenance",
-    sudoers: (c) => [`/usr/bin/tee ${sudoersArg(c.web.dataroot)}/climaintenance.template.html`, `/bin/rm -f ${sudoersArg(c.web.dataroot)}/climaintenance.template.html`],
+    sudoers: (c) => [`/usr/bin/tee ${sudoersArg(c.web.dataroot)}/climaintenance.template.html`, `/usr/bin/rm -f ${sudoersArg(c.web.dataroot)}/climaintenance.template.html`],
     build: (c, a) => {
       const file = shellQuote(`${c.web.dataroot}/climaintenance.template.html`);
       return a.html === null ? `sudo -n -u www-data rm -f ${file}` : `sudo -n -u www-data tee ${file} >/dev/null ${heredoc(a.html)}`;
