@@ -9,6 +9,7 @@ const SECTIONS = [
   { label: "Web", path: "/web" },
   { label: "Storage", path: "/storage" },
   { label: "Database", path: "/database" },
+  { label: "Workflows", path: "/workflows" },
 ] as const;
 
 /** The cluster in the URL (or the first one), its pages, and a switcher when there are several clusters. */

@@ -1,0 +1,119 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { PageHead } from "@/components/page-head";
+import { DrainCard } from "@/components/workflows/drain-card";
+import { MaintenanceCard } from "@/components/workflows/maintenance-card";
+import { runPath } from "@/components/workflows/paths";
+import { CodeUpdateCard, UpgradeCard } from "@/components/workflows/release-cards";
+import { DrainedNodes, LockBanner, RunHistory } from "@/components/workflows/run-list-panels";
+import { UndrainCard } from "@/components/workflows/undrain-card";
+import { useWorkflowStart } from "@/components/workflows/use-workflow-start";
+import type { CardContext } from "@/components/workflows/workflow-card";
+import { type OperatorRole, hasRole } from "@/lib/auth/roles";
+import { clusterViewQuery } from "@/lib/queries/cluster-view";
+import { runListQuery } from "@/lib/queries/workflows";
+
+export function Client({
+  clusterId,
+  role,
+  webHosts,
+  hosts,
+  releaseSource,
+  persistenceSeconds,
+  staleAfterSeconds,
+}: {
+  clusterId: string;
+  role: OperatorRole;
+  webHosts: string[];
+  hosts: { name: string; role: string }[];
+  releaseSource: { host: string; path: string } | null;
+  persistenceSeconds: number;
+  staleAfterSeconds: number;
+}) {
+  const view = useQuery(clusterViewQuery(clusterId));
+  const runs = useQuery(runListQuery(clusterId));
+  const undrain = useWorkflowStart(clusterId, "undrain");
+  const drained = runs.data?.drained.map((d) => d.host) ?? [];
+  const [undrainHost, setUndrainHost] = useState(() => drained[0] ?? webHosts[0] ?? "");
+  const canStart = hasRole(role, "operator");
+  const lock = runs.data?.lock ?? null;
+  const lockRunId = runs.data?.active?.id ?? lock?.runId ?? null;
+  const context: CardContext = {
+    role,
+    blocked: lockRunId ? (
+      <>
+        another run holds the cluster&apos;s lock (<Link href={runPath(clusterId, lockRunId)}>open it</Link>)
+      </>
+    ) : null,
+  };
+
+  function undrainFromList(host: string) {
+    setUndrainHost(host);
+    undrain.preview({ host });
+    document.getElementById("workflow-undrain")?.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  const state = view.data?.state ?? null;
+  return (
+    <main className="wf">
+      <PageHead
+        title="Workflows"
+        takenAt={state?.takenAt ?? null}
+        staleAfterSeconds={staleAfterSeconds}
+        offline={Boolean((view.error && view.dataUpdatedAt) || (runs.error && runs.dataUpdatedAt))}
+      >
+        <span className="sub" data-testid="lock-line">
+          {lockRunId ? "one run at a time: the cluster is locked by a run" : runs.data ? "one run at a time: the cluster is free" : "run state unknown"}
+        </span>
+      </PageHead>
+
+      {runs.data ? (
+        <LockBanner clusterId={clusterId} runs={runs.data} />
+      ) : (
+        <div className="banner crit" role="alert" data-testid="runs-error">
+          Could not load this cluster&apos;s runs{runs.error ? `: ${runs.error.message}` : ""}. Previews still work; starting may be refused.
+        </div>
+      )}
+
+      {!canStart ? (
+        <p className="wf-role-note" data-testid="viewer-note">
+          You are signed in as a viewer: you can preview every workflow and follow runs. Viewers can watch; operators start runs.
+        </p>
+      ) : null}
+
+      {runs.data ? <DrainedNodes clusterId={clusterId} drained={runs.data.drained} onUndrain={undrainFromList} canStart={canStart} /> : null}
+
+      <h2 className="section-title">Start a workflow</h2>
+      <p className="muted wf-intro">
+        Preview shows the dry run: the guards as they stand now, what to read first, and every step with the exact command per host.
+        Nothing changes on the cluster until Start.
+      </p>
+      <div className="wf-cards">
+        <MaintenanceCard clusterId={clusterId} context={context} nodes={state ? state.web.map((w) => ({ name: w.name, maintenance: w.maintenance })) : null} />
+        <DrainCard
+          clusterId={clusterId}
+          context={context}
+          webHosts={webHosts}
+          drained={drained}
+          persistenceSeconds={persistenceSeconds}
+          balancers={state?.balancers ?? null}
+        />
+        <UndrainCard
+          context={context}
+          flow={undrain}
+          webHosts={webHosts}
+          drained={drained}
+          host={undrainHost}
+          onHostChange={setUndrainHost}
+        />
+        <CodeUpdateCard clusterId={clusterId} context={context} source={{ hosts, initial: releaseSource }} />
+        <UpgradeCard clusterId={clusterId} context={context} source={{ hosts, initial: releaseSource }} />
+      </div>
+
+      {runs.data ? <RunHistory clusterId={clusterId} history={runs.data.history} /> : null}
+    </main>
+  );
+}
