@@ -282,8 +282,14 @@ export async function drainsOf(clusterId: string): Promise<DrainRecord[]> {
   return rows.map((r) => ({ host: r.host, runId: r.runId, since: r.since.getTime(), previousWeights: parseJson<Record<string, number>>(r.previousWeights, {}) }));
 }
 
-function describe(steps: { title: string; status: string }[], statuses: StepStatus[]): string {
-  return steps.filter((s) => statuses.includes(s.status as StepStatus)).map((s) => s.title).join("; ") || "nothing";
+/** the actions (what changed the cluster) in the given statuses, in words */
+function describe(steps: { title: string; status: string; kind: string }[], statuses: StepStatus[]): string {
+  return (
+    steps
+      .filter((s) => s.kind === "action" && statuses.includes(s.status as StepStatus))
+      .map((s) => s.title)
+      .join("; ") || "nothing"
+  );
 }
 
 /**

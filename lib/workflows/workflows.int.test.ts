@@ -282,4 +282,112 @@ describe("rolling code update", () => {
     const lint = v.steps.find((s) => s.key === "lint-web1");
     expect(lint?.message).toMatch(/PHP files: no syntax errors/);
   });
+
+  it("web2 powered off as its rsync starts: the run halts, web2 stays out of the pool, web1 serves; retry finishes it", async () => {
+    const params = { sourceHost: "web1", sourcePath: "/srv/releases/4.4.2", drainWaitSeconds: 0 };
+    const id = await service.startWorkflow({ clusterId: "lab", kind: "code-update", params, overrides: [], acknowledged: true }, operator);
+    const first = await untilStep(id, "approve-web1", ["waiting"]);
+    await service.approveStep(id, first, operator);
+    const second = await untilStep(id, "approve-web2", ["waiting"]);
+    await control("POST", "/faults", { kind: "vm-off", target: "web2" });
+    try {
+      await service.approveStep(id, second, operator);
+      const halted = await untilStatus(id, ["needs-attention"], 90_000);
+      const byKey = new Map(halted.steps.map((s) => [s.key, s]));
+      expect(byKey.get("rsync-web2")?.status).toBe("rollback-failed");
+      expect(byKey.get("drain-runtime-web2")?.status).toBe("succeeded");
+      expect(byKey.get("undrain-verify-web1")?.status).toBe("succeeded");
+      expect(halted.outcome).toMatch(/A rollback failed/);
+      const t = await truth();
+      // the node that may hold half a release gets no clients, on either balancer, even after it boots
+      expect(weightsOf(t, "192.168.10.21:80")).toEqual({ lb1: 0, lb2: 0 });
+      expect(ldirectordCf("lb1")).toMatch(/real=192\.168\.10\.21:80 gate 0/);
+      expect(weightsOf(t, "192.168.10.11:80")).toEqual({ lb1: 1, lb2: 1 });
+      expect(t.tiers.web.nodes.web1?.serves?.version).toBe("2024042202.02");
+      expect((await service.listRuns("lab")).lock?.runId).toBe(id);
+    } finally {
+      await control("POST", "/faults/clear", { kind: "vm-off", target: "web2" });
+    }
+    await pollUntil(truth, (t) => t.tiers.web.nodes.web2?.serves !== null, 20_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(weightsOf(await truth(), "192.168.10.21:80")).toEqual({ lb1: 0, lb2: 0 });
+    await service.retryRun(id, operator);
+    const done = await clickThrough(id);
+    expect(done.status).toBe("succeeded");
+    const t = await truth();
+    expect(t.tiers.web.nodes.web2?.serves?.version).toBe("2024042202.02");
+    expect(weightsOf(t, "192.168.10.21:80")).toEqual({ lb1: 1, lb2: 1 });
+    expect((await service.listRuns("lab")).lock).toBeNull();
+  }, 180_000);
 });
+
+describe("Moodle upgrade", () => {
+  it("pre-flight, dump on the replica, maintenance, code everywhere, upgrade.php once, purge, versions match, reopened", async () => {
+    const params = { sourceHost: "web1", sourcePath: "/srv/releases/4.4.3", message: "Upgrading to 4.4.3" };
+    // web2 has just rebooted (the test before): wait until the console sees it serving again
+    const plan = await pollUntil(
+      () => service.previewWorkflow("lab", "upgrade", params),
+      (p) => p.guards.every((g) => g.ok),
+      30_000,
+      500,
+    );
+    expect(plan.guards.filter((g) => !g.ok)).toEqual([]);
+    expect(plan.steps.filter((s) => s.key === "upgrade").flatMap((s) => s.commands.map((c) => `${c.host}: ${c.line}`))).toEqual([
+      "web1: cd /var/www/moodle && sudo -n -u www-data /usr/bin/php admin/cli/upgrade.php --non-interactive",
+    ]);
+    const id = await service.startWorkflow({ clusterId: "lab", kind: "upgrade", params, overrides: [], acknowledged: true }, operator);
+    const dumped = await untilStep(id, "approve-maintenance", ["waiting"]);
+    expect((await run(id)).steps.find((s) => s.key === "dump-check")?.message).toMatch(/complete$/);
+    await service.approveStep(id, dumped, operator);
+    const gate = await untilStep(id, "approve-upgrade", ["waiting"]);
+    // before the database changes: the site is closed and both nodes carry the new code
+    const mid = await truth();
+    expect(Object.values(mid.tiers.web.nodes).map((n) => [n.maintenanceFlag, n.serves?.version])).toEqual([
+      [true, "2024042203.00"],
+      [true, "2024042203.00"],
+    ]);
+    expect(mid.tiers.database.servers.db1?.mdlConfigVersion).toBe("2024042202.02");
+    await service.approveStep(id, gate, operator);
+    const v = await clickThrough(id);
+    expect(v.status).toBe("succeeded");
+    const t = await truth();
+    expect(t.tiers.database.servers.db1?.mdlConfigVersion).toBe("2024042203.00");
+    expect(Object.values(t.tiers.web.nodes).map((n) => [n.maintenanceFlag, n.serves?.version])).toEqual([
+      [false, "2024042203.00"],
+      [false, "2024042203.00"],
+    ]);
+    const dump = fs.readFileSync(path.join(lab.dir, "vms", "db2", `var/backups/clusterdeck/moodle-${id}.sql`), "utf8");
+    expect(dump.trimEnd().split("\n").at(-1)).toMatch(/^-- Dump completed on /);
+    expect((await fetch(`${lab.siteUrl}login/index.php`)).status).toBe(200);
+  }, 240_000);
+
+  it("refuses while replication is broken; an admin's override is checked again at run time and recorded", async () => {
+    await control("POST", "/faults", { kind: "replication-break", target: "db2" });
+    try {
+      const params = { sourceHost: "web1", sourcePath: "/srv/releases/4.5.0", message: "" };
+      const plan = await pollUntil(
+        () => service.previewWorkflow("lab", "upgrade", params),
+        (p) => p.guards.some((g) => g.id === "replication-healthy" && !g.ok),
+        20_000,
+      );
+      expect(plan.guards.find((g) => g.id === "replication-healthy")?.message).toMatch(/db2: replication threads IO Yes, SQL No/);
+      await expect(service.startWorkflow({ clusterId: "lab", kind: "upgrade", params, overrides: [], acknowledged: true }, operator)).rejects.toThrow(/refused: db2/);
+      const reason = "replica rebuilt tonight anyway; dump taken from the source by hand";
+      const id = await service.startWorkflow({ clusterId: "lab", kind: "upgrade", params, overrides: [{ guard: "replication-healthy", reason }], acknowledged: true }, admin);
+      const gate = await untilStep(id, "approve-maintenance", ["waiting"]);
+      const v = await run(id);
+      expect(v.steps.find((s) => s.key === "preflight-replication")?.message).toMatch(/^overridden: db2: replication threads IO Yes, SQL No/);
+      expect(v.overrides).toEqual([expect.objectContaining({ guard: "replication-healthy", reason, by: "ada" })]);
+      expect(gate).toBeGreaterThan(0);
+      await service.cancelRun(id, "changed my mind", operator);
+      const cancelled = await untilStatus(id, ["cancelled"]);
+      expect(cancelled.outcome).toMatch(/^Cancelled by olga/);
+      expect(Object.values((await truth()).tiers.web.nodes).map((n) => n.maintenanceFlag)).toEqual([false, false]);
+      const events = await db.event.findMany({ where: { kind: "workflow.override", actor: "ada" }, orderBy: { id: "asc" } });
+      expect(events.at(-1)?.message).toContain(reason);
+    } finally {
+      await control("POST", "/faults/clear", { kind: "replication-break", target: "db2" });
+    }
+  });
+});
+
