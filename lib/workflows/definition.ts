@@ -63,7 +63,7 @@ export interface StepRuntime {
    */
   waitUntil(
     check: (view: ClusterView) => WaitProgress,
-    options: { timeoutMs: number; until?: number | null; canFinishEarly?: boolean; failMessage: string; onTimeout?: "fail" | "continue" },
+    options: { timeoutMs: number; until?: number | null; canFinishEarly?: boolean; failMessage: string; onTimeout?: "fail" | "continue" | "ask" },
   ): Promise<"done" | "finished-early" | "timed-out">;
   /** drains recorded for this cluster */
   drains(): Promise<DrainRecord[]>;

@@ -239,7 +239,7 @@ class Runtime implements StepRuntime {
 
   async waitUntil(
     check: (view: ClusterView) => WaitProgress,
-    options: { timeoutMs: number; until?: number | null; canFinishEarly?: boolean; failMessage: string; onTimeout?: "fail" | "continue" },
+    options: { timeoutMs: number; until?: number | null; canFinishEarly?: boolean; failMessage: string; onTimeout?: "fail" | "continue" | "ask" },
   ): Promise<"done" | "finished-early" | "timed-out"> {
     const step = this.run.steps[this.stepIndex];
     // a resumed wait keeps its original deadline
@@ -252,10 +252,13 @@ class Runtime implements StepRuntime {
       if (options.canFinishEarly && row?.steps[0]?.approvedBy) return "finished-early";
       const view = await this.view(freshAfter);
       const p = check(view);
-      const wait: WaitView = { until: options.until ?? deadline, progress: p.progress, canFinishEarly: options.canFinishEarly ?? false };
-      await setStep(this.runId, this.stepIndex, { wait: JSON.stringify(wait), message: p.progress });
+      const overdue = Date.now() > deadline;
+      // "ask": past the limit the wait goes on, saying so, until the operator finishes or cancels it
+      const progress = overdue && options.onTimeout === "ask" ? `${p.progress}; past the ${Math.round(options.timeoutMs / 1000)} s limit: finish now, or cancel to undo` : p.progress;
+      const wait: WaitView = { until: options.until ?? deadline, progress, canFinishEarly: options.canFinishEarly ?? false };
+      await setStep(this.runId, this.stepIndex, { wait: JSON.stringify(wait), message: progress });
       if (p.done) return "done";
-      if (Date.now() > deadline) {
+      if (overdue && options.onTimeout !== "ask") {
         if (options.onTimeout === "continue") return "timed-out";
         throw new StepFailed(`${options.failMessage} (${p.progress})`);
       }

@@ -31,7 +31,7 @@ export const drainWorkflow: WorkflowDefinition<DrainParams, DrainFacts> = {
     ["node", params.host],
     ["balancers", facts.balancers.map((b) => `${b.name} (weight ${b.weight ?? "?"}, ldirectord.cf ${b.configWeight ?? "?"})`).join(", ") || "none answering"],
     ["finish at", `${params.threshold} clients or fewer`],
-    ["longest wait", `${params.maxWaitSeconds ?? cluster.balancer.persistence + 60} s`],
+    ["ask after", `${params.maxWaitSeconds ?? Math.max(60, cluster.balancer.persistence)} s of waiting`],
     ["sessions", facts.sessionHandler === "file" ? `in files on ${params.host} (${facts.fileSessions ?? "?"} now)` : facts.sessionHandler === "database" ? "in the database" : "handler not known"],
     ["now", facts.clientsNow],
   ],
@@ -70,8 +70,8 @@ export const drainWorkflow: WorkflowDefinition<DrainParams, DrainFacts> = {
   steps({ cluster, params, facts }) {
     return drainSteps(cluster, facts, {
       threshold: params.threshold,
-      maxWaitSeconds: params.maxWaitSeconds ?? cluster.balancer.persistence + 60,
-      onTimeout: "fail",
+      maxWaitSeconds: params.maxWaitSeconds ?? Math.max(60, cluster.balancer.persistence),
+      onTimeout: "ask",
     });
   },
 };

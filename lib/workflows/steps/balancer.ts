@@ -135,8 +135,8 @@ export interface DrainOptions {
   /** finish when pinned clients + connections fall to this */
   threshold: number;
   maxWaitSeconds: number;
-  /** after maxWaitSeconds: fail the run, or go on (a rolling update goes on) */
-  onTimeout: "fail" | "continue";
+  /** after maxWaitSeconds: ask the operator (a drain), or go on (a rolling update) */
+  onTimeout: "ask" | "continue";
 }
 
 export function drainSteps(cluster: ClusterSpec, facts: NodeFacts, options: DrainOptions): StepDef[] {
