@@ -39,7 +39,8 @@ import type { SessionFiles } from "@/lib/probes/session-files";
 import type { Uptime } from "@/lib/probes/uptime";
 
 function freshness(host: HostSnapshot): Freshness {
-  return { reachable: host.reachable, stale: host.stale, error: host.error, lastSeenAt: host.lastSeenAt };
+  const sent = Object.values(host.readings).map((r) => r.sentAt);
+  return { reachable: host.reachable, stale: host.stale, error: host.error, lastSeenAt: host.lastSeenAt, sentAt: sent.length ? Math.max(...sent) : null };
 }
 
 function problemsOf(host: HostSnapshot): ProbeProblem[] {

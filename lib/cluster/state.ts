@@ -21,6 +21,8 @@ export interface Freshness {
   /** why the host is not answering, when it is not */
   error: string | null;
   lastSeenAt: number | null;
+  /** when the poll behind these values was sent: a reading started before a change cannot show it */
+  sentAt?: number | null;
 }
 
 export interface ProbeProblem {

@@ -25,6 +25,7 @@ import {
   vmTone,
   worstSeverity,
   yesNo,
+  readingsSince,
 } from "@/lib/cluster/view-helpers";
 import { T0, healthyCluster, replicaChannel, silence } from "@/test/support/cluster-state";
 
@@ -312,5 +313,17 @@ describe("display", () => {
     [yesNo(false), "no"],
   ])("renders %s as %s", (actual, expected) => {
     expect(actual).toBe(expected);
+  });
+});
+
+describe("readingsSince", () => {
+  it("is the oldest latest poll among the hosts that answer; silent hosts do not hold it back", () => {
+    const s = healthyCluster();
+    s.hosts.forEach((h, i) => Object.assign(h, { sentAt: 1_000 + i }));
+    expect(readingsSince(s)).toBe(1_000);
+    Object.assign(s.hosts[0] ?? {}, { reachable: false });
+    expect(readingsSince(s)).toBe(1_001);
+    Object.assign(s.hosts[1] ?? {}, { sentAt: null });
+    expect(readingsSince(s)).toBe(0);
   });
 });

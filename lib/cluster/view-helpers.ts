@@ -373,3 +373,13 @@ export function formatLag(seconds: number | null | undefined): string {
 export function yesNo(value: boolean | null | undefined, yes = "yes", no = "no"): string {
   return value === null || value === undefined ? "unknown" : value ? yes : no;
 }
+
+/**
+ * The moment from which every answering host's values are known to come: the oldest of their latest
+ * polls' send times. A change made before it shows in the state (on the hosts that answer).
+ */
+export function readingsSince(state: ClusterState): number {
+  const answering = state.hosts.filter((h) => h.reachable);
+  if (answering.length === 0) return 0;
+  return Math.min(...answering.map((h) => h.sentAt ?? 0));
+}

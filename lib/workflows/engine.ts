@@ -2,6 +2,7 @@ import "server-only";
 import { EventEmitter } from "node:events";
 import type { ClusterView } from "@/lib/cluster/findings-types";
 import type { EventDraft, EventSeverity } from "@/lib/cluster/transitions";
+import { readingsSince } from "@/lib/cluster/view-helpers";
 import { getClusterView } from "@/lib/cluster/views";
 import { db } from "@/lib/db";
 import { errorMessage } from "@/lib/errors";
@@ -218,7 +219,7 @@ class Runtime implements StepRuntime {
     for (;;) {
       try {
         const view = await getClusterView(this.cluster.id);
-        if (freshAfter === undefined || view.state.takenAt >= freshAfter) return view;
+        if (freshAfter === undefined || readingsSince(view.state) >= freshAfter) return view;
       } catch (err) {
         if (Date.now() > deadline) throw new StepFailed(`no reading of the cluster: ${errorMessage(err)}`);
       }
@@ -246,6 +247,8 @@ class Runtime implements StepRuntime {
     const started = step?.startedAt?.getTime() ?? Date.now();
     const deadline = started + options.timeoutMs;
     const freshAfter = Date.now();
+    const first: WaitView = { until: options.until ?? deadline, progress: "waiting for a reading taken after this step began", canFinishEarly: options.canFinishEarly ?? false };
+    await setStep(this.runId, this.stepIndex, { wait: JSON.stringify(first) });
     for (;;) {
       const row = await db.workflowRun.findUnique({ where: { id: this.runId }, include: { steps: { where: { index: this.stepIndex } } } });
       if (row?.cancelRequested) throw new RunCancelled();

@@ -1,4 +1,5 @@
 import "server-only";
+import { readingsSince } from "@/lib/cluster/view-helpers";
 import { getClusterView } from "@/lib/cluster/views";
 import type { WorkflowCommandSpec } from "@/lib/commands/workflow";
 import { db } from "@/lib/db";
@@ -36,9 +37,26 @@ export interface StartRequest {
 
 const HISTORY_LIMIT = 50;
 
+const FRESH_VIEW_WAIT_MS = 10_000;
+
+/**
+ * The view a plan is made from must postdate the last run: right after a run the collector may still
+ * hold readings from before its last step, and a plan made from them would restore the wrong weights.
+ */
+async function freshView(clusterId: string) {
+  const last = await db.workflowRun.findFirst({ where: { clusterId, finishedAt: { not: null } }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } });
+  const after = last?.finishedAt?.getTime() ?? 0;
+  const deadline = Date.now() + FRESH_VIEW_WAIT_MS;
+  for (;;) {
+    const view = await getClusterView(clusterId);
+    if (readingsSince(view.state) > after || Date.now() > deadline) return view;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function liveReader(clusterId: string): Promise<LiveReader> {
   const cluster = getCluster(clusterId);
-  const view = await getClusterView(clusterId);
+  const view = await freshView(clusterId);
   const drains = await drainsOf(clusterId);
   return {
     cluster,
@@ -173,7 +191,8 @@ export async function finishWaitEarly(runId: string, step: number, operator: Ope
   if (!row || row.kind !== "wait") throw new AppError("InvalidInput", `step ${step} is not a wait`);
   if (row.status !== "running") throw new AppError("Conflict", `step ${step + 1} is not waiting (it is ${row.status})`);
   const wait = row.wait ? (JSON.parse(row.wait) as WaitView) : null;
-  if (!wait?.canFinishEarly) throw new AppError("InvalidInput", "this wait cannot be ended early");
+  // null: the wait has not taken its first reading yet; it honours the click when it does
+  if (wait && !wait.canFinishEarly) throw new AppError("InvalidInput", "this wait cannot be ended early");
   await db.workflowStep.update({ where: { id: row.id }, data: { approvedBy: operator.username } });
   await workflowEvent(run, "workflow.step", "info", `${operator.username} ended the wait "${row.title}" early`, { actor: operator.username, host: row.host });
   wakeRun(runId);

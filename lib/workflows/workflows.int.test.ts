@@ -200,9 +200,12 @@ describe("drain and undrain", () => {
     expect(weightsOf(await truth(), "192.168.10.21:80")).toEqual({ lb1: 1, lb2: 1 });
   });
 
-  it("cancel during the wait rolls the drain back", async () => {
-    const runId = await service.startWorkflow({ clusterId: "lab", kind: "drain", params: { host: "web1", threshold: 0 }, overrides: [], acknowledged: true }, operator);
-    await untilStep(runId, "drain-wait", ["running"]);
+  it("a wait past its limit asks instead of failing; cancel then rolls the drain back", async () => {
+    const runId = await service.startWorkflow({ clusterId: "lab", kind: "drain", params: { host: "web1", threshold: 0, maxWaitSeconds: 1 }, overrides: [], acknowledged: true }, operator);
+    const wait = await untilStep(runId, "drain-wait", ["running"]);
+    const asking = await pollUntil(() => run(runId), (r) => /past the 1 s limit/.test(r.steps[wait]?.wait?.progress ?? ""), 10_000);
+    expect(asking.status).toBe("waiting");
+    expect(asking.steps[wait]?.status).toBe("running");
     expect(weightsOf(await truth(), "192.168.10.11:80")).toEqual({ lb1: 0, lb2: 0 });
     await service.cancelRun(runId, "wrong node", operator);
     const v = await untilStatus(runId, ["cancelled"]);

@@ -1,6 +1,6 @@
 import { type WorkflowDefinition, guard } from "@/lib/workflows/definition";
 import type { CodeUpdateParams } from "@/lib/workflows/params";
-import { type NodeFacts, balancerGuards, drainSteps, nodeFacts, undrainSteps } from "@/lib/workflows/steps/balancer";
+import { type NodeFacts, balancerGuards, drainSteps, inPoolGuard, nodeFacts, undrainSteps } from "@/lib/workflows/steps/balancer";
 import { type ReleaseFacts, codeGuard, copyReleaseSteps, dropSnapshotStep, gracefulStep, installedVersion, lintStep, releaseFacts, smokeStep, webHealthGuards } from "@/lib/workflows/steps/code";
 import { webNodes } from "@/lib/workflows/steps/maintenance";
 
@@ -42,6 +42,7 @@ export const codeUpdateWorkflow: WorkflowDefinition<CodeUpdateParams, Facts> = {
       ...webHealthGuards(live.view, facts.nodes.map((n) => n.host), "a rolling update takes one node out at a time, so every other node must be serving"),
       guard("none-drained", drained.length === 0, drained.length === 0 ? "no node is drained" : `${drained.join(", ")} is drained; undrain it first (the update puts every node back in)`),
       ...(facts.nodes[0] ? balancerGuards(facts.nodes[0], "the drains") : []),
+      ...facts.nodes.map((n) => ({ ...inPoolGuard(n), id: `node-weight-${n.host}` })),
     ];
   },
   warnings(_params, facts) {

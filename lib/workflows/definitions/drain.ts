@@ -1,6 +1,6 @@
 import { type LiveReader, type WorkflowDefinition, guard } from "@/lib/workflows/definition";
 import type { DrainParams, UndrainParams } from "@/lib/workflows/params";
-import { type NodeFacts, balancerGuards, clientsOn, drainSteps, nodeFacts, realServerOf, undrainSteps } from "@/lib/workflows/steps/balancer";
+import { type NodeFacts, balancerGuards, clientsOn, drainSteps, inPoolGuard, nodeFacts, realServerOf, undrainSteps } from "@/lib/workflows/steps/balancer";
 import type { GuardResult } from "@/lib/workflows/types";
 
 interface DrainFacts extends NodeFacts {
@@ -56,6 +56,7 @@ export const drainWorkflow: WorkflowDefinition<DrainParams, DrainFacts> = {
       ),
       guard("not-drained", !already, already ? `${params.host} is already drained (run ${already.runId})` : `${params.host} is not drained yet`, false),
       ...balancerGuards(facts, "the drain"),
+      inPoolGuard(facts),
     ];
   },
   warnings(params, facts) {

@@ -75,6 +75,17 @@ export function balancerGuards(facts: NodeFacts, doing: string): GuardResult[] {
   return guards;
 }
 
+/** the node takes clients on every balancer: a weight to drain from and to put back afterwards */
+export function inPoolGuard(facts: NodeFacts): GuardResult {
+  const zero = facts.balancers.filter((b) => b.weight === 0 || b.configWeight === 0).map((b) => `${b.name} (running ${b.weight ?? "?"}, ldirectord.cf ${b.configWeight ?? "?"})`);
+  return {
+    id: "node-weight",
+    ok: zero.length === 0,
+    message: zero.length === 0 ? `${facts.host} has a weight above 0 on every balancer` : `${facts.host} already has weight 0 on ${zero.join(", ")}: it is out of the pool there; undrain it, or find out who set it`,
+    overridable: false,
+  };
+}
+
 function ldirectordRead(cluster: ClusterSpec, host: string): PlannedCommand {
   return { host, name: "ldirectord-cf", line: ldirectordCfProbe.command({ path: cluster.balancer.ldirectordConfig }), readOnly: true };
 }
