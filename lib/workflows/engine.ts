@@ -126,6 +126,11 @@ async function setRun(runId: string, data: Parameters<typeof db.workflowRun.upda
   await db.workflowRun.update({ where: { id: runId }, data });
 }
 
+/** running ⇄ waiting, only while the run is still active (an admin may have resolved it meanwhile) */
+async function setActive(runId: string, status: "running" | "waiting"): Promise<void> {
+  await db.workflowRun.updateMany({ where: { id: runId, status: { in: ["running", "waiting"] } }, data: { status } });
+}
+
 async function releaseLock(runId: string): Promise<void> {
   await db.clusterLock.deleteMany({ where: { runId } });
 }
@@ -381,7 +386,7 @@ async function driveRun(runId: string): Promise<void> {
     }
 
     await setStep(runId, index, { status: def.kind === "approval" ? "waiting" : "running", startedAt: row.startedAt ?? new Date(), message: null });
-    await setRun(runId, { status: def.kind === "approval" || def.kind === "wait" ? "waiting" : "running" });
+    await setActive(runId, def.kind === "approval" || def.kind === "wait" ? "waiting" : "running");
 
     try {
       let message: string | undefined;
@@ -393,7 +398,7 @@ async function driveRun(runId: string): Promise<void> {
         message = await def.run(new Runtime(fresh, cluster, index, "commands"));
       }
       await setStep(runId, index, { status: "succeeded", finishedAt: new Date(), message: message ?? null });
-      await setRun(runId, { status: "running" });
+      await setActive(runId, "running");
       globals().live.delete(runId);
       if (def.kind !== "check" || message) {
         await workflowEvent(run, "workflow.step", "info", `${def.title}: done${message ? ` (${message})` : ""}`, { host: def.host ?? null, after: { step: index, status: "succeeded" } });

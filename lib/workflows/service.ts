@@ -225,7 +225,8 @@ export async function retryRun(runId: string, operator: Operator): Promise<void>
 
 export async function resolveRun(runId: string, reason: string, operator: Operator): Promise<void> {
   const run = await activeRun(runId);
-  if (!ACTIVE_RUN_STATUSES.includes(run.status as RunStatus)) throw new AppError("Conflict", `the run is already ${run.status}`);
+  // a running run is still being driven: cancel it instead, which rolls back
+  if (run.status !== "needs-attention") throw new AppError("Conflict", `only a run that needs attention can be resolved by hand (this one is ${run.status}); cancel it instead`);
   await db.$transaction([
     db.workflowRun.update({
       where: { id: runId },

@@ -315,6 +315,7 @@ describe("rolling code update", () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect(weightsOf(await truth(), "192.168.10.21:80")).toEqual({ lb1: 0, lb2: 0 });
     await service.retryRun(id, operator);
+    await expect(service.resolveRun(id, "checked web2 by hand, all fine", admin)).rejects.toThrow(/cancel it instead/);
     const done = await clickThrough(id);
     expect(done.status).toBe("succeeded");
     const t = await truth();
