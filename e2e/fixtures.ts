@@ -2,10 +2,14 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { test as base, expect } from "@playwright/test";
+import Database from "better-sqlite3";
 import { parse } from "yaml";
 
 export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? "e2e-admin-password";
-const labDir = path.join(process.cwd(), ".lab-e2e", process.env.E2E_PORT ?? "3107", "lab");
+const port = process.env.E2E_PORT ?? "3107";
+const e2eDir = path.join(process.cwd(), ".lab-e2e", port);
+const labDir = path.join(e2eDir, "lab");
+const consoleUrl = `http://127.0.0.1:${port}`;
 
 /** The lab's own control API (not the console's): how tests break and repair the cluster. */
 export class LabControl {
@@ -52,6 +56,52 @@ export function onLabHost(host: string, command: string): string {
     ["-i", path.join(labDir, "keys", "console_ed25519"), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-p", String(port), "clusterdeck@127.0.0.1", command],
     { encoding: "utf8" },
   );
+}
+
+async function consoleAnswers(): Promise<boolean> {
+  try {
+    return (await fetch(`${consoleUrl}/sign-in`, { signal: AbortSignal.timeout(2_000) })).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, deadline: number, failure: string): Promise<void> {
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Crash the console (SIGKILL, by scripts/e2e-server.mjs) and wait until it answers again on the same
+ * port, database and lab. `whileDown` runs once the old console is gone, and must end before the new
+ * one answers, so what it checks is what the crash alone left behind.
+ */
+export async function restartConsole(whileDown?: () => Promise<void>): Promise<void> {
+  const pid = Number(fs.readFileSync(path.join(e2eDir, "server.pid"), "utf8"));
+  const deadline = Date.now() + 60_000;
+  process.kill(pid, "SIGUSR2");
+  await waitFor(async () => !(await consoleAnswers()), deadline, "the console still answers after it was killed");
+  if (whileDown) {
+    await whileDown();
+    if (await consoleAnswers()) throw new Error("the console was back before the check meant for while it was down had finished");
+  }
+  await waitFor(consoleAnswers, deadline, "the console did not answer again within 60 s");
+}
+
+/** The messages of a run's workflow events, oldest first: the console shows no event timeline yet, so they are read from its database. */
+export function runEvents(runId: string): string[] {
+  const dbFile = new Database(path.join(e2eDir, "clusterdeck.db"), { readonly: true, fileMustExist: true });
+  try {
+    return dbFile
+      .prepare("SELECT message FROM Event WHERE kind LIKE 'workflow.%' AND json_extract(after, '$.run') = ? ORDER BY id")
+      .pluck()
+      .all(runId)
+      .map(String);
+  } finally {
+    dbFile.close();
+  }
 }
 
 export const test = base.extend<{ lab: LabControl }>({

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // What Playwright starts: a fresh lab on free ports and a production console pointed at it,
 // with their own database and state under .lab-e2e/ so a developer's own lab is untouched.
+// SIGUSR2 (see server.pid) crashes the console with SIGKILL and starts it again on the same
+// port, database and lab, so a test can check what a console that died mid-run does next.
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import { bin, buildIfNeeded, prepareDatabase, root, waitForFile } from "./lib/proc.mjs";
@@ -21,13 +24,23 @@ const env = {
 };
 delete env.CLUSTERDECK_INVENTORY;
 
-const children = [];
+const pidFile = path.join(base, "server.pid");
+fs.writeFileSync(pidFile, String(process.pid));
+process.on("exit", () => fs.rmSync(pidFile, { force: true }));
+
+const children = new Set();
+let stopping = false;
+let web = null;
+let restarting = false;
 const stopAll = (code) => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  stopping = true;
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
   setTimeout(() => process.exit(code), 1000).unref();
 };
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
+// registered before anything starts: Node's default for SIGUSR2 is to exit
+process.on("SIGUSR2", () => void restartWeb());
 
 prepareDatabase(env);
 buildIfNeeded(env);
@@ -38,12 +51,36 @@ const lab = spawn(bin("tsx"), ["lab/cli.ts", "start", "--dir", labDir, "--base-p
   env,
   stdio: ["ignore", "inherit", "inherit"],
 });
-children.push(lab);
+children.add(lab);
 lab.on("exit", (code) => stopAll(code ?? 1));
 if (!(await waitForFile(path.join(labDir, "inventory.yaml"), startedAt - 1000, 60_000))) {
   console.error("e2e: the lab did not start");
   stopAll(1);
 }
-const web = spawn(bin("next"), ["start", "-p", port, "-H", "127.0.0.1"], { cwd: root, env, stdio: "inherit" });
-children.push(web);
-web.on("exit", (code) => stopAll(code ?? 1));
+function startWeb() {
+  const child = spawn(bin("next"), ["start", "-p", port, "-H", "127.0.0.1"], { cwd: root, env, stdio: "inherit" });
+  children.add(child);
+  child.on("exit", (code) => {
+    children.delete(child);
+    // the console killed on purpose is started again; any other exit ends the e2e run
+    if (child === web && !stopping) stopAll(code ?? 1);
+  });
+  web = child;
+}
+
+async function restartWeb() {
+  if (restarting || stopping || !web) return;
+  restarting = true;
+  const old = web;
+  web = null;
+  console.log(`e2e: killing the console (pid ${old.pid}) and starting it again`);
+  if (old.exitCode === null && old.signalCode === null) {
+    const exited = once(old, "exit");
+    old.kill("SIGKILL");
+    await exited;
+  }
+  if (!stopping) startWeb();
+  restarting = false;
+}
+
+if (!stopping) startWeb();
