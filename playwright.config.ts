@@ -10,13 +10,14 @@ if (process.env.E2E_BASE_URL && !/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/.te
 
 export default defineConfig({
   testDir: "e2e",
-  outputDir: "test-results",
+  // per port, so two suites on different ports do not clear each other's traces
+  outputDir: `test-results/${port}`,
   fullyParallel: false,
   workers: 1,
   retries: process.env.CI ? 1 : 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  reporter: [["list"], ["json", { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_FILE ?? ".reports/e2e.json" }]],
+  reporter: [["list"], ["json", { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_FILE ?? `.reports/e2e-${port}.json` }]],
   use: {
     baseURL,
     trace: "retain-on-failure",

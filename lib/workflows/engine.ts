@@ -157,8 +157,8 @@ class Runtime implements StepRuntime {
     this.actor = run.actor;
     this.state = parseJson<Record<string, unknown>>(run.state, {});
     const step = run.steps[stepIndex];
-    // a rerun after a restart keeps what the earlier attempt printed
-    this.outputs = list === "commands" ? [] : parseJson<CommandOutput[]>(step?.rollback, []);
+    // a step run again (after a restart, a retry, a second rollback) keeps what earlier attempts printed
+    this.outputs = parseJson<CommandOutput[]>(list === "commands" ? step?.commands : step?.rollback, []);
   }
 
   async exec(cmd: PlannedCommand, options: { allow?: number[]; timeoutMs?: number } = {}): Promise<ExecResult> {
@@ -485,7 +485,7 @@ export async function resumeRuns(): Promise<void> {
       await finish(run.id, "needs-attention", `The console restarted and could not rebuild this run's plan: ${errorMessage(err)}.`, true);
       continue;
     }
-    const interrupted = run.steps.find((s) => s.status === "running");
+    const interrupted = run.steps.find((s) => s.status === "running" || s.status === "waiting");
     const def = interrupted ? steps[interrupted.index] : undefined;
     if (interrupted && def && def.kind === "action" && def.idempotent === false) {
       await setStep(run.id, interrupted.index, { status: "failed", message: "the console stopped while this step ran; whether it took effect is unknown" });
