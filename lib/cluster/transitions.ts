@@ -11,8 +11,11 @@ import type {
 import type { ClusterSpec } from "@/lib/inventory/schema";
 import type { IoThreadState } from "@/lib/probes/mysql-replica-status";
 
-/** "workflow": steps and outcomes of guided workflows (lib/workflows), written by the engine, not by transitions */
-export const EVENT_TIERS = ["host", "balancer", "web", "storage", "database", "workflow"] as const;
+/**
+ * "workflow": steps and outcomes of guided workflows (lib/workflows), written by the engine, not by transitions;
+ * "operator": what people do outside workflows (incident notes, settings changes)
+ */
+export const EVENT_TIERS = ["host", "balancer", "web", "storage", "database", "workflow", "operator"] as const;
 export type EventTier = (typeof EVENT_TIERS)[number];
 export const EVENT_SEVERITIES = ["info", "warning", "critical"] as const;
 export type EventSeverity = (typeof EVENT_SEVERITIES)[number];
@@ -42,6 +45,8 @@ export const EVENT_KINDS = [
   "workflow.step",
   "workflow.override",
   "workflow.finished",
+  "incident.note",
+  "settings.changed",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
