@@ -14,6 +14,8 @@ const Env = z.object({
   CLUSTERDECK_COOKIE_SECURE: z.enum(["true", "false"]).optional(),
   CLUSTERDECK_COLLECTOR: z.enum(["on", "off"]).default("on"),
   SSH_AUTH_SOCK: z.string().optional(),
+  PORT: z.string().regex(/^\d+$/).optional(),
+  CLUSTERDECK_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type Env = z.infer<typeof Env>;
 
@@ -60,4 +62,10 @@ export function secretFromEnv(name: string): string | undefined {
 export function cookieSecure(): boolean {
   const v = env().CLUSTERDECK_COOKIE_SECURE;
   return v === undefined ? false : v === "true";
+}
+
+/** Where people reach this console, for links sent elsewhere (webhooks). */
+export function publicUrl(): string {
+  const configured = env().CLUSTERDECK_PUBLIC_URL;
+  return (configured ?? `http://localhost:${env().PORT ?? "3000"}`).replace(/\/+$/, "");
 }
