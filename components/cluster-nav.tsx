@@ -10,7 +10,12 @@ const SECTIONS = [
   { label: "Storage", path: "/storage" },
   { label: "Database", path: "/database" },
   { label: "Workflows", path: "/workflows" },
+  { label: "Drills", path: "/drills" },
+  { label: "Timeline", path: "/timeline" },
 ] as const;
+
+/** pages under a section that are not its own segment: an incident belongs to the timeline */
+const SECTION_OF: Record<string, string> = { "/incidents": "/timeline" };
 
 /** The cluster in the URL (or the first one), its pages, and a switcher when there are several clusters. */
 export function ClusterNav({ clusters }: { clusters: { id: string; label: string }[] }) {
@@ -18,7 +23,8 @@ export function ClusterNav({ clusters }: { clusters: { id: string; label: string
   const router = useRouter();
   const match = /^\/clusters\/([^/]+)(\/[^/]+)?/.exec(pathname);
   const current = match?.[1] ? decodeURIComponent(match[1]) : clusters[0]?.id;
-  const section = match?.[2] ?? "";
+  const segment = match?.[2] ?? "";
+  const section = SECTION_OF[segment] ?? segment;
   if (current === undefined) return <nav className="nav" aria-label="Main" />;
   const base = `/clusters/${encodeURIComponent(current)}`;
   return (

@@ -28,6 +28,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         </Link>
         <ClusterNav clusters={clusterList()} />
         <div className="who">
+          <Link href="/settings" data-testid="nav-settings">
+            Settings
+          </Link>
           <span data-testid="operator">{operator.username}</span>
           <span className="role-badge">{operator.role}</span>
           <form action={signOut}>

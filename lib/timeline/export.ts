@@ -1,0 +1,82 @@
+import { formatDuration } from "@/lib/format";
+import type { IncidentView } from "@/lib/timeline/incident-view";
+
+// Post-mortem exports of an incident: pure functions of what its page shows.
+
+/** The whole incident page as data: incident, events with the state of the cluster at each, notes. */
+export function incidentJson(view: IncidentView, link: string): unknown {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const frames = new Map(view.frames.map((f) => [f.id, f]));
+  return {
+    incident: {
+      ...view.incident,
+      openedAt: iso(view.incident.openedAt),
+      closedAt: iso(view.incident.closedAt),
+      durationSeconds: Math.round(view.incident.durationMs / 1000),
+      link,
+    },
+    events: view.events.map(({ frameId, ...e }) => {
+      const frame = frameId === null ? undefined : frames.get(frameId);
+      return {
+        ...e,
+        at: iso(e.at),
+        stateThen: frame ? { at: iso(frame.at), verdict: frame.verdict, findings: frame.findings.filter((f) => f.severity !== "ok") } : null,
+      };
+    }),
+    notes: view.notes.map((n) => ({ ...n, at: iso(n.at) })),
+  };
+}
+
+const utc = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+const timeOnly = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+/** A table cell: one line, pipes escaped. */
+function cell(text: string | null | undefined): string {
+  return (text ?? "").replace(/\r?\n/g, " ").replace(/\|/g, "\\|") || "—";
+}
+
+export function incidentMarkdown(view: IncidentView, link: string): string {
+  const { incident, events, notes, frames } = view;
+  const out: string[] = [];
+  out.push(`# Incident ${incident.id}: ${incident.title}`, "");
+  out.push("## Summary", "");
+  out.push("| | |", "|---|---|");
+  out.push(`| Cluster | ${cell(incident.clusterId)} |`);
+  out.push(`| State | ${incident.state} |`);
+  out.push(`| Severity | ${incident.severity} |`);
+  out.push(`| Opened | ${utc(incident.openedAt)} |`);
+  out.push(`| Closed | ${incident.closedAt === null ? "still open" : utc(incident.closedAt)} |`);
+  out.push(`| Duration | ${formatDuration(incident.durationMs / 1000)}${incident.closedAt === null ? " so far" : ""} |`);
+  out.push(`| Tiers | ${cell(incident.tiers.join(", "))} |`);
+  out.push(`| Hosts | ${cell(incident.hosts.join(", "))} |`);
+  out.push(`| Events | ${events.length} |`);
+  out.push(`| Console | ${link} |`, "");
+
+  out.push("## Timeline", "");
+  if (events.length === 0) out.push("No events were recorded while it was open.", "");
+  else {
+    out.push(`| Time (UTC) | Severity | Tier | Host | What happened | Who |`, "|---|---|---|---|---|---|");
+    for (const e of events) out.push(`| ${utc(e.at)} | ${e.severity} | ${e.tier} | ${cell(e.host)} | ${cell(e.message)} | ${cell(e.actor)} |`);
+    out.push("");
+  }
+
+  out.push("## Critical findings seen", "");
+  if (incident.findings.length === 0) out.push("None recorded.");
+  for (const f of incident.findings) out.push(`- ${timeOnly(f.firstSeenAt)} UTC — ${f.message} (${f.tier}${f.hosts.length ? `; ${f.hosts.join(", ")}` : ""})`);
+  out.push("");
+
+  const first = frames[0];
+  if (first) {
+    out.push(`## Redundancy when it began (${utc(first.at)})`, "");
+    for (const s of first.verdict.servers) {
+      out.push(`- If ${s.label} failed: ${s.survives ? "the other server would carry everything" : "Moodle would NOT survive"}${s.reasons.length ? `: ${s.reasons.join("; ")}` : ""}`);
+    }
+    out.push("");
+  }
+
+  out.push("## Notes", "");
+  if (notes.length === 0) out.push("No notes.");
+  for (const n of notes) out.push(`- ${utc(n.at)} **${n.author}**: ${n.text.replace(/\r?\n/g, "\n  ")}`);
+  out.push("");
+  return out.join("\n");
+}
