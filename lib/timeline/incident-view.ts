@@ -2,7 +2,6 @@ import "server-only";
 import type { Operator } from "@/lib/auth/sessions";
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { getCluster } from "@/lib/inventory";
 import { type ClusterEvent, incidentEvents } from "@/lib/timeline/events";
 import { type IncidentSummary, findIncident } from "@/lib/timeline/incidents";
 import { type StateFrame, frameAt, framesBetween } from "@/lib/timeline/state-frames";
@@ -24,7 +23,6 @@ export interface IncidentView {
 }
 
 export async function getIncidentView(clusterId: string, id: number): Promise<IncidentView> {
-  getCluster(clusterId);
   const incident = await findIncident(clusterId, id);
   if (!incident) throw new AppError("NotFound", `no incident ${id} on cluster "${clusterId}"`);
   const [events, notes] = await Promise.all([
@@ -45,7 +43,6 @@ export async function getIncidentView(clusterId: string, id: number): Promise<In
 
 /** An operator's note on an incident; it is also an event on the incident, with the author as actor. */
 export async function addIncidentNote(clusterId: string, id: number, text: string, operator: Operator): Promise<IncidentNoteView> {
-  getCluster(clusterId);
   const incident = await findIncident(clusterId, id);
   if (!incident) throw new AppError("NotFound", `no incident ${id} on cluster "${clusterId}"`);
   const at = new Date();
