@@ -101,7 +101,7 @@ describe("faults in the lab become incidents on the timeline", () => {
     const before = await db.incident.count();
     const after = await lastEventId();
     await inject("vm-off", "web1", "web1");
-    let incidentId: number | null = null;
+    let incidentId: number | null;
     try {
       const lost = await eventOnTimeline("host.unreachable", "web1", after);
       incidentId = lost.incidentId;
@@ -129,7 +129,7 @@ describe("faults in the lab become incidents on the timeline", () => {
     const before = await db.incident.count();
     const after = await lastEventId();
     await inject("vm-off", "web1", "web1");
-    let incidentId: number | null = null;
+    let incidentId: number | null;
     try {
       incidentId = (await eventOnTimeline("host.unreachable", "web1", after)).incidentId;
       await inject("replication-break", "db2", "db2");
@@ -155,7 +155,7 @@ describe("faults in the lab become incidents on the timeline", () => {
   it("replication broken alone: its own incident, database tier only", async () => {
     const after = await lastEventId();
     await inject("replication-break", "db2", "db2");
-    let incidentId: number | null = null;
+    let incidentId: number | null;
     try {
       incidentId = (await eventOnTimeline("replication.thread-stopped", "db2", after)).incidentId;
     } finally {
