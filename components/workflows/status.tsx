@@ -6,6 +6,8 @@ export const WORKFLOW_NAMES: Record<WorkflowKind, string> = {
   undrain: "Undrain a web node",
   "code-update": "Rolling code update",
   upgrade: "Moodle upgrade",
+  "drill-balancer": "Balancer failover drill",
+  "drill-server": "Whole-server failover drill",
 };
 
 const STEP_ICONS: Record<StepStatus, string> = {

@@ -270,6 +270,26 @@ export const workflowCommands = {
     build: (_c, a) => `stat -c %s ${shellQuote(a.file)} && tail -n 1 ${shellQuote(a.file)}`,
     example: { file: `${DUMP_ROOT}/moodle-<run>.sql` },
   }),
+  haServiceStop: spec<{ service: "heartbeat" | "keepalived" }>({
+    name: "ha-service-stop",
+    roles: ["lb"],
+    readOnly: false,
+    runAs: "root",
+    what: "stop the balancer's HA daemon (a balancer failover drill): its peer takes the VIP",
+    sudoers: () => ["/usr/bin/systemctl stop heartbeat", "/usr/bin/systemctl stop keepalived"],
+    build: (_c, a) => `sudo -n systemctl stop ${a.service}`,
+    example: { service: "heartbeat" },
+  }),
+  haServiceStart: spec<{ service: "heartbeat" | "keepalived" }>({
+    name: "ha-service-start",
+    roles: ["lb"],
+    readOnly: false,
+    runAs: "root",
+    what: "start the balancer's HA daemon again after a drill",
+    sudoers: () => ["/usr/bin/systemctl start heartbeat", "/usr/bin/systemctl start keepalived"],
+    build: (_c, a) => `sudo -n systemctl start ${a.service}`,
+    example: { service: "heartbeat" },
+  }),
 } as const;
 
 export type WorkflowCommandName = keyof typeof workflowCommands;

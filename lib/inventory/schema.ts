@@ -111,6 +111,8 @@ export const ClusterSpec = z
     pollIntervalSeconds: z.number().min(0.5).max(300).default(2),
     /** the site as users reach it, through the VIP; workflows and drills check it from the console */
     siteUrl: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, "an http(s) URL").optional(),
+    /** only in the lab's own inventory: its control.json, through which drills switch physical power */
+    labControl: absolutePath.optional(),
     servers: z.array(ServerSpec).length(2, "exactly two physical servers"),
     hosts: z.array(HostSpec).min(1),
     balancer: BalancerSettings,

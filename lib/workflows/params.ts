@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { WORKFLOW_KINDS } from "@/lib/workflows/types";
 
 /** What an operator chooses for each workflow. Validated in the server actions and shared with the forms. */
 
@@ -47,18 +48,42 @@ export type CodeUpdateParams = z.infer<typeof CodeUpdateParams>;
 export const UpgradeParams = ReleaseSource.extend({ message: message.default("") }).strict();
 export type UpgradeParams = z.infer<typeof UpgradeParams>;
 
+const seconds = (max: number) => z.coerce.number().int("whole seconds").min(1, "at least 1 s").max(max, `at most ${max} s`);
+
+export const DrillBalancerParams = z
+  .object({
+    /** abort and restore when no balancer has held the VIP for longer than this */
+    maxNoVipSeconds: seconds(600).default(30),
+    /** abort and restore when the site has not answered through the VIP for longer than this */
+    maxUnservedSeconds: seconds(600).default(30),
+  })
+  .strict();
+export type DrillBalancerParams = z.infer<typeof DrillBalancerParams>;
+
+export const DrillServerParams = z
+  .object({
+    server: hostName,
+    maxUnservedSeconds: seconds(1800).default(60),
+    /** after power returns: every VM answering, DRBD and replication caught up */
+    maxRecoverySeconds: seconds(3600).default(300),
+  })
+  .strict();
+export type DrillServerParams = z.infer<typeof DrillServerParams>;
+
 export const WorkflowParams = {
   maintenance: MaintenanceParams,
   drain: DrainParams,
   undrain: UndrainParams,
   "code-update": CodeUpdateParams,
   upgrade: UpgradeParams,
+  "drill-balancer": DrillBalancerParams,
+  "drill-server": DrillServerParams,
 } as const;
 
 export const StartInput = z
   .object({
     clusterId: hostName,
-    kind: z.enum(["maintenance", "drain", "undrain", "code-update", "upgrade"]),
+    kind: z.enum(WORKFLOW_KINDS),
     params: z.record(z.string(), z.unknown()),
     /** admin overrides of refusing guards, each with a written reason */
     overrides: z

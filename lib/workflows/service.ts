@@ -10,6 +10,7 @@ import { sshPool, targetOf } from "@/lib/ssh";
 import type { ExecResult } from "@/lib/ssh/types";
 import type { LiveReader, WorkflowDefinition } from "@/lib/workflows/definition";
 import { drainsOf, drive, liveOutputs, stepsOf, wakeRun, workflowEvent } from "@/lib/workflows/engine";
+import { WorkflowParams } from "@/lib/workflows/params";
 import { definitionOf } from "@/lib/workflows/registry";
 import {
   ACTIVE_RUN_STATUSES,
@@ -75,7 +76,18 @@ async function liveReader(clusterId: string): Promise<LiveReader> {
   };
 }
 
-async function plan(clusterId: string, kind: WorkflowKind, params: unknown): Promise<{ plan: Plan; facts: unknown }> {
+/** the parameters with their defaults, validated again here whoever the caller is */
+function paramsFor(kind: WorkflowKind, raw: unknown): unknown {
+  const parsed = WorkflowParams[kind].safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new AppError("InvalidInput", `${first?.path.join(".") || kind}: ${first?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}
+
+async function plan(clusterId: string, kind: WorkflowKind, raw: unknown): Promise<{ plan: Plan; facts: unknown; params: unknown }> {
+  const params = paramsFor(kind, raw);
   const def = definitionOf(kind) as WorkflowDefinition<unknown, unknown>;
   const live = await liveReader(clusterId);
   const facts = await def.gather(params, live);
@@ -83,6 +95,7 @@ async function plan(clusterId: string, kind: WorkflowKind, params: unknown): Pro
   const steps = def.steps({ ...input, runId: "<run>" });
   return {
     facts,
+    params,
     plan: {
       kind,
       title: def.title(input),
@@ -108,7 +121,7 @@ export async function previewWorkflow(clusterId: string, kind: WorkflowKind, par
 }
 
 export async function startWorkflow(req: StartRequest, operator: Operator): Promise<string> {
-  const { plan: p, facts: gathered } = await plan(req.clusterId, req.kind, req.params);
+  const { plan: p, facts: gathered, params } = await plan(req.clusterId, req.kind, req.params);
   const refusing = p.guards.filter((g) => !g.ok);
   const overrides: GuardOverride[] = [];
   for (const guard of refusing) {
@@ -133,7 +146,7 @@ export async function startWorkflow(req: StartRequest, operator: Operator): Prom
         clusterId: req.clusterId,
         kind: req.kind,
         title: p.title,
-        params: JSON.stringify(req.params),
+        params: JSON.stringify(params),
         summary: JSON.stringify(p.summary),
         warnings: JSON.stringify(p.warnings),
         status: "running",
@@ -142,7 +155,7 @@ export async function startWorkflow(req: StartRequest, operator: Operator): Prom
         state: JSON.stringify({ facts }),
       },
     });
-    const steps = def.steps({ cluster, params: req.params, facts, runId: created.id });
+    const steps = def.steps({ cluster, params, facts, runId: created.id });
     await tx.workflowStep.createMany({
       data: steps.map((s, index) => ({
         runId: created.id,
