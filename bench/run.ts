@@ -1,5 +1,5 @@
-// `npm run bench`: how long one full snapshot takes, against the lab and against real OpenSSH
-// sshd hosts on loopback, beside the raw floor of ssh2 running the same commands unparsed.
+// `npm run bench`: the timeline over a year of events (bench/timeline.ts), then how long one full snapshot
+// takes, against the lab and against real OpenSSH sshd hosts on loopback, beside the raw floor of ssh2 running the same commands unparsed.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -17,6 +17,7 @@ import type { ClusterSpec, HostSpec } from "@/lib/inventory/schema";
 import { defaultConnectionOptions } from "@/lib/ssh/connection";
 import { SshPool } from "@/lib/ssh/pool";
 import { type TestSshd, leanAccount, startSshd } from "@/test/support/sshd";
+import { timelineBench } from "./timeline";
 
 const RUNS = Math.max(20, Number(process.env.BENCH_RUNS ?? 30));
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
@@ -203,6 +204,8 @@ function print(rows: Figures[]): void {
 }
 
 async function main(): Promise<void> {
+  // a year of events (1M) in SQLite: every timeline query under 100 ms (bench/timeline.ts)
+  await timelineBench();
   const rows: Figures[] = [];
   const labDir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-bench-lab-"));
   const lab = await startLab({ dir: labDir, seed: 1, speed: 1, basePort: 0, controlPort: 0, quiet: true });
