@@ -1,0 +1,26 @@
+"use server";
+
+import { z } from "zod";
+import { type ActionResult, invalidInput, toActionError } from "@/lib/action-result";
+import { requireRole } from "@/lib/auth/current";
+import { AppError } from "@/lib/errors";
+import { acknowledgeFailover } from "@/lib/workflows/definitions/drill-balancer";
+import { workflowEvent } from "@/lib/workflows/engine";
+
+const AckInput = z.object({ clusterId: z.string().min(1).max(64), markId: z.coerce.number().int().positive() }).strict();
+
+/** An operator has looked at a failover: another drill may now fail that tier over again. */
+export async function acknowledgeFailoverAction(input: unknown): Promise<ActionResult<null>> {
+  const parsed = AckInput.safeParse(input);
+  if (!parsed.success) return invalidInput(parsed.error);
+  try {
+    const operator = await requireRole("operator");
+    const { clusterId, markId } = parsed.data;
+    const mark = await acknowledgeFailover(clusterId, markId, operator.username);
+    if (!mark) throw new AppError("NotFound", `no unacknowledged failover ${markId} on ${clusterId}`);
+    await workflowEvent({ id: `failover-${markId}`, clusterId, kind: "acknowledge", actor: operator.username }, "workflow.step", "info", `${operator.username} acknowledged the ${mark.tier} failover: ${mark.message}`);
+    return { ok: true, data: null };
+  } catch (err) {
+    return toActionError(err);
+  }
+}

@@ -1,0 +1,65 @@
+"use client";
+
+import { useState } from "react";
+import { NumberField, SelectField } from "@/components/workflows/fields";
+import { useWorkflowStart } from "@/components/workflows/use-workflow-start";
+import { type CardContext, WorkflowCard } from "@/components/workflows/workflow-card";
+
+export function BalancerDrillCard({ clusterId, context }: { clusterId: string; context: CardContext }) {
+  const flow = useWorkflowStart(clusterId, "drill-balancer");
+  const [noVip, setNoVip] = useState("30");
+  const [unserved, setUnserved] = useState("30");
+  return (
+    <WorkflowCard
+      kind="drill-balancer"
+      description={
+        <>
+          Stops heartbeat (or keepalived) on the balancer holding the VIP and watches the other take it, requesting the site through the
+          VIP every second. Measured: seconds with no VIP owner, seconds without a served request, sticky clients lost. Crossing a bound
+          aborts the drill and starts the daemon again.
+        </>
+      }
+      flow={flow}
+      params={{ maxNoVipSeconds: noVip, maxUnservedSeconds: unserved }}
+      fields={["maxNoVipSeconds", "maxUnservedSeconds"]}
+      context={context}
+    >
+      <NumberField label="Abort after no VIP owner for (seconds)" name="maxNoVipSeconds" value={noVip} onChange={setNoVip} min={1} max={600} errors={flow.fieldErrors.maxNoVipSeconds} />
+      <NumberField
+        label="Abort after the site unserved for (seconds)"
+        name="maxUnservedSeconds"
+        value={unserved}
+        onChange={setUnserved}
+        min={1}
+        max={600}
+        errors={flow.fieldErrors.maxUnservedSeconds}
+      />
+    </WorkflowCard>
+  );
+}
+
+export function ServerDrillCard({ clusterId, context, servers, switchable }: { clusterId: string; context: CardContext; servers: { name: string; label: string }[]; switchable: boolean }) {
+  const flow = useWorkflowStart(clusterId, "drill-server");
+  const [server, setServer] = useState(servers[1]?.name ?? servers[0]?.name ?? "");
+  const [unserved, setUnserved] = useState("60");
+  const [recovery, setRecovery] = useState("300");
+  return (
+    <WorkflowCard
+      kind="drill-server"
+      description={
+        <>
+          A whole physical server loses power {switchable ? "(the lab switches it)" : "(you switch it when the run asks; the console watches)"}; every
+          tier&apos;s failover is watched and the site checked through the VIP; power returns and the cluster must be redundant again.
+        </>
+      }
+      flow={flow}
+      params={{ server, maxUnservedSeconds: unserved, maxRecoverySeconds: recovery }}
+      fields={["server", "maxUnservedSeconds", "maxRecoverySeconds"]}
+      context={context}
+    >
+      <SelectField label="Physical server" name="server" value={server} onChange={setServer} options={servers.map((s) => ({ value: s.name, label: s.label }))} errors={flow.fieldErrors.server} />
+      <NumberField label="Abort after the site unserved for (seconds)" name="maxUnservedSeconds" value={unserved} onChange={setUnserved} min={1} max={1800} errors={flow.fieldErrors.maxUnservedSeconds} />
+      <NumberField label="Recovery allowed after power-on (seconds)" name="maxRecoverySeconds" value={recovery} onChange={setRecovery} min={1} max={3600} errors={flow.fieldErrors.maxRecoverySeconds} />
+    </WorkflowCard>
+  );
+}
