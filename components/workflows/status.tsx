@@ -7,6 +7,8 @@ export const WORKFLOW_NAMES: Record<WorkflowKind, string> = {
   "code-update": "Rolling code update",
   upgrade: "Moodle upgrade",
   "drill-balancer": "Balancer failover drill",
+  "drill-storage": "Storage switchover drill",
+  "drill-database": "Database promotion drill",
   "drill-server": "Whole-server failover drill",
 };
 

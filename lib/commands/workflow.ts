@@ -1,4 +1,5 @@
 import type { ClusterSpec, Role } from "@/lib/inventory/schema";
+import { databaseDrillCommands } from "@/lib/commands/workflow-database";
 import { shellQuote } from "@/lib/ssh/quote";
 
 /**
@@ -294,4 +295,7 @@ export const workflowCommands = {
 
 export type WorkflowCommandName = keyof typeof workflowCommands;
 
-export const allWorkflowCommands: readonly WorkflowCommandSpec<never>[] = Object.values(workflowCommands) as unknown as WorkflowCommandSpec<never>[];
+export const allWorkflowCommands: readonly WorkflowCommandSpec<never>[] = [
+  ...(Object.values(workflowCommands) as unknown as WorkflowCommandSpec<never>[]),
+  ...Object.values(databaseDrillCommands),
+];

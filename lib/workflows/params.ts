@@ -60,6 +60,24 @@ export const DrillBalancerParams = z
   .strict();
 export type DrillBalancerParams = z.infer<typeof DrillBalancerParams>;
 
+export const DrillStorageParams = z
+  .object({
+    /** abort and switch back when the web nodes cannot read the dataroot for longer than this */
+    maxNfsDownSeconds: seconds(600).default(60),
+  })
+  .strict();
+export type DrillStorageParams = z.infer<typeof DrillStorageParams>;
+
+export const DrillDatabaseParams = z
+  .object({
+    /** graceful: the source is alive and hands over with nothing lost; forced: the source is dead */
+    mode: z.enum(["graceful", "forced"]).default("graceful"),
+    /** abort and give the source its writes back when the site has been read-only for longer than this */
+    maxReadOnlySeconds: seconds(600).default(60),
+  })
+  .strict();
+export type DrillDatabaseParams = z.infer<typeof DrillDatabaseParams>;
+
 export const DrillServerParams = z
   .object({
     server: hostName,
@@ -77,6 +95,8 @@ export const WorkflowParams = {
   "code-update": CodeUpdateParams,
   upgrade: UpgradeParams,
   "drill-balancer": DrillBalancerParams,
+  "drill-storage": DrillStorageParams,
+  "drill-database": DrillDatabaseParams,
   "drill-server": DrillServerParams,
 } as const;
 

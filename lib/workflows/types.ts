@@ -3,7 +3,7 @@
  * writes them, the run page reads them; nothing here touches the server.
  */
 
-export const WORKFLOW_KINDS = ["maintenance", "drain", "undrain", "code-update", "upgrade", "drill-balancer", "drill-server"] as const;
+export const WORKFLOW_KINDS = ["maintenance", "drain", "undrain", "code-update", "upgrade", "drill-balancer", "drill-storage", "drill-database", "drill-server"] as const;
 export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
 
 /**
