@@ -4,6 +4,7 @@ import { fileTools } from "./file-tools";
 import { haTools } from "./ha-tools";
 import { ipvsadmTool } from "./ipvsadm";
 import { netTools } from "./net-tools";
+import { sedTool } from "./sed";
 import { serviceTools } from "./service-tools";
 import { systemTools } from "./system-tools";
 import { textTools } from "./text";
@@ -17,6 +18,7 @@ export function coreTools(deps: CoreDeps): Record<string, Tool> {
     ...serviceTools(deps),
     ...haTools(deps),
     ipvsadm: ipvsadmTool(deps),
+    sed: sedTool(deps),
   };
 }
 

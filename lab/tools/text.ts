@@ -180,7 +180,7 @@ function grep(ctx: ExecContext, deps: CoreDeps): ExecResult {
   return result(out, errors, r.failed && !any ? 2 : any ? 0 : 1);
 }
 
-function posixClassesInSets(ere: string): string {
+export function posixClassesInSets(ere: string): string {
   return ere.replace(/\[[^\]]*\[:[a-z]+:\][^\]]*\]/g, (m) => posixClasses(m));
 }
 
