@@ -82,6 +82,23 @@ export const StorageSettings = z
   })
   .strict();
 
+/**
+ * How Moodle finds its database: `$CFG->dbhost` in config.php on every web node (edited when the
+ * source moves), or a floating address that moves with the source (config.php then never changes).
+ */
+export const MoodleDatabaseHost = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("config") }).strict(),
+  z
+    .object({
+      kind: z.literal("floating"),
+      address: ipv4,
+      prefix: z.number().int().min(1).max(32).default(32),
+      device: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, "an interface name").default("eth0"),
+    })
+    .strict(),
+]);
+export type MoodleDatabaseHost = z.infer<typeof MoodleDatabaseHost>;
+
 export const DatabaseSettings = z
   .object({
     defaultsFile: absolutePath.default("/etc/mysql/clusterdeck.cnf"),
@@ -90,6 +107,7 @@ export const DatabaseSettings = z
     statusSyntax: z.enum(["replica", "slave"]).default("replica"),
     moodleDatabase: z.string().regex(/^\w+$/, "a database name").default("moodle"),
     tablePrefix: z.string().regex(/^\w*$/, "letters, digits and _").default("mdl_"),
+    moodleHost: MoodleDatabaseHost.default({ kind: "config" }),
   })
   .strict();
 
