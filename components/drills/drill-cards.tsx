@@ -63,3 +63,39 @@ export function ServerDrillCard({ clusterId, context, servers, switchable }: { c
     </WorkflowCard>
   );
 }
+
+export function DatabaseDrillCard({ clusterId, context }: { clusterId: string; context: CardContext }) {
+  const flow = useWorkflowStart(clusterId, "drill-database");
+  const [mode, setMode] = useState("graceful");
+  const [readOnly, setReadOnly] = useState("60");
+  return (
+    <WorkflowCard
+      kind="drill-database"
+      description={
+        <>
+          Promotes the replica. Graceful: the source goes read-only, the replica applies everything (positions or GTIDs), is promoted, the old
+          source replicates from it and Moodle is pointed at it (config.php&apos;s dbhost or the floating address). Forced, for a dead source:
+          the plan states the data at risk first. Measured: seconds read-only, transactions lost, lag at promotion. Crossing the bound gives the
+          source its writes back.
+        </>
+      }
+      flow={flow}
+      params={{ mode, maxReadOnlySeconds: readOnly }}
+      fields={["mode", "maxReadOnlySeconds"]}
+      context={context}
+    >
+      <SelectField
+        label="Mode"
+        name="mode"
+        value={mode}
+        onChange={setMode}
+        options={[
+          { value: "graceful", label: "graceful (the source is alive)" },
+          { value: "forced", label: "forced (the source is dead)" },
+        ]}
+        errors={flow.fieldErrors.mode}
+      />
+      <NumberField label="Abort after read-only for (seconds)" name="maxReadOnlySeconds" value={readOnly} onChange={setReadOnly} min={1} max={600} errors={flow.fieldErrors.maxReadOnlySeconds} />
+    </WorkflowCard>
+  );
+}
