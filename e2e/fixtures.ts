@@ -44,6 +44,11 @@ export class LabControl {
   truth() {
     return this.call("GET", "/truth");
   }
+
+  /** the lab's model speed (fast-forwarding lets timers such as LVS persistence templates run out) */
+  speed(speed: number) {
+    return this.call("POST", "/speed", { speed });
+  }
 }
 
 /** Run a command on a lab VM as an operator would, with the OpenSSH client and the lab's key. */

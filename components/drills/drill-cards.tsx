@@ -64,6 +64,29 @@ export function ServerDrillCard({ clusterId, context, servers, switchable }: { c
   );
 }
 
+export function StorageDrillCard({ clusterId, context }: { clusterId: string; context: CardContext }) {
+  const flow = useWorkflowStart(clusterId, "drill-storage");
+  const [down, setDown] = useState("60");
+  return (
+    <WorkflowCard
+      kind="drill-storage"
+      description={
+        <>
+          The file server serving NFS hands its resources to its peer as heartbeat does it (export stopped, unmounted, DRBD demoted; the peer
+          promotes, mounts, exports and takes the NFS address), while every web node&apos;s dataroot is read each second. Measured: seconds the
+          dataroot was unreadable, out-of-sync afterwards. Crossing the bound takes the resources back.
+        </>
+      }
+      flow={flow}
+      params={{ maxNfsDownSeconds: down }}
+      fields={["maxNfsDownSeconds"]}
+      context={context}
+    >
+      <NumberField label="Abort after the dataroot unreadable for (seconds)" name="maxNfsDownSeconds" value={down} onChange={setDown} min={1} max={600} errors={flow.fieldErrors.maxNfsDownSeconds} />
+    </WorkflowCard>
+  );
+}
+
 export function DatabaseDrillCard({ clusterId, context }: { clusterId: string; context: CardContext }) {
   const flow = useWorkflowStart(clusterId, "drill-database");
   const [mode, setMode] = useState("graceful");

@@ -71,9 +71,7 @@ export function Scorecards({ clusterId, scores }: { clusterId: string; scores: D
               <th>drill</th>
               <th>failed</th>
               <th>result</th>
-              <th>site not served</th>
-              <th>no VIP owner</th>
-              <th>recovery</th>
+              <th>figures</th>
               <th>expectations</th>
             </tr>
           </thead>
@@ -88,9 +86,15 @@ export function Scorecards({ clusterId, scores }: { clusterId: string; scores: D
                 <td>
                   <span className={`status-pill ${s.passed ? "tone-ok" : "tone-crit"}`}>{s.aborted ? "aborted" : s.passed ? "passed" : "failed"}</span>
                 </td>
-                <td>{figure(s, "unservedSeconds")}</td>
-                <td>{figure(s, "noVipSeconds")}</td>
-                <td>{s.kind === "server" ? figure(s, "recoverySeconds") : figure(s, "redundantAgainSeconds")}</td>
+                <td>
+                  <ul className="drill-expectations">
+                    {s.measurements.map((m) => (
+                      <li key={m.name}>
+                        {MEASURE_LABELS[m.name] ?? m.name}: {figure(s, m.name)}
+                      </li>
+                    ))}
+                  </ul>
+                </td>
                 <td>
                   <ul className="drill-expectations">
                     {s.expectations.map((e) => (
@@ -114,6 +118,7 @@ export function Scorecards({ clusterId, scores }: { clusterId: string; scores: D
 const SERIES = [
   { key: "balancer:unservedSeconds", label: "Balancer drill: site not served (s)", color: "#5aa9e6" },
   { key: "balancer:noVipSeconds", label: "Balancer drill: no VIP owner (s)", color: "#9b8cf2" },
+  { key: "storage:nfsDownSeconds", label: "Storage drill: dataroot unreadable (s)", color: "#e6c35a" },
   { key: "server:unservedSeconds", label: "Server drill: site not served (s)", color: "#f2a65a" },
   { key: "server:recoverySeconds", label: "Server drill: recovery after power-on (s)", color: "#7bd389" },
 ] as const;

@@ -291,6 +291,36 @@ export const workflowCommands = {
     build: (_c, a) => `sudo -n systemctl start ${a.service}`,
     example: { service: "heartbeat" },
   }),
+  hbStandby: spec<Record<string, never>>({
+    name: "hb-standby",
+    roles: ["fs"],
+    readOnly: false,
+    runAs: "root",
+    what: "hand this file server's heartbeat resources to its peer, in haresources order (NFS export, mount, DRBD role, NFS address)",
+    sudoers: () => ["/usr/share/heartbeat/hb_standby"],
+    build: () => "sudo -n /usr/share/heartbeat/hb_standby",
+    example: {},
+  }),
+  hbTakeover: spec<Record<string, never>>({
+    name: "hb-takeover",
+    roles: ["fs"],
+    readOnly: false,
+    runAs: "root",
+    what: "take this file server's heartbeat resources back from its peer (a storage drill's restore)",
+    sudoers: () => ["/usr/share/heartbeat/hb_takeover"],
+    build: () => "sudo -n /usr/share/heartbeat/hb_takeover",
+    example: {},
+  }),
+  datarootCheck: spec<Record<string, never>>({
+    name: "dataroot-check",
+    roles: ["web"],
+    readOnly: true,
+    runAs: "self",
+    what: "whether the node can read the shared dataroot right now (a storage drill samples it every second)",
+    sudoers: () => [],
+    build: (c) => `timeout 3 test -d ${shellQuote(`${c.web.dataroot}/filedir`)}`,
+    example: {},
+  }),
 } as const;
 
 export type WorkflowCommandName = keyof typeof workflowCommands;

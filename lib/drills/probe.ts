@@ -25,9 +25,16 @@ export interface VipSample {
 const SITE_EVERY_MS = 1000;
 const VIP_EVERY_MS = 500;
 
+export interface CheckSample {
+  at: number;
+  ok: boolean;
+}
+
 export class DrillProbe {
   readonly site: SiteSample[] = [];
   readonly vip: VipSample[] = [];
+  /** extra per-drill checks (e.g. the dataroot readable on every web node), sampled on their own timers */
+  readonly checks = new Map<string, CheckSample[]>();
   readonly startedAt = Date.now();
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -67,6 +74,21 @@ export class DrillProbe {
     for (const t of this.timers) t.unref();
   }
 
+  /** sample `check` every `everyMs` until the probe stops */
+  addCheck(name: string, everyMs: number, check: () => Promise<boolean>): void {
+    const samples: CheckSample[] = [];
+    this.checks.set(name, samples);
+    const tick = async () => {
+      const at = Date.now();
+      const ok = await check().catch(() => false);
+      if (!this.stopped) samples.push({ at, ok });
+    };
+    void tick();
+    const t = setInterval(() => void tick(), everyMs);
+    t.unref();
+    this.timers.push(t);
+  }
+
   stop(): void {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
@@ -101,26 +123,33 @@ export function measure(site: readonly SiteSample[], vip: readonly VipSample[], 
     if (!s || s.holders.length > 0) continue;
     noVip += (vip[i + 1]?.at ?? now) - s.at;
   }
+  return {
+    noVipSeconds: Math.round(noVip / 100) / 10,
+    unservedSeconds: longestOutage(site.map((s) => ({ at: s.at, ok: s.status === 200 })), SITE_EVERY_MS, now),
+    requests: site.length,
+    failedRequests: site.filter((s) => s.status !== 200).length,
+  };
+}
+
+/**
+ * The longest stretch without a good sample, in seconds: from the last good one before it to the
+ * first good one after (less one sampling interval), or until now if it has not ended.
+ */
+export function longestOutage(samples: readonly CheckSample[], everyMs: number, now = Date.now()): number {
   let longest = 0;
-  let lastOk: number | null = site[0]?.at ?? null;
+  let lastOk: number | null = samples[0]?.at ?? null;
   let inGap = false;
-  for (const s of site) {
-    const ok = s.status === 200;
-    if (ok) {
-      if (inGap && lastOk !== null) longest = Math.max(longest, s.at - lastOk - SITE_EVERY_MS);
+  for (const s of samples) {
+    if (s.ok) {
+      if (inGap && lastOk !== null) longest = Math.max(longest, s.at - lastOk - everyMs);
       lastOk = s.at;
       inGap = false;
     } else {
       inGap = true;
     }
   }
-  if (inGap && lastOk !== null) longest = Math.max(longest, now - lastOk - SITE_EVERY_MS);
-  return {
-    noVipSeconds: Math.round(noVip / 100) / 10,
-    unservedSeconds: Math.max(0, Math.round(longest / 100) / 10),
-    requests: site.length,
-    failedRequests: site.filter((s) => s.status !== 200).length,
-  };
+  if (inGap && lastOk !== null) longest = Math.max(longest, now - lastOk - everyMs);
+  return Math.max(0, Math.round(longest / 100) / 10);
 }
 
 const g = globalThis as unknown as { clusterdeckDrillProbes?: Map<string, DrillProbe> };

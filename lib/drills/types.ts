@@ -50,4 +50,6 @@ export const MEASURE_LABELS: Record<string, string> = {
   redundantAgainSeconds: "redundant again after",
   nfsMovedSeconds: "NFS served elsewhere after",
   recoverySeconds: "recovered after power-on",
+  nfsDownSeconds: "dataroot unreadable",
+  outOfSyncKb: "out of sync afterwards",
 };

@@ -17,6 +17,7 @@ afterAll(async () => {
 });
 
 interface Score {
+  kind: string;
   passed: boolean;
   aborted: boolean;
   measurements: string;
@@ -99,6 +100,35 @@ describe("balancer drill", () => {
   }, 180_000);
 });
 
+describe("storage drill", () => {
+  it("NFS moves from fs1 to fs2 with hb_standby while the web nodes keep reading the dataroot; then back", async () => {
+    const roles = async () => {
+      const t = (await w.control("GET", "/truth")) as { tiers: { storage: { nodes: Record<string, { role: string }> } } };
+      return Object.fromEntries(Object.entries(t.tiers.storage.nodes).map(([vm, n]) => [vm, n.role]));
+    };
+    expect(await roles()).toEqual({ fs1: "Primary", fs2: "Secondary" });
+    const plan = await w.service.previewWorkflow("lab", "drill-storage", {});
+    expect(plan.guards.filter((g) => !g.ok)).toEqual([]);
+    expect(plan.steps.find((s) => s.key === "standby")?.commands.map((c) => `${c.host}: ${c.line}`)).toEqual(["fs1: sudo -n /usr/share/heartbeat/hb_standby"]);
+    const id = await w.service.startWorkflow({ clusterId: "lab", kind: "drill-storage", params: {}, overrides: [], acknowledged: true }, operator);
+    const v = await w.untilStatus(id, ["succeeded"], 240_000);
+    expect(await roles()).toEqual({ fs1: "Secondary", fs2: "Primary" });
+    const score = (await w.db.drillScore.findUnique({ where: { runId: id } })) as Score | null;
+    expect(score).toMatchObject({ passed: true, aborted: false, kind: "storage" });
+    const f = figures(score);
+    expect(f.outOfSyncKb).toBe(0);
+    expect(f.nfsDownSeconds).toBeGreaterThanOrEqual(0);
+    expect(v.steps.find((s) => s.key === "scorecard")?.message).toMatch(/^passed: 4 of 4/);
+
+    const { acknowledgeFailover } = await import("@/lib/workflows/definitions/drill-balancer");
+    for (const m of await w.db.failoverMark.findMany({ where: { ackAt: null, tier: "storage" } })) await acknowledgeFailover("lab", m.id, "olga");
+    const back = await w.service.startWorkflow({ clusterId: "lab", kind: "drill-storage", params: {}, overrides: [], acknowledged: true }, operator);
+    await w.untilStatus(back, ["succeeded"], 240_000);
+    expect(await roles()).toEqual({ fs1: "Primary", fs2: "Secondary" });
+    for (const m of await w.db.failoverMark.findMany({ where: { ackAt: null, tier: "storage" } })) await acknowledgeFailover("lab", m.id, "olga");
+  }, 300_000);
+});
+
 describe("whole-server drill", () => {
   it("server B off through the lab's power, the site keeps answering through the VIP, B returns, redundant again", async () => {
     // The console is one client, pinned by LVS persistence like any other. With ldirectord's
@@ -106,6 +136,10 @@ describe("whole-server drill", () => {
     // test pins the console to web1 first: drained web2, one request, web2 back.
     const drain = await w.service.startWorkflow({ clusterId: "lab", kind: "drain", params: { host: "web2", threshold: 10_000 }, overrides: [], acknowledged: true }, operator);
     await w.untilStatus(drain, ["succeeded"]);
+    // fast-forward past the persistence timeout so the console's old pin runs out
+    await w.control("POST", "/speed", { speed: 100 });
+    await new Promise((r) => setTimeout(r, 5000));
+    await w.control("POST", "/speed", { speed: 5 });
     expect((await fetch(`${w.lab.siteUrl}login/index.php`)).status).toBe(200);
     const undrain = await w.service.startWorkflow({ clusterId: "lab", kind: "undrain", params: { host: "web2" }, overrides: [], acknowledged: true }, operator);
     await w.untilStatus(undrain, ["succeeded"]);

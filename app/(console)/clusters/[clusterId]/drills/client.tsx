@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { BalancerDrillCard, DatabaseDrillCard, ServerDrillCard } from "@/components/drills/drill-cards";
+import { BalancerDrillCard, DatabaseDrillCard, ServerDrillCard, StorageDrillCard } from "@/components/drills/drill-cards";
 import { DrillTrend, FailoverAcks, Scorecards } from "@/components/drills/scorecards";
 import { PageHead } from "@/components/page-head";
 import { runPath } from "@/components/workflows/paths";
@@ -53,6 +53,7 @@ export function Client({
       {drills.data ? <FailoverAcks clusterId={clusterId} marks={drills.data.unacknowledged} canAct={hasRole(role, "operator")} /> : null}
       <div className="wf-cards">
         <BalancerDrillCard clusterId={clusterId} context={context} />
+        <StorageDrillCard clusterId={clusterId} context={context} />
         <DatabaseDrillCard clusterId={clusterId} context={context} />
         <ServerDrillCard clusterId={clusterId} context={context} servers={servers} switchable={switchable} />
       </div>
