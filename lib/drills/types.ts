@@ -50,6 +50,11 @@ export const MEASURE_LABELS: Record<string, string> = {
   redundantAgainSeconds: "redundant again after",
   nfsMovedSeconds: "NFS served elsewhere after",
   recoverySeconds: "recovered after power-on",
+  readOnlySeconds: "no writable database for",
+  transactionsLost: "transactions lost",
+  unappliedBytes: "received but not applied at promotion",
+  lagAtPromotionSeconds: "replica lag at promotion",
+  secondsAtRisk: "writes at risk (replica lag last seen)",
   nfsDownSeconds: "dataroot unreadable",
   outOfSyncKb: "out of sync afterwards",
 };
