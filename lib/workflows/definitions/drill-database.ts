@@ -94,6 +94,7 @@ function behindBytes(src: Position, ch: ReplicationChannel): number | null {
   return Math.max(0, src.pos - ch.positions.execSourceLogPos);
 }
 
+const roundTenth = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 10) / 10);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const secondsSince = (t: number) => Math.round((Date.now() - t) / 100) / 10;
 
@@ -226,7 +227,7 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
       replicaAddress: addressOf(live.cluster, replicaState?.name ?? null),
       replicationUser: ch?.sourceUser ?? "repl",
       replicationPort: ch?.sourcePort ?? 3306,
-      lastSeen: ch ? { lagSeconds: replicaState?.heartbeatLagSeconds ?? ch.secondsBehind, unappliedBytes: unappliedBytes(ch), ioRunning: ch.ioRunning } : null,
+      lastSeen: ch ? { lagSeconds: roundTenth(replicaState?.heartbeatLagSeconds ?? ch.secondsBehind), unappliedBytes: unappliedBytes(ch), ioRunning: ch.ioRunning } : null,
       moodleHost: live.cluster.database.moodleHost,
       dbhosts,
       marks: await unacknowledged(live.cluster.id),
