@@ -12,7 +12,9 @@ test.describe("charts", () => {
           expect(res.status()).toBe(200);
           const body = (await res.json()) as { points: { subject: string }[] };
           subjects = [...new Set(body.points.map((p) => p.subject))];
-          return subjects.length;
+          // a line needs two samples: until each VM has them, the chart draws single dots
+          const perSubject = subjects.map((s) => body.points.filter((p) => p.subject === s).length);
+          return perSubject.length > 0 && perSubject.every((n) => n >= 2) ? subjects.length : 0;
         },
         { timeout: 45_000, intervals: [1_000] },
       )

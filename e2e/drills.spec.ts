@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { expect, test } from "./fixtures";
+import { expect, onLabHost, test } from "./fixtures";
 
 // Failover drills from the browser against the lab: the failure is real, the figures come from the
 // console's own measuring, the lab's /truth says whether the cluster really failed over and back.
@@ -103,11 +103,21 @@ test("whole-server drill: server B loses power, the site keeps answering through
     await c.getByLabel("Web node").selectOption("web2");
     await c.getByLabel("Done at (clients + connections)").fill("10000");
   });
-  await lab.speed(100);
-  await page.waitForTimeout(5000);
-  await lab.speed(2);
   const truth = (await lab.truth()) as Truth;
+  const holder = truth.balancers.vipHolders[0] ?? "lb1";
+  // the console's persistence template on the VIP holder: its real server, or null
+  const pin = () =>
+    onLabHost(holder, "sudo -n ipvsadm -Lnc")
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/))
+      .find((f) => f[2] === "NONE" && f[3]?.startsWith("198.51.100.250:"))?.[5] ?? null;
+  for (let i = 0; i < 5 && pin() !== null && pin() !== "192.168.10.11:80"; i++) {
+    await lab.speed(1000);
+    await page.waitForTimeout(2000);
+    await lab.speed(2);
+  }
   expect((await fetch(`${truth.site.url}login/index.php`)).status).toBe(200);
+  expect(pin()).toBe("192.168.10.11:80");
   await runFromWorkflowsPage(page, "undrain", async (c) => {
     await c.getByLabel("Web node").selectOption("web2");
   });

@@ -95,7 +95,7 @@ export async function restartConsole(whileDown?: () => Promise<void>): Promise<v
   await waitFor(consoleAnswers, deadline, "the console did not answer again within 60 s");
 }
 
-/** The messages of a run's workflow events, oldest first: the console shows no event timeline yet, so they are read from its database. */
+/** The messages of a run's workflow events, oldest first, read straight from the console's database (independent of the UI under test). */
 export function runEvents(runId: string): string[] {
   const dbFile = new Database(path.join(e2eDir, "clusterdeck.db"), { readonly: true, fileMustExist: true });
   try {

@@ -24,6 +24,17 @@ interface Score {
   expectations: string;
 }
 
+/** the web node the console's own LVS client is pinned to on the VIP holder (the lab's model, read directly) */
+function consolePin(): string | null {
+  const sim = w.lab.sim as unknown as {
+    world: { now(): number };
+    balancers: { heartbeat: { holders(): string[] }; nodes: Record<string, { table: { conns: { template: boolean; clientAddress: string; destAddress: string; expires: number }[] } }> };
+  };
+  const holder = sim.balancers.heartbeat.holders()[0] ?? "lb1";
+  const now = sim.world.now();
+  return sim.balancers.nodes[holder]?.table.conns.find((c) => c.template && c.clientAddress === "198.51.100.250" && c.expires > now)?.destAddress ?? null;
+}
+
 function figures(score: Score | null): Record<string, number | null> {
   return Object.fromEntries((JSON.parse(score?.measurements ?? "[]") as { name: string; value: number | null }[]).map((m) => [m.name, m.value]));
 }
@@ -136,11 +147,14 @@ describe("whole-server drill", () => {
     // test pins the console to web1 first: drained web2, one request, web2 back.
     const drain = await w.service.startWorkflow({ clusterId: "lab", kind: "drain", params: { host: "web2", threshold: 10_000 }, overrides: [], acknowledged: true }, operator);
     await w.untilStatus(drain, ["succeeded"]);
-    // fast-forward past the persistence timeout so the console's old pin runs out
-    await w.control("POST", "/speed", { speed: 100 });
-    await new Promise((r) => setTimeout(r, 5000));
-    await w.control("POST", "/speed", { speed: 5 });
+    // fast-forward past the persistence timeout until the console's old pin has run out
+    for (let i = 0; i < 5 && ![null, "192.168.10.11"].includes(consolePin()); i++) {
+      await w.control("POST", "/speed", { speed: 1000 });
+      await new Promise((r) => setTimeout(r, 2000));
+      await w.control("POST", "/speed", { speed: 5 });
+    }
     expect((await fetch(`${w.lab.siteUrl}login/index.php`)).status).toBe(200);
+    expect(consolePin()).toBe("192.168.10.11");
     const undrain = await w.service.startWorkflow({ clusterId: "lab", kind: "undrain", params: { host: "web2" }, overrides: [], acknowledged: true }, operator);
     await w.untilStatus(undrain, ["succeeded"]);
     const plan = await pollUntil(
