@@ -43,7 +43,25 @@ export function webhookPayload({ kind, incident }: IncidentTransition, baseUrl: 
 }
 
 /** POST the incident to the configured webhook, and note the outcome on the incident. Never throws. */
-export async function deliverIncidentWebhook(transition: IncidentTransition): Promise<string | null> {
+const g = globalThis as unknown as { clusterdeckWebhookQueues?: Map<number, Promise<unknown>> };
+
+/**
+ * Deliver one incident's calls in order: an incident that opens and closes quickly must not have its
+ * "closed" call overtake its "opened" one, nor the stored outcome end on the older call.
+ */
+export function deliverIncidentWebhook(transition: IncidentTransition): Promise<string | null> {
+  g.clusterdeckWebhookQueues ??= new Map();
+  const queues = g.clusterdeckWebhookQueues;
+  const id = transition.incident.id;
+  const next = (queues.get(id) ?? Promise.resolve()).then(() => deliverNow(transition));
+  queues.set(id, next);
+  void next.finally(() => {
+    if (queues.get(id) === next) queues.delete(id);
+  });
+  return next;
+}
+
+async function deliverNow(transition: IncidentTransition): Promise<string | null> {
   const id = transition.incident.id;
   try {
     const { url } = await getWebhookSetting();
