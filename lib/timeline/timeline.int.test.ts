@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import path from "node:path";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import Database from "better-sqlite3";
@@ -36,6 +37,9 @@ beforeAll(async () => {
   dir = database.dir;
   dbFile = database.url.slice("file:".length);
   process.env.DATABASE_URL = database.url;
+  // settings changes are recorded on every cluster of the inventory: use the documented example,
+  // not whatever a developer's .lab holds (a clean clone has none)
+  process.env.CLUSTERDECK_INVENTORY = path.join(process.cwd(), "docs", "clusterdeck.example.yaml");
   db = (await import("@/lib/db")).db;
   query = await import("@/lib/timeline/timeline-query");
   view = await import("@/lib/timeline/incident-view");
