@@ -62,3 +62,11 @@ export async function unacknowledged(clusterId: string): Promise<{ id: number; t
   const rows = await db.failoverMark.findMany({ where: { clusterId, ackAt: null }, orderBy: { at: "asc" } });
   return rows.map((r) => ({ id: r.id, tier: r.tier, at: r.at.getTime(), message: r.message, source: r.source }));
 }
+
+/** an operator has looked at a failover: another drill may fail that tier over again */
+export async function acknowledgeFailover(clusterId: string, id: number, by: string): Promise<{ tier: string; message: string } | null> {
+  const mark = await db.failoverMark.findFirst({ where: { id, clusterId, ackAt: null } });
+  if (!mark) return null;
+  await db.failoverMark.update({ where: { id }, data: { ackBy: by, ackAt: new Date() } });
+  return { tier: mark.tier, message: mark.message };
+}

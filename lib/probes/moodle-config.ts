@@ -39,6 +39,21 @@ export function redactConfig(text: string): string {
   return text.replace(/^(.*(?:pass|secret|key)\w*['"]?\s*(?:=>|=)\s*).*$/gim, "$1<redacted>");
 }
 
+/**
+ * One `$CFG->name = ...;` line of config.php, for the settings read here: its literal value, or null
+ * when PHP would have to compute it (an expression, a variable, an assignment inside a block).
+ */
+export function readAssignment(line: string): { key: keyof Omit<MoodleConfig, "computed">; value: string | null } | null {
+  const m = ASSIGN.exec(line);
+  const key = m?.[2] ? KEYS[m[2]] : undefined;
+  if (!m || !key) return null;
+  const literal = LITERAL.exec(m[3] ?? "");
+  // An indented assignment sits inside a block (if, function): whether it applies is PHP's to decide.
+  if (!literal || (m[1] ?? "") !== "") return { key, value: null };
+  // PHP: single quotes unescape only \\ and \'; double quotes also \" (a "$" would interpolate: not a literal).
+  return { key, value: literal[1] !== undefined ? literal[1].replace(/\\([\\'])/g, "$1") : (literal[2] ?? "").replace(/\\([\\"])/g, "$1") };
+}
+
 export function parseMoodleConfig(stdout: string): Parsed<MoodleConfig> {
   const result = readOutput(stdout, (text) => {
     if (!/^\s*<\?php/.test(text)) cannotRead("not a PHP file (no <?php opening tag)");
@@ -56,17 +71,10 @@ export function parseMoodleConfig(stdout: string): Parsed<MoodleConfig> {
     };
     const computed = new Set<keyof Omit<MoodleConfig, "computed">>();
     for (const line of text.split("\n")) {
-      const m = ASSIGN.exec(line);
-      const key = m?.[2] ? KEYS[m[2]] : undefined;
-      if (!m || !key) continue;
-      const literal = LITERAL.exec(m[3] ?? "");
-      // An indented assignment sits inside a block (if, function): whether it applies is PHP's to decide.
-      if (!literal || (m[1] ?? "") !== "") {
-        computed.add(key);
-        continue;
-      }
-      // PHP: single quotes unescape only \\ and \'; double quotes also \" (a "$" would interpolate: not a literal).
-      config[key] = literal[1] !== undefined ? literal[1].replace(/\\([\\'])/g, "$1") : (literal[2] ?? "").replace(/\\([\\"])/g, "$1");
+      const a = readAssignment(line);
+      if (!a) continue;
+      if (a.value === null) computed.add(a.key);
+      else config[a.key] = a.value;
     }
     for (const key of computed) config[key] = null;
     config.computed = [...computed];

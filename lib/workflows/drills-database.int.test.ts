@@ -39,7 +39,7 @@ function figures(score: { measurements: string } | null): Record<string, number 
 }
 
 async function acknowledgeDatabaseFailover(): Promise<void> {
-  const { acknowledgeFailover } = await import("@/lib/workflows/definitions/drill-balancer");
+  const { acknowledgeFailover } = await import("@/lib/drills/score");
   for (const m of await w.db.failoverMark.findMany({ where: { ackAt: null, tier: "database" } })) await acknowledgeFailover("lab", m.id, "olga");
 }
 

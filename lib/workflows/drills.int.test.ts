@@ -72,7 +72,7 @@ describe("balancer drill", () => {
     expect(plan.guards.find((g) => g.id === "failover-acknowledged")).toMatchObject({ ok: false, overridable: false });
     const marks = await w.db.failoverMark.findMany({ where: { ackAt: null } });
     expect(marks.map((m) => m.tier)).toEqual(["balancer"]);
-    const { acknowledgeFailover } = await import("@/lib/workflows/definitions/drill-balancer");
+    const { acknowledgeFailover } = await import("@/lib/drills/score");
     expect(await acknowledgeFailover("lab", marks[0]?.id ?? -1, "olga")).toMatchObject({ tier: "balancer" });
     const again = await w.service.previewWorkflow("lab", "drill-balancer", {});
     expect(again.guards.find((g) => g.id === "failover-acknowledged")?.ok).toBe(true);
@@ -131,7 +131,7 @@ describe("storage drill", () => {
     expect(f.nfsDownSeconds).toBeGreaterThanOrEqual(0);
     expect(v.steps.find((s) => s.key === "scorecard")?.message).toMatch(/^passed: 4 of 4/);
 
-    const { acknowledgeFailover } = await import("@/lib/workflows/definitions/drill-balancer");
+    const { acknowledgeFailover } = await import("@/lib/drills/score");
     for (const m of await w.db.failoverMark.findMany({ where: { ackAt: null, tier: "storage" } })) await acknowledgeFailover("lab", m.id, "olga");
     const back = await w.service.startWorkflow({ clusterId: "lab", kind: "drill-storage", params: {}, overrides: [], acknowledged: true }, operator);
     await w.untilStatus(back, ["succeeded"], 240_000);

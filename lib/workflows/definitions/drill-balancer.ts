@@ -1,10 +1,9 @@
-import { db } from "@/lib/db";
 import { measure, probeOf, startProbe, stopProbe } from "@/lib/drills/probe";
 import { type Measurement, judge, markFailover, storeScore, unacknowledged } from "@/lib/drills/score";
 import { workflowCommands } from "@/lib/commands/workflow";
 import { type StepRuntime, StepFailed, type WorkflowDefinition, guard, planned } from "@/lib/workflows/definition";
 import type { DrillBalancerParams } from "@/lib/workflows/params";
-import { type ExpectationSpec, type FailoverMarkView, antiFlapGuard, expectationsStep, preflightVerdictStep, stickyClients, stickyRead, verdictGuard } from "@/lib/workflows/steps/drill";
+import { type ExpectationSpec, type FailoverMarkView, antiFlapGuard, expectationsStep, preflightVerdictStep, redundantAgainStep, scorecardStep, stickyClients, stickyRead, verdictGuard } from "@/lib/workflows/steps/drill";
 import { dataGuards } from "@/lib/workflows/steps/preflight";
 
 /**
@@ -181,38 +180,8 @@ export const balancerDrill: WorkflowDefinition<DrillBalancerParams, Facts> = {
           return undefined;
         },
       },
-      {
-        key: "redundant-again",
-        kind: "wait",
-        title: "The cluster can lose either server again",
-        planned: [],
-        async run(rt) {
-          const since = rt.get<number>("restoredAt") ?? Date.now();
-          await rt.waitUntil(
-            (view) => ({ done: view.verdict.redundant, progress: view.verdict.servers.map((s) => `${s.server}: ${s.survives ? "yes" : `no (${s.reasons[0] ?? ""})`}`).join("; ") }),
-            { timeoutMs: 180_000, failMessage: "the cluster is not redundant again" },
-          );
-          const seconds = Math.round((Date.now() - since) / 100) / 10;
-          await rt.set("redundantAgainSeconds", seconds);
-          return `redundant again after ${seconds} s`;
-        },
-      },
-      {
-        key: "scorecard",
-        kind: "check",
-        title: "Scorecard",
-        planned: [],
-        async run(rt) {
-          return scorecard(rt, facts, false);
-        },
-      },
+      redundantAgainStep("restoredAt"),
+      scorecardStep((rt) => scorecard(rt, facts, false)),
     ];
   },
 };
-
-export async function acknowledgeFailover(clusterId: string, id: number, by: string): Promise<{ tier: string; message: string } | null> {
-  const mark = await db.failoverMark.findFirst({ where: { id, clusterId, ackAt: null } });
-  if (!mark) return null;
-  await db.failoverMark.update({ where: { id }, data: { ackBy: by, ackAt: new Date() } });
-  return { tier: mark.tier, message: mark.message };
-}

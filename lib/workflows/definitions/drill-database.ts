@@ -4,10 +4,11 @@ import type { ClusterView } from "@/lib/cluster/findings-types";
 import { databaseCommands } from "@/lib/commands/workflow-database";
 import type { ClusterSpec, MoodleDatabaseHost } from "@/lib/inventory/schema";
 import { parseMysqlMasterStatus } from "@/lib/probes/mysql-master-status";
+import { readAssignment } from "@/lib/probes/moodle-config";
 import { type ReplicationChannel, parseMysqlReplicaStatus } from "@/lib/probes/mysql-replica-status";
 import { type StepDef, type StepRuntime, StepFailed, type WorkflowDefinition, guard, planned } from "@/lib/workflows/definition";
 import type { DrillDatabaseParams } from "@/lib/workflows/params";
-import { type ExpectationSpec, type FailoverMarkView, antiFlapGuard, expectationsStep, preflightVerdictStep, verdictGuard } from "@/lib/workflows/steps/drill";
+import { type ExpectationSpec, type FailoverMarkView, antiFlapGuard, expectationsStep, preflightVerdictStep, scorecardStep, verdictGuard } from "@/lib/workflows/steps/drill";
 import { webNodes } from "@/lib/workflows/steps/maintenance";
 import { dataGuards, preflightSteps } from "@/lib/workflows/steps/preflight";
 import type { PlannedCommand } from "@/lib/workflows/types";
@@ -66,8 +67,14 @@ function unappliedBytes(ch: ReplicationChannel): number | null {
   return Math.max(0, p.readSourceLogPos - p.execSourceLogPos);
 }
 
-function parseDbhost(line: string): string | null {
-  return /\$CFG->dbhost\s*=\s*'([^']*)'/.exec(line)?.[1] ?? null;
+/**
+ * The dbhost from the config.php line dbhost-read prints, read by the moodle-config line reader (tested
+ * on real config.php files: either quote, computed values left unknown) rather than a second regex.
+ */
+function parseDbhost(stdout: string): string | null {
+  const lines = stdout.split("\n").map(readAssignment).filter((a) => a?.key === "dbhost");
+  // two dbhost lines, or one PHP must compute: not a value to rewrite
+  return lines.length === 1 ? (lines[0]?.value ?? null) : null;
 }
 
 async function sourcePosition(rt: StepRuntime, cmd: PlannedCommand): Promise<Position> {
@@ -351,15 +358,7 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
       },
     };
 
-    const scoreStep: StepDef = {
-      key: "scorecard",
-      kind: "check",
-      title: "Scorecard",
-      planned: [],
-      async run(rt) {
-        return scorecard(rt, facts, false);
-      },
-    };
+    const scoreStep = scorecardStep((rt) => scorecard(rt, facts, false));
 
     if (params.mode === "forced") {
       return [

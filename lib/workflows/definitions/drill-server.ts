@@ -5,7 +5,7 @@ import type { ClusterView } from "@/lib/cluster/findings-types";
 import type { ClusterSpec } from "@/lib/inventory/schema";
 import { type StepDef, type StepRuntime, StepFailed, type WorkflowDefinition, guard } from "@/lib/workflows/definition";
 import type { DrillServerParams } from "@/lib/workflows/params";
-import { type ExpectationSpec, type FailoverMarkView, antiFlapGuard, expectationsStep, preflightVerdictStep, verdictGuard } from "@/lib/workflows/steps/drill";
+import { type ExpectationSpec, type FailoverMarkView, antiFlapGuard, expectationsStep, preflightVerdictStep, scorecardStep, verdictGuard } from "@/lib/workflows/steps/drill";
 import { dataGuards, drbdProblem, replicationProblem } from "@/lib/workflows/steps/preflight";
 
 /**
@@ -210,15 +210,7 @@ export const serverDrill: WorkflowDefinition<DrillServerParams, Facts> = {
           return `recovered after ${seconds} s`;
         },
       },
-      {
-        key: "scorecard",
-        kind: "check",
-        title: "Scorecard",
-        planned: [],
-        async run(rt) {
-          return scorecard(rt, facts, false);
-        },
-      },
+      scorecardStep((rt) => scorecard(rt, facts, false)),
     ];
   },
 };

@@ -5,7 +5,7 @@ import { type Measurement, judge, markFailover, storeScore, unacknowledged } fro
 import { sshPool, targetOf } from "@/lib/ssh";
 import { type StepRuntime, StepFailed, type WorkflowDefinition, guard, planned } from "@/lib/workflows/definition";
 import type { DrillStorageParams } from "@/lib/workflows/params";
-import { type ExpectationSpec, type FailoverMarkView, antiFlapGuard, expectationsStep, preflightVerdictStep, verdictGuard } from "@/lib/workflows/steps/drill";
+import { type ExpectationSpec, type FailoverMarkView, antiFlapGuard, expectationsStep, preflightVerdictStep, redundantAgainStep, scorecardStep, verdictGuard } from "@/lib/workflows/steps/drill";
 import { webNodes } from "@/lib/workflows/steps/maintenance";
 import { dataGuards, drbdProblem } from "@/lib/workflows/steps/preflight";
 
@@ -190,31 +190,8 @@ export const storageDrill: WorkflowDefinition<DrillStorageParams, Facts> = {
           return `${oos} KiB out of sync`;
         },
       },
-      {
-        key: "redundant-again",
-        kind: "wait",
-        title: "The cluster can lose either server again",
-        planned: [],
-        async run(rt) {
-          const since = Date.now();
-          await rt.waitUntil(
-            (view) => ({ done: view.verdict.redundant, progress: view.verdict.servers.map((s) => `${s.server}: ${s.survives ? "yes" : `no (${s.reasons[0] ?? ""})`}`).join("; ") }),
-            { timeoutMs: 180_000, failMessage: "the cluster is not redundant again" },
-          );
-          const seconds = Math.round((Date.now() - since) / 100) / 10;
-          await rt.set("redundantAgainSeconds", seconds);
-          return `redundant again after ${seconds} s`;
-        },
-      },
-      {
-        key: "scorecard",
-        kind: "check",
-        title: "Scorecard",
-        planned: [],
-        async run(rt) {
-          return scorecard(rt, facts, false);
-        },
-      },
+      redundantAgainStep(),
+      scorecardStep((rt) => scorecard(rt, facts, false)),
     ];
   },
 };

@@ -81,3 +81,28 @@ export function expectationsStep(expectations: readonly ExpectationSpec[]): Step
     },
   };
 }
+
+/** waits until the verdict says either server can fail again; stores the seconds it took */
+export function redundantAgainStep(sinceKey?: string): StepDef {
+  return {
+    key: "redundant-again",
+    kind: "wait",
+    title: "The cluster can lose either server again",
+    planned: [],
+    async run(rt) {
+      const since = (sinceKey ? rt.get<number>(sinceKey) : undefined) ?? Date.now();
+      await rt.waitUntil(
+        (view) => ({ done: view.verdict.redundant, progress: view.verdict.servers.map((s) => `${s.server}: ${s.survives ? "yes" : `no (${s.reasons[0] ?? ""})`}`).join("; ") }),
+        { timeoutMs: 180_000, failMessage: "the cluster is not redundant again" },
+      );
+      const seconds = Math.round((Date.now() - since) / 100) / 10;
+      await rt.set("redundantAgainSeconds", seconds);
+      return `redundant again after ${seconds} s`;
+    },
+  };
+}
+
+/** the last step of every drill: the figures judged against the expectations and stored */
+export function scorecardStep(score: (rt: StepRuntime) => Promise<string>): StepDef {
+  return { key: "scorecard", kind: "check", title: "Scorecard", planned: [], run: score };
+}

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type ActionResult, invalidInput, toActionError } from "@/lib/action-result";
 import { requireRole } from "@/lib/auth/current";
 import { AppError } from "@/lib/errors";
-import { acknowledgeFailover } from "@/lib/workflows/definitions/drill-balancer";
+import { acknowledgeFailover } from "@/lib/drills/score";
 import { workflowEvent } from "@/lib/workflows/engine";
 
 const AckInput = z.object({ clusterId: z.string().min(1).max(64), markId: z.coerce.number().int().positive() }).strict();
