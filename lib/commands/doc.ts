@@ -2,6 +2,7 @@ import { type CommandContext, type HostCommand, commandLine, hostCommands } from
 import { ClusterSpec, type HaStack, type Role } from "@/lib/inventory/schema";
 import { type WorkflowCommandSpec, allWorkflowCommands } from "@/lib/commands/workflow";
 import { buildBatchScript } from "@/lib/ssh/batch-script";
+import { mergeRules, sudoersLines, sudoersRules } from "@/lib/commands/sudoers";
 
 const ROLE_WORDS: Record<string, string> = { lb: "balancers", web: "web nodes", fs: "file servers", db: "databases" };
 
@@ -15,15 +16,6 @@ function workflowRows(workflows: readonly WorkflowCommandSpec<never>[], cluster:
   return workflows.map((w) => {
     const line = w.build(cluster, w.example).replaceAll("|", "\\|").replaceAll("\n", "<br>");
     return `| \`${w.name}\` | <code>${line.replaceAll("<", "&lt;").replaceAll("&lt;br>", "<br>")}</code> | ${roles(w)} | ${w.readOnly ? "no" : "**yes**"} | ${RUNS_AS[w.runAs]} | ${w.what} |`;
-  });
-}
-
-function workflowSudoers(workflows: readonly WorkflowCommandSpec<never>[], cluster: ClusterSpec): string[] {
-  return workflows.flatMap((w) => {
-    const rules = w.sudoers(cluster);
-    if (rules.length === 0) return [];
-    const as = w.runAs === "www-data" ? "www-data" : "root";
-    return [`clusterdeck ALL=(${as}) NOPASSWD: ${rules.join(", ")}`];
   });
 }
 
@@ -62,11 +54,9 @@ export function hostCommandsDoc(commands: readonly HostCommand[] = hostCommands,
     ({ cmd, line }) =>
       `| \`${cmd.name}\` | \`${line.replaceAll("|", "\\|")}\` | ${roles(cmd)} | ${cmd.readOnly ? "no" : "**yes**"} | ${cmd.sudo ? "yes" : "no"} | ${cmd.what} |`,
   );
-  const sudoers = [...new Set(examples.filter((e) => e.cmd.sudo).map((e) => e.line.replace(/^sudo -n /, "")))].map((line) => {
-    const [binary, ...args] = line.split(" ");
-    const path = ["ipvsadm", "exportfs"].includes(binary ?? "") ? `/usr/sbin/${binary}` : binary === "cl_status" ? "/usr/bin/cl_status" : binary === "crm_mon" ? "/usr/sbin/crm_mon" : binary === "drbdsetup" ? "/usr/sbin/drbdsetup" : binary;
-    return `clusterdeck ALL=(root) NOPASSWD: ${[path, ...args].join(" ")}`;
-  });
+  const rules = sudoersRules(wfCluster, commands, workflows);
+  const probeRules = mergeRules(...(["heartbeat", "pacemaker", "keepalived"] as const).map((ha) => sudoersRules(templateContext("web", ha).cluster, commands, []).probes));
+  const sudoers = sudoersLines("clusterdeck", probeRules);
   const example2 = buildBatchScript(
     [
       { id: "clock", command: "date +%s.%N", timeoutSeconds: null },
@@ -141,7 +131,7 @@ ${sudoers.join("\n")}
 For the workflows, on the hosts of each command's role (balancers, web nodes):
 
 \`\`\`
-${workflowSudoers(workflows, wfCluster).join("\n")}
+${sudoersLines("clusterdeck", rules.workflows).join("\n")}
 \`\`\`
 
 The MySQL account in \`database.defaultsFile\` needs \`REPLICATION CLIENT\` and \`SELECT\` on the

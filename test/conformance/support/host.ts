@@ -81,7 +81,7 @@ function exec(cmd: string, args: string[], options: RunOptions = {}): Promise<Co
     const child = execFile(
       cmd,
       args,
-      { encoding: "utf8", env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", ...options.env }, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
+      { encoding: "utf8", env: { ...process.env, PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", ...options.env }, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -374,7 +374,7 @@ export async function startHost(options: HostOptions): Promise<ConformanceHost> 
         const out = o.log ? fs.openSync(o.log, "a") : "ignore";
         const child = spawn("nsenter", enter(argv, o.as), {
           stdio: ["ignore", out, out],
-          env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", ...o.env },
+          env: { ...process.env, PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", ...o.env },
         });
         children.push(child);
         return child;
