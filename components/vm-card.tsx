@@ -5,6 +5,7 @@ import { formatDuration, formatNumber, formatPercent, severityOfPercent } from "
 
 const STATUS_WORDS: Record<VmStatus, string> = {
   up: "up",
+  late: "late",
   stale: "stale",
   down: "not answering",
   "key-rejected": "host key refused",
@@ -23,7 +24,7 @@ function Metric({ label, value, tone = "" }: { label: string; value: string; ton
 }
 
 /** One VM: reachability, load, memory, disk, uptime; coloured by its worst finding (`tone`). */
-export function VmCard({ host, holdsVip, tone, findings = [] }: { host: HostState; holdsVip: boolean; tone: VmTone; findings?: readonly Finding[] }) {
+export function VmCard({ host, holdsVip, tone, findings = [], takenAt }: { host: HostState; holdsVip: boolean; tone: VmTone; findings?: readonly Finding[]; takenAt?: number }) {
   const status = vmStatus(host);
   const disk = fullestDisk(host);
   // a "not answering" finding usually quotes the host's error, already shown above it
@@ -45,6 +46,11 @@ export function VmCard({ host, holdsVip, tone, findings = [] }: { host: HostStat
         <Metric label={disk ? `disk ${disk.mount}` : "disk"} value={formatPercent(disk?.usedPercent ?? null)} tone={severityOfPercent(disk?.usedPercent ?? null, 80, 90)} />
         <Metric label="up" value={host.upSeconds === null ? "—" : formatDuration(host.upSeconds)} />
       </div>
+      {status === "late" && host.lastSeenAt !== null && takenAt !== undefined ? (
+        <div className="vm-error" data-testid={`vm-${host.name}-late`}>
+          no answer for {Math.max(0, (takenAt - host.lastSeenAt) / 1000).toFixed(1)} s (frozen, overloaded or cut off?); “not answering” once the poll times out
+        </div>
+      ) : null}
       {host.error ? <div className="vm-error">{host.error}</div> : null}
       {shown.length > 0 ? (
         <ul className="vm-findings">

@@ -4,11 +4,15 @@ import { expect, onLabHost, test } from "./fixtures";
 // and reason, then turns back to "yes" when the fault clears.
 
 test.describe("faults in the browser", () => {
-  test("web1 off: server B may no longer fail, and the web page shows web1 silent", async ({ page, lab }) => {
+  test("web1 off: late, then not answering; server B may no longer fail, and the web page shows web1 silent", async ({ page, lab }) => {
     await page.goto("/clusters/lab");
     await expect(page.getByTestId("verdict")).toHaveAttribute("data-redundant", "true", { timeout: 30_000 });
     await lab.inject("vm-off", "web1");
     try {
+      // frozen: its TCP connection hangs, so it shows as late first, and as not answering once the poll times out
+      await expect(page.getByTestId("vm-web1-status")).toHaveText("late", { timeout: 15_000 });
+      await expect(page.getByTestId("vm-web1-late")).toContainText("no answer for");
+      await expect(page.getByTestId("vm-web1-status")).toHaveText("not answering", { timeout: 15_000 });
       await expect(page.getByTestId("verdict-B")).toHaveAttribute("data-survives", "false", { timeout: 30_000 });
       await expect(page.getByTestId("verdict-B")).toContainText("web1");
       await expect(page.getByTestId("verdict-A")).toHaveAttribute("data-survives", "true");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ClusterCollector } from "@/lib/cluster/collector";
+import { ClusterCollector } from "@/lib/cluster/collector";
 import { stateOf } from "@/lib/cluster/derive";
 import type { ClusterSpec } from "@/lib/inventory/schema";
 import { type TestLab, pollUntil, startTestLab } from "@/test/support/lab";
@@ -75,5 +75,32 @@ describe("collector against the lab", () => {
       30_000,
     );
     expect(back.hosts.find((h) => h.name === "web1")?.reachable).toBe(true);
+  });
+
+  it("shows a frozen VM as late as soon as its answer is overdue, before the exec timeout calls it not answering", async () => {
+    const running = new ClusterCollector(cluster, t.pool);
+    const seen: { late: boolean; reachable: boolean }[] = [];
+    const off = running.onSnapshot((s) => {
+      const web1 = s.hosts.find((h) => h.name === "web1");
+      if (web1) seen.push({ late: web1.late ?? false, reachable: web1.reachable });
+    });
+    running.start();
+    try {
+      await until(async () => running.snapshot(), (s) => s.hosts.every((h) => h.reachable && !h.late), 20_000);
+      seen.length = 0;
+      // a powered-off lab VM keeps its TCP connections open and silent, as a frozen VM does
+      await control("POST", "/faults", { kind: "vm-off", target: "web1" });
+      await until(async () => seen, (s) => s.some((x) => !x.reachable), 30_000);
+      const firstLate = seen.findIndex((x) => x.late && x.reachable);
+      const firstDown = seen.findIndex((x) => !x.reachable);
+      expect(firstLate, JSON.stringify(seen)).toBeGreaterThanOrEqual(0);
+      expect(firstLate).toBeLessThan(firstDown);
+      expect(seen[firstDown]?.late).toBe(false);
+    } finally {
+      off();
+      running.stop();
+      await control("POST", "/faults/clear", { kind: "vm-off", target: "web1" });
+    }
+    await until(() => collector.pollOnce(), (s) => s.hosts.find((h) => h.name === "web1")?.reachable === true, 30_000);
   });
 });

@@ -10,10 +10,19 @@ import type { HostTarget } from "@/lib/ssh/types";
 const MIN_BATCH_TIMEOUT_MS = 4_000;
 const PROBE_OUTPUT_CAP = 256 * 1024;
 
+/**
+ * How long past its poll interval a host's answer may be before it shows as late. A frozen VM leaves its TCP
+ * connection hanging rather than refusing it, so the exec timeout alone would tell the operator seconds after the
+ * cluster's own failover (heartbeat's deadtime) has acted.
+ */
+export function lateAfterMs(pollIntervalSeconds: number): number {
+  return pollIntervalSeconds * 1000 + Math.max(500, pollIntervalSeconds * 250);
+}
 
 /** Polls one host: one batch exec per tick, never two at once. */
 class HostPoller {
   private timer: NodeJS.Timeout | null = null;
+  private lateTimer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = false;
   readonly target: HostTarget;
@@ -49,6 +58,19 @@ class HostPoller {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.lateTimer) clearTimeout(this.lateTimer);
+  }
+
+  /** Tell listeners the moment this host's next answer is overdue, if it has not come by then. */
+  private watchForLateness(): void {
+    if (this.lateTimer) clearTimeout(this.lateTimer);
+    const seen = this.state.lastSeenAt;
+    if (seen === null || this.stopped) return;
+    this.lateTimer = setTimeout(() => {
+      this.lateTimer = null;
+      if (this.state.lastSeenAt === seen && this.state.reachable) this.onUpdate();
+    }, lateAfterMs(this.cluster.pollIntervalSeconds) + 1);
+    this.lateTimer.unref();
   }
 
   private schedule(delayMs: number): void {
@@ -116,6 +138,7 @@ class HostPoller {
         latencyMs: batch.durationMs,
         readings,
       };
+      this.watchForLateness();
     } catch (err) {
       this.fail(err);
       return;
@@ -168,12 +191,14 @@ export class ClusterCollector {
 
   snapshot(now = Date.now()): ClusterSnapshot {
     const staleMs = this.cluster.thresholds.staleAfterSeconds * 1000;
+    const lateMs = lateAfterMs(this.cluster.pollIntervalSeconds);
     return {
       clusterId: this.cluster.id,
       takenAt: now,
       hosts: this.pollers.map((p) => ({
         ...p.state,
         stale: p.state.lastSeenAt === null || now - p.state.lastSeenAt > staleMs || !p.state.reachable,
+        late: p.state.reachable && p.state.lastSeenAt !== null && now - p.state.lastSeenAt > lateMs,
         connection: this.pool.status(p.target),
       })),
     };

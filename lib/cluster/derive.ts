@@ -40,7 +40,7 @@ import type { Uptime } from "@/lib/probes/uptime";
 
 function freshness(host: HostSnapshot): Freshness {
   const sent = Object.values(host.readings).map((r) => r.sentAt);
-  return { reachable: host.reachable, stale: host.stale, error: host.error, lastSeenAt: host.lastSeenAt, sentAt: sent.length ? Math.max(...sent) : null };
+  return { reachable: host.reachable, stale: host.stale, late: host.late ?? false, error: host.error, lastSeenAt: host.lastSeenAt, sentAt: sent.length ? Math.max(...sent) : null };
 }
 
 function problemsOf(host: HostSnapshot): ProbeProblem[] {

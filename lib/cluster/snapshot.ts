@@ -25,6 +25,8 @@ export interface HostSnapshot {
   reachable: boolean;
   /** no successful read within the cluster's staleAfterSeconds */
   stale: boolean;
+  /** still counted as answering, but its answer is overdue: a frozen VM shows here before the exec timeout says "not answering" */
+  late?: boolean;
   error: string | null;
   lastSeenAt: number | null;
   lastAttemptAt: number | null;

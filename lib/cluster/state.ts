@@ -18,6 +18,8 @@ export interface Freshness {
   reachable: boolean;
   /** the values below are older than the cluster's staleAfterSeconds */
   stale: boolean;
+  /** its answer is overdue (more than a poll interval and a grace since the last one), not yet timed out */
+  late?: boolean;
   /** why the host is not answering, when it is not */
   error: string | null;
   lastSeenAt: number | null;

@@ -56,13 +56,14 @@ export function vmTone(x: Freshness, findings: readonly Finding[], vm: string): 
 }
 
 /** The words the overview (and its e2e test) use for a VM's reachability. */
-export type VmStatus = "up" | "stale" | "down" | "key-rejected" | "unknown";
+export type VmStatus = "up" | "late" | "stale" | "down" | "key-rejected" | "unknown";
 
 export function vmStatus(host: HostState): VmStatus {
   if (host.keyRejected) return "key-rejected";
   if (!host.reachable && host.lastSeenAt === null && host.error === null) return "unknown";
   if (!host.reachable) return "down";
-  return host.stale ? "stale" : "up";
+  if (host.stale) return "stale";
+  return host.late ? "late" : "up";
 }
 
 export function hostsOfServer(state: ClusterState, server: string): HostState[] {

@@ -1,6 +1,5 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { ChartSection } from "@/components/chart-section";
 import { LoadChart } from "@/components/charts/load-chart";
 import { FindingsList } from "@/components/findings-list";
@@ -9,10 +8,10 @@ import { PoolTable } from "@/components/pool-table";
 import { VerdictBanner } from "@/components/verdict-banner";
 import { VmCard } from "@/components/vm-card";
 import { findingsAbout, hostsOfServer, vipLine, vmStatus, vmTone } from "@/lib/cluster/view-helpers";
-import { clusterViewQuery } from "@/lib/queries/cluster-view";
+import { useClusterView } from "@/lib/queries/use-cluster-view";
 
 export function Client({ clusterId, label, staleAfterSeconds }: { clusterId: string; label: string; staleAfterSeconds: number }) {
-  const { data, error, dataUpdatedAt } = useQuery(clusterViewQuery(clusterId));
+  const { data, error, dataUpdatedAt } = useClusterView(clusterId);
   if (!data) return <LoadFailed what="the overview" error={error} />;
   const { state, findings, verdict } = data;
   const offline = Boolean(error && dataUpdatedAt);
@@ -46,6 +45,7 @@ export function Client({ clusterId, label, staleAfterSeconds }: { clusterId: str
                     holdsVip={state.vipHolders.includes(host.name)}
                     tone={vmTone(host, findings, host.name)}
                     findings={findingsAbout(findings, host.name)}
+                    takenAt={state.takenAt}
                   />
                 ))}
               </div>

@@ -1,16 +1,15 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { ChartSection } from "@/components/chart-section";
 import { ConnectionsChart } from "@/components/charts/connections-chart";
 import { BalancerPanel } from "@/components/balancer-panel";
 import { FindingsList } from "@/components/findings-list";
 import { LoadFailed, PageHead } from "@/components/page-head";
 import { findingsOfTier, vipLine } from "@/lib/cluster/view-helpers";
-import { clusterViewQuery } from "@/lib/queries/cluster-view";
+import { useClusterView } from "@/lib/queries/use-cluster-view";
 
 export function Client({ clusterId, staleAfterSeconds }: { clusterId: string; staleAfterSeconds: number }) {
-  const { data, error, dataUpdatedAt } = useQuery(clusterViewQuery(clusterId));
+  const { data, error, dataUpdatedAt } = useClusterView(clusterId);
   if (!data) return <LoadFailed what="the balancers" error={error} />;
   const { state, findings } = data;
   const vip = vipLine(state);

@@ -1,16 +1,15 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { ChartSection } from "@/components/chart-section";
 import { ReplicationLagChart } from "@/components/charts/replication-lag-chart";
 import { DatabasePanel } from "@/components/database-panel";
 import { FindingsList } from "@/components/findings-list";
 import { LoadFailed, PageHead } from "@/components/page-head";
 import { findingsOfTier, sourceDatabase } from "@/lib/cluster/view-helpers";
-import { clusterViewQuery } from "@/lib/queries/cluster-view";
+import { useClusterView } from "@/lib/queries/use-cluster-view";
 
 export function Client({ clusterId, staleAfterSeconds, lagThresholdSeconds }: { clusterId: string; staleAfterSeconds: number; lagThresholdSeconds: number }) {
-  const { data, error, dataUpdatedAt } = useQuery(clusterViewQuery(clusterId));
+  const { data, error, dataUpdatedAt } = useClusterView(clusterId);
   if (!data) return <LoadFailed what="the databases" error={error} />;
   const { state, findings } = data;
   const source = sourceDatabase(state.databases);

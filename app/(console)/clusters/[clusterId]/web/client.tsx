@@ -1,6 +1,5 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import { ChartSection } from "@/components/chart-section";
 import { ConnectionsChart } from "@/components/charts/connections-chart";
 import { SessionsChart } from "@/components/charts/sessions-chart";
@@ -9,10 +8,10 @@ import { Kv } from "@/components/kv";
 import { LoadFailed, PageHead } from "@/components/page-head";
 import { WebNodePanel } from "@/components/web-node-panel";
 import { codeDrift, findingsOfTier, formatCount, sessionCounts, versionsDiffer } from "@/lib/cluster/view-helpers";
-import { clusterViewQuery } from "@/lib/queries/cluster-view";
+import { useClusterView } from "@/lib/queries/use-cluster-view";
 
 export function Client({ clusterId, staleAfterSeconds }: { clusterId: string; staleAfterSeconds: number }) {
-  const { data, error, dataUpdatedAt } = useQuery(clusterViewQuery(clusterId));
+  const { data, error, dataUpdatedAt } = useClusterView(clusterId);
   if (!data) return <LoadFailed what="the web nodes" error={error} />;
   const { state, findings } = data;
   const drift = codeDrift(state.web);

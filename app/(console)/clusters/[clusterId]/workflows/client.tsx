@@ -13,7 +13,7 @@ import { UndrainCard } from "@/components/workflows/undrain-card";
 import { useWorkflowStart } from "@/components/workflows/use-workflow-start";
 import type { CardContext } from "@/components/workflows/workflow-card";
 import { type OperatorRole, hasRole } from "@/lib/auth/roles";
-import { clusterViewQuery } from "@/lib/queries/cluster-view";
+import { useClusterView } from "@/lib/queries/use-cluster-view";
 import { runListQuery } from "@/lib/queries/workflows";
 
 export function Client({
@@ -33,7 +33,7 @@ export function Client({
   persistenceSeconds: number;
   staleAfterSeconds: number;
 }) {
-  const view = useQuery(clusterViewQuery(clusterId));
+  const view = useClusterView(clusterId);
   const runs = useQuery(runListQuery(clusterId));
   const undrain = useWorkflowStart(clusterId, "undrain");
   const drained = runs.data?.drained.map((d) => d.host) ?? [];
