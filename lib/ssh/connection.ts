@@ -41,6 +41,8 @@ export interface RawExecResult {
 
 const CHANNEL_OPEN_RETRIES = 3;
 
+class ChannelOpenTimeout extends Error {}
+
 /**
  * One persistent SSH connection to one host: opened lazily, kept alive, reopened after a drop,
  * with exponential backoff while the host keeps failing. Host keys are pinned.
@@ -74,7 +76,10 @@ export class HostConnection {
     try {
       const client = await this.connect();
       const started = performance.now();
-      return await this.openExec(client, command, (channel) => collect(client, channel, timeoutMs, maxOutputBytes, started, this.target.name, onOutput));
+      const deadline = started + timeoutMs;
+      return await this.openExec(client, command, deadline, (channel) =>
+        collect(client, channel, Math.max(1, deadline - performance.now()), maxOutputBytes, started, this.target.name, onOutput),
+      );
     } finally {
       this.release();
     }
@@ -240,15 +245,37 @@ export class HostConnection {
    * exit-status can arrive in the same packet as the channel confirmation, and an event
    * listener attached a microtask later would miss it.
    */
-  private async openExec<T>(client: Client, command: string, consume: (channel: ClientChannel) => Promise<T>): Promise<T> {
+  private async openExec<T>(client: Client, command: string, deadline: number, consume: (channel: ClientChannel) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       let opened: { running: Promise<T> };
       try {
         // Boxed, so resolving does not adopt (and wait for) the command's own promise.
         opened = await new Promise<{ running: Promise<T> }>((resolve, reject) => {
-          client.exec(command, (err, channel) => (err ? reject(err) : resolve({ running: consume(channel) })));
+          let late = false;
+          // A frozen host keeps its TCP connection open and answers nothing: without this, only the keepalive
+          // (interval x count) would end the wait for the channel, seconds after the command's own timeout.
+          const timer = setTimeout(() => {
+            late = true;
+            reject(new ChannelOpenTimeout());
+          }, Math.max(0, deadline - performance.now()));
+          client.exec(command, (err, channel) => {
+            clearTimeout(timer);
+            if (late) {
+              if (!err) channel.close();
+              return;
+            }
+            if (err) reject(err);
+            else resolve({ running: consume(channel) });
+          });
         });
       } catch (err) {
+        if (err instanceof ChannelOpenTimeout) {
+          if (this.client === client) {
+            this.client = null;
+            client.destroy();
+          }
+          throw new AppError("HostUnreachable", `${this.target.name}: the connection is open but the host answers nothing (no channel within the command's timeout)`);
+        }
         // A server at its channel limit refuses the open; closed channels are released late.
         const refused = /open failure|open failed|administratively prohibited/i.test(errorMessage(err));
         if (!refused || attempt >= CHANNEL_OPEN_RETRIES) {

@@ -111,6 +111,30 @@ describe("ssh layer against OpenSSH sshd", () => {
     expect(result?.stdout).toBe("back\n");
   });
 
+  it("gives up on a frozen host within the command's timeout, not the keepalive's, and reconnects when it thaws", async () => {
+    // keepalive far away: only the command's own timeout can end the wait
+    const frozenPool = new SshPool(() => undefined, { ...defaultConnectionOptions, keepaliveIntervalMs: 600_000, backoffInitialMs: 50, connectTimeoutMs: 3_000 });
+    const t = target({ name: "frozen" });
+    try {
+      const session = Number((await frozenPool.exec(t, "echo $PPID", { purpose: test })).stdout.trim());
+      expect(session).toBeGreaterThan(1);
+      // the connection's own sshd process stops answering, its TCP connection stays open: a frozen VM
+      process.kill(session, "SIGSTOP");
+      try {
+        const err = await frozenPool.exec(t, "echo never", { purpose: test, timeoutMs: 1_500 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AppError);
+        expect((err as AppError).code).toBe("HostUnreachable");
+        expect((err as AppError).message).toContain("answers nothing");
+      } finally {
+        process.kill(session, "SIGCONT");
+      }
+      const back = await frozenPool.exec(t, "echo thawed", { purpose: test });
+      expect(back.stdout).toBe("thawed\n");
+    } finally {
+      frozenPool.closeAll();
+    }
+  });
+
   it("runs a batch of commands in one exec with exit statuses and stderr kept apart", async () => {
     const batch = await execBatch(
       pool,
