@@ -11,19 +11,28 @@ const MIN_BATCH_TIMEOUT_MS = 4_000;
 const PROBE_OUTPUT_CAP = 256 * 1024;
 
 /**
- * How long past its poll interval a host's answer may be before it shows as late. A frozen VM leaves its TCP
- * connection hanging rather than refusing it, so the exec timeout alone would tell the operator seconds after the
- * cluster's own failover (heartbeat's deadtime) has acted.
+ * How long a poll may take before its host shows as late: twice its usual answer time and a little, at least
+ * 400 ms, at most one poll interval. A frozen VM leaves its TCP connection open and silent, so only the exec's
+ * timeout would otherwise tell the operator, seconds after the cluster's own failover (heartbeat's deadtime) acted.
  */
-export function lateAfterMs(pollIntervalSeconds: number): number {
-  return pollIntervalSeconds * 1000 + Math.max(500, pollIntervalSeconds * 250);
+export function lateBudgetMs(recentLatenciesMs: readonly number[], pollIntervalSeconds: number): number {
+  const interval = pollIntervalSeconds * 1000;
+  if (recentLatenciesMs.length === 0) return interval;
+  const sorted = [...recentLatenciesMs].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? interval;
+  return Math.min(interval, Math.max(400, 2 * median + 200));
 }
+
+const LATENCY_HISTORY = 10;
 
 /** Polls one host: one batch exec per tick, never two at once. */
 class HostPoller {
   private timer: NodeJS.Timeout | null = null;
   private lateTimer: NodeJS.Timeout | null = null;
   private running = false;
+  /** when the poll now in flight was sent */
+  inFlightSince: number | null = null;
+  private readonly latencies: number[] = [];
   private stopped = false;
   readonly target: HostTarget;
   state: Omit<HostSnapshot, "stale" | "connection">;
@@ -61,15 +70,17 @@ class HostPoller {
     if (this.lateTimer) clearTimeout(this.lateTimer);
   }
 
-  /** Tell listeners the moment this host's next answer is overdue, if it has not come by then. */
-  private watchForLateness(): void {
+  lateBudget(): number {
+    return lateBudgetMs(this.latencies, this.cluster.pollIntervalSeconds);
+  }
+
+  /** Tell listeners the moment the poll in flight becomes overdue, if it has not answered by then. */
+  private watchForLateness(sentAt: number): void {
     if (this.lateTimer) clearTimeout(this.lateTimer);
-    const seen = this.state.lastSeenAt;
-    if (seen === null || this.stopped) return;
     this.lateTimer = setTimeout(() => {
       this.lateTimer = null;
-      if (this.state.lastSeenAt === seen && this.state.reachable) this.onUpdate();
-    }, lateAfterMs(this.cluster.pollIntervalSeconds) + 1);
+      if (this.inFlightSince === sentAt && this.state.reachable) this.onUpdate();
+    }, this.lateBudget() + 1);
     this.lateTimer.unref();
   }
 
@@ -103,6 +114,8 @@ class HostPoller {
   async poll(): Promise<void> {
     const at = Date.now();
     this.state.lastAttemptAt = at;
+    this.inFlightSince = at;
+    this.watchForLateness(at);
     const timeoutMs = Math.max(MIN_BATCH_TIMEOUT_MS, this.cluster.pollIntervalSeconds * 2000);
     const plan = this.plan();
     try {
@@ -115,6 +128,7 @@ class HostPoller {
       const done = Date.now();
       const missing = batch.items.filter((i) => i.outcome === "missing").length;
       if (missing === batch.items.length) {
+        this.settle();
         this.fail(new AppError("HostUnreachable", `${this.host.name}: no answer within ${timeoutMs} ms`));
         return;
       }
@@ -138,12 +152,22 @@ class HostPoller {
         latencyMs: batch.durationMs,
         readings,
       };
-      this.watchForLateness();
+      this.latencies.push(done - at);
+      if (this.latencies.length > LATENCY_HISTORY) this.latencies.shift();
     } catch (err) {
+      this.settle();
       this.fail(err);
       return;
     }
+    this.settle();
     this.onUpdate();
+  }
+
+  /** the poll in flight has answered or failed: it can no longer be late */
+  private settle(): void {
+    this.inFlightSince = null;
+    if (this.lateTimer) clearTimeout(this.lateTimer);
+    this.lateTimer = null;
   }
 
   private fail(err: unknown): void {
@@ -191,14 +215,13 @@ export class ClusterCollector {
 
   snapshot(now = Date.now()): ClusterSnapshot {
     const staleMs = this.cluster.thresholds.staleAfterSeconds * 1000;
-    const lateMs = lateAfterMs(this.cluster.pollIntervalSeconds);
     return {
       clusterId: this.cluster.id,
       takenAt: now,
       hosts: this.pollers.map((p) => ({
         ...p.state,
         stale: p.state.lastSeenAt === null || now - p.state.lastSeenAt > staleMs || !p.state.reachable,
-        late: p.state.reachable && p.state.lastSeenAt !== null && now - p.state.lastSeenAt > lateMs,
+        late: p.state.reachable && p.inFlightSince !== null && now - p.inFlightSince > p.lateBudget(),
         connection: this.pool.status(p.target),
       })),
     };
