@@ -1,4 +1,6 @@
+import path from "node:path";
 import { type CommandContext, type HostCommand, commandLine, hostCommands } from "@/lib/commands/registry";
+import { readInventoryFile } from "@/lib/inventory/load";
 import { ClusterSpec, type HaStack, type Role } from "@/lib/inventory/schema";
 import { type WorkflowCommandSpec, allWorkflowCommands } from "@/lib/commands/workflow";
 import { buildBatchScript } from "@/lib/ssh/batch-script";
@@ -46,16 +48,33 @@ function example(cmd: HostCommand): { line: string; when: string | null } {
   throw new Error(`${cmd.name} applies to no configuration`);
 }
 
+/** the documented example inventory (docs/clusterdeck.example.yaml): the docs show its sudoers lines */
+export function documentedCluster(root = process.cwd()): ClusterSpec {
+  const file = path.join(root, "docs", "clusterdeck.example.yaml");
+  const result = readInventoryFile(file);
+  const cluster = result.ok ? result.inventory.clusters[0] : undefined;
+  if (!cluster) throw new Error(`${file} does not load: ${result.ok ? "no cluster" : JSON.stringify(result.problems)}`);
+  return cluster;
+}
+
+const withHa = (c: ClusterSpec, ha: HaStack): ClusterSpec => ({ ...c, balancer: { ...c.balancer, ha }, storage: { ...c.storage, ha } });
+
 /** docs/host-commands.md, generated from the registry so it cannot drift from what runs. */
-export function hostCommandsDoc(commands: readonly HostCommand[] = hostCommands, workflows: readonly WorkflowCommandSpec<never>[] = allWorkflowCommands): string {
+export function hostCommandsDoc(
+  commands: readonly HostCommand[] = hostCommands,
+  workflows: readonly WorkflowCommandSpec<never>[] = allWorkflowCommands,
+  documented: ClusterSpec = documentedCluster(),
+): string {
   const wfCluster = templateContext("web", "heartbeat").cluster;
   const examples = commands.map((c) => ({ cmd: c, ...example(c) }));
   const rows = examples.map(
     ({ cmd, line }) =>
       `| \`${cmd.name}\` | \`${line.replaceAll("|", "\\|")}\` | ${roles(cmd)} | ${cmd.readOnly ? "no" : "**yes**"} | ${cmd.sudo ? "yes" : "no"} | ${cmd.what} |`,
   );
-  const rules = sudoersRules(wfCluster, commands, workflows);
-  const probeRules = mergeRules(...(["heartbeat", "pacemaker", "keepalived"] as const).map((ha) => sudoersRules(templateContext("web", ha).cluster, commands, []).probes));
+  const rules = sudoersRules(documented, commands, workflows);
+  const floating = ClusterSpec.parse({ ...documented, database: { ...documented.database, moodleHost: { kind: "floating", address: "192.168.10.31" } } });
+  const floatingRules = sudoersRules(floating, [], workflows).workflows.filter((r) => !rules.workflows.some((o) => o.command === r.command));
+  const probeRules = mergeRules(...(["heartbeat", "pacemaker", "keepalived"] as const).map((ha) => sudoersRules(withHa(documented, ha), commands, []).probes));
   const sudoers = sudoersLines("clusterdeck", probeRules);
   const example2 = buildBatchScript(
     [
@@ -121,17 +140,40 @@ So a host needs \`sh\`, \`timeout\` (coreutils), \`echo\` and \`printf\` besides
 
 ## sudoers
 
-Commands marked "needs root" run as \`sudo -n …\`. Grant exactly those, nothing more
-(\`visudo -f /etc/sudoers.d/clusterdeck\` on each host of that role):
+Commands marked "needs root" run as \`sudo -n …\`, the Moodle scripts as \`sudo -n -u www-data …\`. Grant
+exactly those, nothing more (\`visudo -f /etc/sudoers.d/clusterdeck\` on each host of that role). The lines
+below are for the example inventory ([clusterdeck.example.yaml](clusterdeck.example.yaml)): yours follow your
+inventory (VIP and ports, the web and database nodes' addresses, paths), and \`npm run sudoers\` prints them
+for the inventory in force, per role.
+
+How sudo 1.9 (Debian 12) matches them, which is why they look as they do: a rule's arguments are matched
+against the whole argument string with \`fnmatch\`, where \`*\` also matches spaces, so a \`*\` would let any
+further argument through: every line here names its arguments exactly, and a value that varies (a weight, a
+number of minutes) is spelled one pattern per number of digits (\`[1-9][0-9]\`). \`""\` means "no arguments";
+a rule without arguments would allow any. \`,\` \`:\` \`=\` \`#\` and spaces are escaped for sudoers' parser,
+\`*\` \`?\` \`[\` \`]\` for \`fnmatch\`, and a literal backslash is \`\\\\\\\\\` (both layers). Programs are named by the path sudo
+finds first on Debian's \`secure_path\`. Every line is proven by \`npm run conformance\`
+(test/conformance/sudo.conf.test.ts): installed into a real sudo for an unprivileged account, it accepts the
+command as ClusterDeck sends it over SSH and refuses its neighbours (another file, option or account, an extra
+or a missing argument).
+
+The probes:
 
 \`\`\`
 ${sudoers.join("\n")}
 \`\`\`
 
-For the workflows, on the hosts of each command's role (balancers, web nodes):
+For the workflows, on the hosts of each command's role (balancers, web nodes, databases):
 
 \`\`\`
 ${sudoersLines("clusterdeck", rules.workflows).join("\n")}
+\`\`\`
+
+With \`database.moodleHost: { kind: floating, address: … }\` (Moodle reaches the database by an address that
+moves with the source), the database drill also needs, on the databases:
+
+\`\`\`
+${sudoersLines("clusterdeck", floatingRules).join("\n")}
 \`\`\`
 
 The MySQL account in \`database.defaultsFile\` needs \`REPLICATION CLIENT\` and \`SELECT\` on the

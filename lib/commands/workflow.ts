@@ -1,6 +1,7 @@
 import type { ClusterSpec, Role } from "@/lib/inventory/schema";
 import { databaseDrillCommands } from "@/lib/commands/workflow-database";
 import { shellQuote } from "@/lib/ssh/quote";
+import { type SudoersArg, debianPath, digitPatterns, glob, sudoersCommand } from "@/lib/commands/sudoers-syntax";
 
 /**
  * Commands the guided workflows run (lib/workflows). Like the probes in registry.ts, nothing else is
@@ -29,14 +30,23 @@ function spec<A>(s: WorkflowCommandSpec<A>): WorkflowCommandSpec<A> {
   return s;
 }
 
-/** the working directory and the sudo prefix for a command run as www-data in Moodle's folder */
-function asWebUser(cluster: ClusterSpec, script: string, args: string[]): string {
-  return `cd ${shellQuote(cluster.web.dirroot)} && sudo -n -u www-data ${shellQuote(cluster.web.php)} ${script} ${args.map(shellQuote).join(" ")}`.trimEnd();
+function moodlePath(cluster: ClusterSpec, file: string): string {
+  return `${cluster.web.dirroot.replace(/\/+$/, "")}/${file}`;
 }
 
-/** sudoers escapes ',', ':', '=' and '\' in arguments */
-function sudoersArg(s: string): string {
-  return s.replace(/([,:=\\])/g, "\\$1");
+/** a Moodle CLI script run as www-data by its absolute path: a relative one would match in any folder */
+function asWebUser(cluster: ClusterSpec, script: string, args: string[]): string {
+  return `sudo -n -u www-data ${[cluster.web.php, moodlePath(cluster, script), ...args].map(shellQuote).join(" ")}`;
+}
+
+/** the sudoers rule for exactly that script with exactly these arguments */
+function webUserRule(cluster: ClusterSpec, script: string, args: SudoersArg[]): string {
+  return sudoersCommand(cluster.web.php, [moodlePath(cluster, script), ...args]);
+}
+
+/** every real server of the cluster's web nodes on one virtual port: LVS direct routing keeps the port */
+function realServers(cluster: ClusterSpec, port: number): string[] {
+  return cluster.hosts.filter((h) => h.role === "web").map((h) => `${h.clusterAddress ?? h.address}:${port}`);
 }
 
 const HEREDOC = "CLUSTERDECK_EOF";
@@ -69,7 +79,15 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "root",
     what: "set a real server's weight in this balancer's running LVS table (0 = no new clients)",
-    sudoers: (c) => [`/usr/sbin/ipvsadm -e -${c.balancer.protocol === "UDP" ? "u" : "t"} ${sudoersArg(`${c.balancer.vip}:${c.balancer.ports[0] ?? 80}`)} -r * -[gmi] -w *`],
+    // weights by width (0-65535) and the forwarding method as one character: a `*` would also match extra arguments
+    sudoers: (c) =>
+      c.balancer.ports.flatMap((port) =>
+        realServers(c, port).flatMap((rs) =>
+          digitPatterns(5).map((w) =>
+            sudoersCommand(debianPath("ipvsadm"), ["-e", c.balancer.protocol === "UDP" ? "-u" : "-t", `${c.balancer.vip}:${port}`, "-r", rs, glob("-[gmi]"), "-w", w]),
+          ),
+        ),
+      ),
     build: (c, a) =>
       `sudo -n ipvsadm -e ${c.balancer.protocol === "UDP" ? "-u" : "-t"} ${shellQuote(`${c.balancer.vip}:${c.balancer.ports[0] ?? 80}`)} -r ${shellQuote(a.realServer)} ${a.forward} -w ${a.weight}`,
     example: { realServer: "192.168.10.11:80", forward: "-g", weight: 0 },
@@ -81,8 +99,8 @@ export const workflowCommands = {
     runAs: "root",
     what: "write ldirectord.cf with a changed weight (next to it, then renamed over it) so a failover or restart keeps the weight",
     sudoers: (c) => [
-      `/usr/bin/tee ${sudoersArg(c.balancer.ldirectordConfig)}.clusterdeck`,
-      `/usr/bin/mv ${sudoersArg(c.balancer.ldirectordConfig)}.clusterdeck ${sudoersArg(c.balancer.ldirectordConfig)}`,
+      sudoersCommand(debianPath("tee"), [`${c.balancer.ldirectordConfig}.clusterdeck`]),
+      sudoersCommand(debianPath("mv"), [`${c.balancer.ldirectordConfig}.clusterdeck`, c.balancer.ldirectordConfig]),
     ],
     build: (c, a) => {
       const path = shellQuote(c.balancer.ldirectordConfig);
@@ -97,7 +115,7 @@ export const workflowCommands = {
     readOnly: true,
     runAs: "www-data",
     what: "Moodle's own account of maintenance mode (admin/cli/maintenance.php)",
-    sudoers: (c) => [`${c.web.php} admin/cli/maintenance.php`],
+    sudoers: (c) => [webUserRule(c, "admin/cli/maintenance.php", [])],
     build: (c) => asWebUser(c, "admin/cli/maintenance.php", []),
     example: {},
   }),
@@ -107,7 +125,10 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "www-data",
     what: "write (or remove) climaintenance.template.html in the dataroot: the page users see during maintenance",
-    sudoers: (c) => [`/usr/bin/tee ${sudoersArg(c.web.dataroot)}/climaintenance.template.html`, `/usr/bin/rm -f ${sudoersArg(c.web.dataroot)}/climaintenance.template.html`],
+    sudoers: (c) => [
+      sudoersCommand(debianPath("tee"), [`${c.web.dataroot}/climaintenance.template.html`]),
+      sudoersCommand(debianPath("rm"), ["-f", `${c.web.dataroot}/climaintenance.template.html`]),
+    ],
     build: (c, a) => {
       const file = shellQuote(`${c.web.dataroot}/climaintenance.template.html`);
       return a.html === null ? `sudo -n -u www-data rm -f ${file}` : `sudo -n -u www-data tee ${file} >/dev/null ${heredoc(a.html)}`;
@@ -121,9 +142,9 @@ export const workflowCommands = {
     runAs: "www-data",
     what: "switch Moodle's CLI maintenance mode on, on later (users see a warning), or off",
     sudoers: (c) => [
-      `${c.web.php} admin/cli/maintenance.php --enable`,
-      `${c.web.php} admin/cli/maintenance.php --disable`,
-      `${c.web.php} admin/cli/maintenance.php --enablelater\\=*`,
+      webUserRule(c, "admin/cli/maintenance.php", ["--enable"]),
+      webUserRule(c, "admin/cli/maintenance.php", ["--disable"]),
+      ...digitPatterns(4, "--enablelater=").map((minutes) => webUserRule(c, "admin/cli/maintenance.php", [minutes])),
     ],
     build: (c, a) =>
       asWebUser(c, "admin/cli/maintenance.php", [a.mode === "enable" ? "--enable" : a.mode === "disable" ? "--disable" : `--enablelater=${a.mode.laterMinutes}`]),
@@ -135,7 +156,7 @@ export const workflowCommands = {
     readOnly: true,
     runAs: "www-data",
     what: "whether the code on this node needs a database upgrade (exit 2: pending)",
-    sudoers: (c) => [`${c.web.php} admin/cli/upgrade.php --is-pending`],
+    sudoers: (c) => [webUserRule(c, "admin/cli/upgrade.php", ["--is-pending"])],
     build: (c) => asWebUser(c, "admin/cli/upgrade.php", ["--is-pending"]),
     example: {},
   }),
@@ -145,7 +166,7 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "www-data",
     what: "upgrade Moodle's database to the code on this node (once per cluster: the database is shared)",
-    sudoers: (c) => [`${c.web.php} admin/cli/upgrade.php --non-interactive`],
+    sudoers: (c) => [webUserRule(c, "admin/cli/upgrade.php", ["--non-interactive"])],
     build: (c) => asWebUser(c, "admin/cli/upgrade.php", ["--non-interactive"]),
     example: {},
   }),
@@ -155,7 +176,7 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "www-data",
     what: "purge Moodle's caches",
-    sudoers: (c) => [`${c.web.php} admin/cli/purge_caches.php`],
+    sudoers: (c) => [webUserRule(c, "admin/cli/purge_caches.php", [])],
     build: (c) => asWebUser(c, "admin/cli/purge_caches.php", []),
     example: {},
   }),
@@ -165,7 +186,7 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "root",
     what: "reload Apache gracefully: running requests finish, PHP's opcache starts empty",
-    sudoers: () => ["/usr/sbin/apachectl graceful"],
+    sudoers: () => [sudoersCommand(debianPath("apachectl"), ["graceful"])],
     build: () => "sudo -n apachectl graceful",
     example: {},
   }),
@@ -237,7 +258,9 @@ export const workflowCommands = {
     runAs: "self",
     what: "PHP syntax check of the files an update changed",
     sudoers: () => [],
-    build: (c, a) => `cd ${shellQuote(c.web.dirroot)} && ${a.files.map((f) => `${shellQuote(c.web.php)} -l ${shellQuote(f)}`).join(" && ")}`,
+    // one file per php: PHP 8.2's -l reads only its first file; absolute paths are never read as options, while
+    // `php -l -- file` lints standard input and passes (real run, PHP 8.2.36 CLI)
+    build: (c, a) => a.files.map((f) => `${shellQuote(c.web.php)} -l ${shellQuote(moodlePath(c, f))}`).join(" && "),
     example: { files: ["lib/moodlelib.php"] },
   }),
   smokeTest: spec<{ path: string }>({
@@ -277,7 +300,7 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "root",
     what: "stop the balancer's HA daemon (a balancer failover drill): its peer takes the VIP",
-    sudoers: () => ["/usr/bin/systemctl stop heartbeat", "/usr/bin/systemctl stop keepalived"],
+    sudoers: () => [sudoersCommand(debianPath("systemctl"), ["stop", "heartbeat"]), sudoersCommand(debianPath("systemctl"), ["stop", "keepalived"])],
     build: (_c, a) => `sudo -n systemctl stop ${a.service}`,
     example: { service: "heartbeat" },
   }),
@@ -287,7 +310,7 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "root",
     what: "start the balancer's HA daemon again after a drill",
-    sudoers: () => ["/usr/bin/systemctl start heartbeat", "/usr/bin/systemctl start keepalived"],
+    sudoers: () => [sudoersCommand(debianPath("systemctl"), ["start", "heartbeat"]), sudoersCommand(debianPath("systemctl"), ["start", "keepalived"])],
     build: (_c, a) => `sudo -n systemctl start ${a.service}`,
     example: { service: "heartbeat" },
   }),
@@ -297,7 +320,7 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "root",
     what: "hand this file server's heartbeat resources to its peer, in haresources order (NFS export, mount, DRBD role, NFS address)",
-    sudoers: () => ["/usr/share/heartbeat/hb_standby"],
+    sudoers: () => [sudoersCommand("/usr/share/heartbeat/hb_standby", [])],
     build: () => "sudo -n /usr/share/heartbeat/hb_standby",
     example: {},
   }),
@@ -307,7 +330,7 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "root",
     what: "take this file server's heartbeat resources back from its peer (a storage drill's restore)",
-    sudoers: () => ["/usr/share/heartbeat/hb_takeover"],
+    sudoers: () => [sudoersCommand("/usr/share/heartbeat/hb_takeover", [])],
     build: () => "sudo -n /usr/share/heartbeat/hb_takeover",
     example: {},
   }),
