@@ -250,7 +250,7 @@ describe("Moodle upgrade", () => {
     );
     expect(plan.guards.filter((g) => !g.ok)).toEqual([]);
     expect(plan.steps.filter((s) => s.key === "upgrade").flatMap((s) => s.commands.map((c) => `${c.host}: ${c.line}`))).toEqual([
-      "web1: cd /var/www/moodle && sudo -n -u www-data /usr/bin/php admin/cli/upgrade.php --non-interactive",
+      "web1: sudo -n -u www-data /usr/bin/php /var/www/moodle/admin/cli/upgrade.php --non-interactive",
     ]);
     const id = await w.service.startWorkflow({ clusterId: "lab", kind: "upgrade", params, overrides: [], acknowledged: true }, operator);
     const dumped = await untilStep(id, "approve-maintenance", ["waiting"]);
