@@ -59,7 +59,7 @@ function problemsOf(host: HostSnapshot): ProbeProblem[] {
 /** Addresses on the host's own interfaces, leaving out lo (direct routing puts the VIP there on web nodes). */
 function ownAddresses(host: HostSnapshot): IpAddresses | null {
   const addrs = readingValue<IpAddresses>(host, "ip-addr");
-  return addrs ? { addresses: addrs.addresses.filter((a) => a.iface !== "lo") } : null;
+  return addrs ? { addresses: addrs.addresses.filter((a) => a.iface !== "lo"), unread: [] } : null;
 }
 
 function holds(host: HostSnapshot, address: string | undefined): boolean {

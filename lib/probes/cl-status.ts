@@ -1,5 +1,6 @@
 import { needInt } from "@/lib/probes/numbers";
-import { cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
+import { MAX_LINE, Unread, type UnreadLine, numberedLines } from "@/lib/probes/partial";
+import { CannotRead, cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
 export interface HeartbeatLink {
@@ -36,41 +37,55 @@ export interface HeartbeatStatus {
   membership: CcmMembership | null;
   /** null when the one-line form was read (no node list was printed) */
   nodes: HeartbeatNode[] | null;
+  /** lines this reader does not know; everything else was read */
+  unread: UnreadLine[];
 }
 
 const RUNNING = "Heartbeat is running on this machine.";
 const STOPPED = "Heartbeat is stopped on this machine.";
 const REFUSING = "Heartbeat is apparently running on this machine, but refuses my connection";
 
-/** Reads `cl_status hbstatus` and `cl_status hbstatus -v` (tools/cl_status.c prints fields separated by tabs). */
+/**
+ * Reads `cl_status hbstatus` and `cl_status hbstatus -v` (tools/cl_status.c prints fields separated by tabs).
+ * Heartbeat 3.0.6 prints the stopped form, with exit code 1, when heartbeat is stopped, crashed, or still
+ * within initdead after a start (its API socket opens only then): seen on Debian 12's heartbeat.
+ */
 export function parseHbStatus(stdout: string): Parsed<HeartbeatStatus> {
   return readOutput(stdout, (text) => {
-    const lines = contentLines(text);
-    const first = lines[0]?.trim() ?? "";
+    const lines = numberedLines(text);
+    const first = lines[0]?.text.trim() ?? "";
+    const unread = new Unread();
     if (first === STOPPED || first === REFUSING) {
-      const reason = /^\((.*)\)$/.exec(lines[1]?.trim() ?? "")?.[1] ?? null;
-      if (lines.length > (reason === null ? 1 : 2)) cannotRead(`unexpected text after ${quoteLine(first)}`);
-      return { state: first === STOPPED ? "stopped" : "refusing", reason, version: null, managedBy: null, membership: null, nodes: null };
+      const reason = /^\((.*)\)$/.exec(lines[1]?.text.trim() ?? "")?.[1] ?? null;
+      for (const l of lines.slice(reason === null ? 1 : 2)) unread.add(l.line, l.text, `unexpected after ${quoteLine(first)}`);
+      return { state: first === STOPPED ? "stopped" : "refusing", reason, version: null, managedBy: null, membership: null, nodes: null, unread: unread.list() };
     }
     if (first === RUNNING && lines.length === 1) {
-      return { state: "running", reason: null, version: null, managedBy: null, membership: null, nodes: null };
+      return { state: "running", reason: null, version: null, managedBy: null, membership: null, nodes: null, unread: [] };
     }
-    // -v prints the status line and then the details; the man page's example shows the details alone.
-    return readVerbose(first === RUNNING ? lines.slice(1) : lines);
+    // -v prints the details alone (heartbeat 3.0.6 on Debian 12); older versions put the status line first.
+    return readVerbose(first === RUNNING ? lines.slice(1) : lines, unread);
   });
 }
 
-function readVerbose(lines: string[]): HeartbeatStatus {
-  const version = /^version:\s+(.+)$/.exec(lines[0]?.trim() ?? "")?.[1] ?? cannotRead(`not cl_status hbstatus output: ${quoteLine(lines[0] ?? "")}`);
+function readVerbose(lines: { line: number; text: string }[], unread: Unread): HeartbeatStatus {
+  const head = lines[0]?.text.trim() ?? "";
+  const version = /^version:\s+(\S.*)$/.exec(head.slice(0, MAX_LINE))?.[1] ?? cannotRead(`not cl_status hbstatus output: ${quoteLine(head)}`);
   let managedBy: HeartbeatStatus["managedBy"] = null;
   let membership: CcmMembership | null = null;
   const nodes: HeartbeatNode[] = [];
   let section: "head" | "ccm" | "node" = "head";
-  for (const line of lines.slice(1)) {
+  for (const { line: n, text: line } of lines.slice(1)) {
+    if (line.length > MAX_LINE) {
+      unread.add(n, line, "line too long");
+      continue;
+    }
     const indented = /^\s/.test(line);
     const words = line.trim().split(/\s+/);
     if (!indented && /^managed by:/.test(line)) {
-      managedBy = /pacemaker/.test(line) ? "pacemaker" : /haresources/.test(line) ? "haresources" : cannotRead(`unknown manager in ${quoteLine(line)}`);
+      if (/pacemaker/.test(line)) managedBy = "pacemaker";
+      else if (/haresources/.test(line)) managedBy = "haresources";
+      else unread.add(n, line, "unknown resource manager");
       continue;
     }
     const ccm = /^ccm membership (with quorum|WITHOUT quorum|evicted)$/.exec(line.trim());
@@ -86,7 +101,12 @@ function readVerbose(lines: string[]): HeartbeatStatus {
       continue;
     }
     if (indented && section === "ccm" && membership !== null) {
-      readMembershipLine(membership, line.trim());
+      try {
+        readMembershipLine(membership, line.trim());
+      } catch (error) {
+        if (!(error instanceof CannotRead)) throw error;
+        unread.add(n, line, error.message);
+      }
       continue;
     }
     const current = nodes.at(-1);
@@ -94,9 +114,9 @@ function readVerbose(lines: string[]): HeartbeatStatus {
       current.links.push({ name: words[0] ?? "", status: words[1] ?? "" });
       continue;
     }
-    cannotRead(`unexpected line in cl_status hbstatus -v output: ${quoteLine(line)}`);
+    unread.add(n, line, "not a line of cl_status hbstatus -v");
   }
-  return { state: "running", reason: null, version, managedBy, membership, nodes };
+  return { state: "running", reason: null, version, managedBy, membership, nodes, unread: unread.list() };
 }
 
 function readMembershipLine(membership: CcmMembership, line: string): void {

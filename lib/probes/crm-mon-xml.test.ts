@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { crmMonXmlProbe, parseCrmMonXml } from "@/lib/probes/crm-mon-xml";
+import { slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 const read = (file: string) => valueOf(parseCrmMonXml(fixture("crm_mon", file)));
@@ -70,7 +71,28 @@ describe("crm-mon-xml", () => {
     expect(value.resources).toMatchObject([{ id: "drbd", role: "Promoted", nodes: ["fs1"], parent: { kind: "clone", id: "drbd-clone" } }]);
   });
 
+  it("reads every fixture whole: nothing around the document", () => {
+    expect(read("regression-basic.xml.txt").unread).toEqual([]);
+  });
+
+  // Log lines on the same stream before the document (the issue's report; the lines are CONSTRUCTED in
+  // the form Pacemaker's logging prints them) and a line after it: the document is read, the lines named.
+  it("reads the document when log lines come before and after it", () => {
+    const logged = `Dec 03 18:43:01 fs1 crm_mon[1234]: notice: Additional logging available in /var/log/pacemaker/pacemaker.log\ncrm_mon: warning: a line of a wrapper script\n${fixture("crm_mon", "regression-offline-node-maintenance.xml.txt")}trailing text\n`;
+    const value = valueOf(parseCrmMonXml(logged));
+    expect(value).toMatchObject({ dc: "cluster02", maintenanceMode: true });
+    expect(value.unread.map((u) => [u.line, u.reason])).toEqual([
+      [1, "not part of crm_mon's XML (printed before it)"],
+      [2, "not part of crm_mon's XML (printed before it)"],
+      [logged.split("\n").findIndex((l) => l === "trailing text") + 1, "not part of crm_mon's XML (printed after it)"],
+    ]);
+  });
+
   const sample = fixture("crm_mon", "regression-offline-node-maintenance.xml.txt");
+  it("answers hostile input in linear time", () => {
+    expect(slowestParse(parseCrmMonXml, sample).ms).toBeLessThan(2_000);
+  });
+
   it.each([
     ...garbage("crm_mon"),
     ["truncated document", sample.slice(0, sample.length / 2)],

@@ -1,4 +1,5 @@
 import { needInt } from "@/lib/probes/numbers";
+import { MAX_LINE, Unread, type UnreadLine } from "@/lib/probes/partial";
 import { cannotRead, readOutput } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
 import { child, childrenNamed, parseXml, type XmlElement } from "@/lib/probes/xml";
@@ -43,6 +44,8 @@ export interface PacemakerStatus {
   stonithEnabled: boolean | null;
   nodes: PacemakerNode[];
   resources: PacemakerResource[];
+  /** lines around the XML document (log lines crm_mon or a wrapper printed on the same stream) */
+  unread: UnreadLine[];
 }
 
 function flag(element: XmlElement, name: string, fallback?: boolean): boolean {
@@ -103,9 +106,37 @@ function resources(element: XmlElement, parent: PacemakerResource["parent"]): Pa
   });
 }
 
+/** Where the XML document starts and ends: crm_mon may print log lines before it on the same stream. */
+function documentSpan(text: string): { start: number; end: number } {
+  const root = text.indexOf("<pacemaker-result");
+  if (root === -1) return cannotRead("no <pacemaker-result> element");
+  const declaration = text.lastIndexOf("<?xml", root);
+  const start = declaration !== -1 && text.slice(declaration, root).trim().endsWith("?>") ? declaration : root;
+  const closing = text.lastIndexOf("</pacemaker-result>");
+  const end = closing === -1 ? text.length : closing + "</pacemaker-result>".length;
+  return { start, end };
+}
+
+function unreadAround(text: string, span: { start: number; end: number }): UnreadLine[] {
+  const unread = new Unread();
+  const before = text.slice(0, span.start).split("\n");
+  before.forEach((line, i) => {
+    if (line.trim() !== "") unread.add(i + 1, line.slice(0, MAX_LINE), "not part of crm_mon's XML (printed before it)");
+  });
+  const offset = text.slice(0, span.end).split("\n").length;
+  text
+    .slice(span.end)
+    .split("\n")
+    .forEach((line, i) => {
+      if (line.trim() !== "") unread.add(offset + i, line.slice(0, MAX_LINE), "not part of crm_mon's XML (printed after it)");
+    });
+  return unread.list();
+}
+
 export function parseCrmMonXml(stdout: string): Parsed<PacemakerStatus> {
   return readOutput(stdout, (text) => {
-    const root = parseXml(text);
+    const span = documentSpan(text);
+    const root = parseXml(text.slice(span.start, span.end));
     if (root.name !== "pacemaker-result") cannotRead(`root element is <${root.name}>, not <pacemaker-result>`);
     const status = child(root, "status");
     if (status && status.attributes.code !== "0") {
@@ -123,6 +154,7 @@ export function parseCrmMonXml(stdout: string): Parsed<PacemakerStatus> {
       stonithEnabled: optionalFlag(options, "stonith-enabled"),
       nodes: childrenNamed(nodesElement, "node").map(node),
       resources: resources(child(root, "resources") ?? { name: "resources", attributes: {}, children: [], text: "" }, null),
+      unread: unreadAround(text, span),
     };
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { drbdEvents2Probe, parseDrbdEvents2 } from "@/lib/probes/drbd-events2";
+import { slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 const read = (file: string) => valueOf(parseDrbdEvents2(fixture("drbdsetup-events2", file)));
@@ -67,12 +68,23 @@ destroy connection name:r0 peer-node-id:1 conn-name:peer
 
   const sample = fixture("drbdsetup-events2", "drbd84-docs-now-linebroken.txt");
   it.each([
+    ["letters for numbers", sample.replace("minor:7", "minor:x"), /minor is not a number/],
+    ["the guide's elision line", fixture("drbdsetup-events2", "drbd84-docs-follow-connection-changes.txt"), /not a drbdsetup events2 line/],
+    ["an unknown object", "exists resource name:r0 role:Secondary\nexists widget name:r0\nexists -\n", /unknown events2 object/],
+    ["no resource name", "exists resource name:r0 role:Secondary\nexists resource role:Secondary\nexists -\n", /no resource name/],
+  ])("applies the other events and names the unread line: %s", (_name, input, reason) => {
+    const value = valueOf(parseDrbdEvents2(input));
+    expect(value.resources.length).toBeGreaterThan(0);
+    expect(value.unread).toEqual([expect.objectContaining({ reason: expect.stringMatching(reason) })]);
+  });
+
+  it("answers hostile input in linear time", () => {
+    expect(slowestParse(parseDrbdEvents2, sample).ms).toBeLessThan(2_000);
+  });
+
+  it.each([
     ...garbage("drbdsetup"),
     ["truncated before exists -", sample.slice(0, sample.indexOf("exists -"))],
-    ["letters for numbers", sample.replace("minor:7", "minor:x")],
-    ["doc elision kept", fixture("drbdsetup-events2", "drbd84-docs-follow-connection-changes.txt")],
-    ["unknown object", "exists widget name:r0\nexists -\n"],
-    ["no resource name", "exists resource role:Secondary\nexists -\n"],
   ])("refuses %s", (_name, input) => {
     expect(parseDrbdEvents2(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
   });

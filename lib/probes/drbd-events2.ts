@@ -1,5 +1,6 @@
 import { needDecimal, toInt } from "@/lib/probes/numbers";
-import { cannotRead, quoteLine, readOutput } from "@/lib/probes/read";
+import { MAX_LINE, Unread, type UnreadLine } from "@/lib/probes/partial";
+import { CannotRead, cannotRead, quoteLine, readOutput } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
 export interface Events2PeerDevice {
@@ -39,17 +40,22 @@ export interface DrbdEvents {
   /** true once the "exists -" line that ends the initial state dump was seen */
   initialStateComplete: boolean;
   resources: Events2Resource[];
+  /** event lines this reader could not read; the others were applied */
+  unread: UnreadLine[];
 }
 
 const EVENT_TYPES: readonly string[] = ["exists", "create", "change", "destroy", "call", "response"];
 
 /** The doc samples break long lines and continue them after a tab; real output never does, but both read the same. */
-function logicalLines(text: string): string[] {
-  const lines: string[] = [];
-  for (const line of text.split("\n")) {
+function logicalLines(text: string): { line: number; text: string }[] {
+  const lines: { line: number; text: string }[] = [];
+  const raw = text.split("\n");
+  for (let i = 0; i < raw.length; i++) {
+    const line = raw[i] ?? "";
     if (line.trim() === "") continue;
-    if (/^\s/.test(line) && lines.length > 0) lines[lines.length - 1] += ` ${line.trim()}`;
-    else lines.push(line.trim());
+    const last = lines.at(-1);
+    if (/^\s/.test(line) && last && last.text.length <= MAX_LINE) last.text += ` ${line.trim()}`;
+    else lines.push({ line: i + 1, text: line.trim() });
   }
   return lines;
 }
@@ -79,29 +85,47 @@ function merge(target: Record<string, string>, update: Record<string, string>): 
 export function parseDrbdEvents2(stdout: string): Parsed<DrbdEvents> {
   return readOutput(stdout, (text) => {
     const resources = new Map<string, Events2Resource>();
+    const unread = new Unread();
     let initialStateComplete = false;
     let sawExists = false;
-    for (const line of logicalLines(text)) {
+    let recognised = 0;
+    for (const { line: n, text: line } of logicalLines(text)) {
+      if (line.length > MAX_LINE) {
+        unread.add(n, line, "line too long");
+        continue;
+      }
       const [event = "", object = "", ...rest] = line.split(/\s+/);
-      if (!EVENT_TYPES.includes(event)) cannotRead(`not a drbdsetup events2 line: ${quoteLine(line)}`);
+      if (!EVENT_TYPES.includes(event)) {
+        unread.add(n, line, "not a drbdsetup events2 line");
+        continue;
+      }
+      recognised++;
       if (event === "exists") sawExists = true;
       if (object === "-") {
         if (event === "exists") initialStateComplete = true;
         continue;
       }
       if (event === "call" || event === "response" || object === "helper") continue;
-      const fields = fieldsOf(rest, line);
-      const name = fields.name ?? cannotRead(`no resource name in ${quoteLine(line)}`);
-      if (event === "destroy" && object === "resource") {
-        resources.delete(name);
-        continue;
+      try {
+        const fields = fieldsOf(rest, line);
+        const name = fields.name ?? cannotRead("no resource name");
+        if (event === "destroy" && object === "resource") {
+          resources.delete(name);
+          continue;
+        }
+        const existing = resources.get(name);
+        const resource = existing ?? { name, role: null, devices: [], connections: [], fields: {} };
+        apply(resource, event, object, fields, line);
+        if (!existing) resources.set(name, resource);
+      } catch (error) {
+        if (!(error instanceof CannotRead)) throw error;
+        unread.add(n, line, error.message);
       }
-      const resource = resources.get(name) ?? { name, role: null, devices: [], connections: [], fields: {} };
-      resources.set(name, resource);
-      apply(resource, event, object, fields, line);
     }
+    if (recognised === 0) cannotRead(`not drbdsetup events2 output: ${quoteLine(unread.lines[0]?.text ?? "")}`);
+    // a dump cut short may lack whole connections: reading it in part would report peers as missing
     if (sawExists && !initialStateComplete) cannotRead('initial state dump has no closing "exists -" (truncated?)');
-    return { initialStateComplete, resources: [...resources.values()] };
+    return { initialStateComplete, resources: [...resources.values()], unread: unread.list() };
   });
 }
 

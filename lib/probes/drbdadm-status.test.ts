@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { drbdadmStatusProbe, parseDrbdadmStatus } from "@/lib/probes/drbdadm-status";
+import { slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 const read = (file: string) => valueOf(parseDrbdadmStatus(fixture("drbdadm-status", file))).resources;
@@ -86,12 +87,23 @@ describe("drbdadm-status", () => {
 
   const sample = fixture("drbdadm-status", "drbd9-crowbar-synctarget-done.txt");
   it.each([
+    ["letters for numbers", sample.replace("done:0.08", "done:O.08"), /done is not a number/],
+    ["bad indentation", sample.replace("    replication", "      replication"), /unexpected line/],
+    ["a word without a colon", sample.replace("peer-disk:UpToDate", "peer-disk UpToDate"), /expected key:value/],
+  ])("reads the resource and names the unread line: %s", (_name, input, reason) => {
+    const value = valueOf(parseDrbdadmStatus(input));
+    expect(value.resources.map((r) => r.name)).toEqual(["postgresql"]);
+    expect(value.unread).toEqual([expect.objectContaining({ reason: expect.stringMatching(reason) })]);
+  });
+
+  it("answers hostile input in linear time", () => {
+    expect(slowestParse(parseDrbdadmStatus, sample).ms).toBeLessThan(2_000);
+  });
+
+  it.each([
     ...garbage("drbdadm"),
-    ["letters for numbers", sample.replace("done:0.08", "done:O.08")],
     ["truncated after the resource line", "postgresql role:Secondary\n"],
     ["no such resource", "'r9' not defined in your config (for this host).\n"],
-    ["bad indentation", sample.replace("    replication", "      replication")],
-    ["word without a colon", sample.replace("peer-disk:UpToDate", "peer-disk UpToDate")],
   ])("refuses %s", (_name, input) => {
     expect(parseDrbdadmStatus(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
   });

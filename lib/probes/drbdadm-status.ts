@@ -1,6 +1,7 @@
 import { needDecimal, toInt } from "@/lib/probes/numbers";
 import { shellQuote } from "@/lib/ssh/quote";
-import { cannotRead, quoteLine, readOutput } from "@/lib/probes/read";
+import { MAX_LINE, Unread, type UnreadLine } from "@/lib/probes/partial";
+import { CannotRead, cannotRead, quoteLine, readOutput } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
 export interface DrbdVolume {
@@ -39,6 +40,8 @@ export interface DrbdResource {
 
 export interface DrbdadmStatus {
   resources: DrbdResource[];
+  /** lines this reader could not read (a resource line it cannot read takes its details with it) */
+  unread: UnreadLine[];
 }
 
 export interface DrbdadmStatusParams {
@@ -64,43 +67,72 @@ function volumeNumber(fields: Record<string, string>): number | null {
 export function parseDrbdadmStatus(stdout: string): Parsed<DrbdadmStatus> {
   return readOutput(stdout, (text) => {
     const resources: DrbdResource[] = [];
-    for (const line of text.split("\n")) {
+    const unread = new Unread();
+    const incomplete = new Set<DrbdResource>();
+    let skipping = false;
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] ?? "";
       if (line.trim() === "") continue;
+      if (line.length > MAX_LINE) {
+        unread.add(i + 1, line, "line too long");
+        continue;
+      }
       const indent = (/^ */.exec(line)?.[0] ?? "").length;
-      const words = line.trim().split(/\s+/);
-      const resource = resources.at(-1);
-      if (indent === 0) {
-        const [name = "", ...rest] = words;
-        const fields = pairs(rest, line);
-        resources.push({ name, role: fields.role ?? cannotRead(`no role for resource ${quoteLine(line)}`), volumes: [], peers: [], fields });
-      } else if (indent === 2 && resource && words[0]?.includes(":")) {
-        const fields = pairs(words, line);
-        resource.volumes.push({ volume: volumeNumber(fields), disk: fields.disk ?? cannotRead(`no disk state in ${quoteLine(line)}`), fields });
-      } else if (indent === 2 && resource) {
-        const [name = "", ...rest] = words;
-        const fields = pairs(rest, line);
-        if (fields.role === undefined && fields.connection === undefined) cannotRead(`peer without role or connection: ${quoteLine(line)}`);
-        resource.peers.push({ name, connection: fields.connection ?? "Connected", role: fields.role ?? null, volumes: [], fields });
-      } else if (indent === 4 && resource?.peers.at(-1)) {
-        const fields = pairs(words, line);
-        const done = fields.done;
-        resource.peers.at(-1)?.volumes.push({
-          volume: volumeNumber(fields),
-          replication: fields.replication ?? "Established",
-          // the DRBD 9 user guide's examples print disk: where drbdadm prints peer-disk:
-          peerDisk: fields["peer-disk"] ?? fields.disk ?? null,
-          donePercent: done === undefined ? null : needDecimal(done, "done"),
-          fields,
-        });
-      } else {
-        cannotRead(`unexpected line in drbdadm status output: ${quoteLine(line)}`);
+      if (indent === 0) skipping = false;
+      else if (skipping) {
+        unread.add(i + 1, line, "belongs to a resource that could not be read");
+        continue;
+      }
+      try {
+        readLine(line, indent, resources);
+      } catch (error) {
+        if (!(error instanceof CannotRead)) throw error;
+        unread.add(i + 1, line, error.message);
+        if (indent === 0) skipping = true;
+        else if (resources.at(-1)) incomplete.add(resources.at(-1) as DrbdResource);
       }
     }
-    for (const r of resources) {
-      if (r.volumes.length === 0) cannotRead(`resource ${r.name} has no disk line (truncated?)`);
-    }
-    return { resources };
+    if (resources.length === 0) cannotRead(unread.lines[0] ? `not drbdadm status output: ${unread.lines[0].reason}` : "no resource");
+    const complete = resources.filter((r) => {
+      if (r.volumes.length > 0) return true;
+      if (!incomplete.has(r)) cannotRead(`resource ${r.name} has no disk line (truncated?)`);
+      unread.add(0, "", `resource ${r.name} left out: its disk line could not be read`);
+      return false;
+    });
+    return { resources: complete, unread: unread.list() };
   });
+}
+
+function readLine(line: string, indent: number, resources: DrbdResource[]): void {
+  const words = line.trim().split(/\s+/);
+  const resource = resources.at(-1);
+  if (indent === 0) {
+    const [name = "", ...rest] = words;
+    const fields = pairs(rest, line);
+    resources.push({ name, role: fields.role ?? cannotRead(`no role for resource ${quoteLine(line)}`), volumes: [], peers: [], fields });
+  } else if (indent === 2 && resource && words[0]?.includes(":")) {
+    const fields = pairs(words, line);
+    resource.volumes.push({ volume: volumeNumber(fields), disk: fields.disk ?? cannotRead(`no disk state in ${quoteLine(line)}`), fields });
+  } else if (indent === 2 && resource) {
+    const [name = "", ...rest] = words;
+    const fields = pairs(rest, line);
+    if (fields.role === undefined && fields.connection === undefined) cannotRead(`peer without role or connection: ${quoteLine(line)}`);
+    resource.peers.push({ name, connection: fields.connection ?? "Connected", role: fields.role ?? null, volumes: [], fields });
+  } else if (indent === 4 && resource?.peers.at(-1)) {
+    const fields = pairs(words, line);
+    const done = fields.done;
+    resource.peers.at(-1)?.volumes.push({
+      volume: volumeNumber(fields),
+      replication: fields.replication ?? "Established",
+      // the DRBD 9 user guide's examples print disk: where drbdadm prints peer-disk:
+      peerDisk: fields["peer-disk"] ?? fields.disk ?? null,
+      donePercent: done === undefined ? null : needDecimal(done, "done"),
+      fields,
+    });
+  } else {
+    cannotRead(`unexpected line in drbdadm status output: ${quoteLine(line)}`);
+  }
 }
 
 export const drbdadmStatusProbe: Probe<DrbdadmStatus, DrbdadmStatusParams> = {

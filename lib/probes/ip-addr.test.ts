@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { holdsAddress, ipAddrProbe, parseIpAddr } from "@/lib/probes/ip-addr";
+import { slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 describe("ip-addr", () => {
@@ -48,12 +49,34 @@ describe("ip-addr", () => {
     expect(value.addresses[2]).toMatchObject({ address: "10.8.0.1", peer: "10.8.0.2", prefix: 32 });
   });
 
+  it("reads a VIP that keepalived added (iproute2 6.1, Debian 12, captured)", () => {
+    const value = valueOf(parseIpAddr(fixture("ip-addr", "ip-o-addr-show-iproute2-6.1-CAPTURED-vip-secondary.txt")));
+    expect(value.unread).toEqual([]);
+    expect(value.addresses.filter((a) => a.family === "inet").map((a) => [a.iface, a.address, a.prefix, a.secondary])).toEqual([
+      ["lo", "127.0.0.1", 8, false],
+      ["eth0", "10.250.77.11", 24, false],
+      ["eth0", "10.250.77.100", 24, true],
+    ]);
+    expect(holdsAddress(value, "10.250.77.100")).toBe(true);
+  });
+
   const sample = fixture("ip-addr", "ip-o-addr-show-vip-secondary.txt");
   it.each([
+    ["letters for numbers", sample.replace("192.168.122.120/24", "192.168.122.1z0/24"), /not an inet address/],
+    ["an index that is not a number", sample.replace("2: enp1s0", "x: enp1s0"), /not an "ip -o addr" line/],
+  ])("reads the other lines and names the unread one: %s", (_name, input, reason) => {
+    const value = valueOf(parseIpAddr(input));
+    expect(value.addresses.length).toBeGreaterThan(0);
+    expect(value.unread).toEqual([expect.objectContaining({ reason: expect.stringMatching(reason) })]);
+  });
+
+  it("answers hostile input in linear time", () => {
+    expect(slowestParse(parseIpAddr, sample).ms).toBeLessThan(2_000);
+  });
+
+  it.each([
     ...garbage("ip"),
-    ["letters for numbers", sample.replace("192.168.122.120/24", "192.168.122.1z0/24")],
     ["truncated line", "2: enp1s0    inet 192.168.122.120/24 brd"],
-    ["index not a number", sample.replace("2: enp1s0", "x: enp1s0")],
     ["full ip addr (not -o)", "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN\n    inet 127.0.0.1/8 scope host lo\n"],
     ["ip error", 'Device "eth9" does not exist.\n'],
   ])("refuses %s", (_name, input) => {

@@ -1,5 +1,6 @@
 import { needInt } from "@/lib/probes/numbers";
-import { cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
+import { MAX_LINE, Unread, type UnreadLine, numberedLines } from "@/lib/probes/partial";
+import { CannotRead, cannotRead, quoteLine, readOutput } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
 export interface InterfaceAddress {
@@ -23,6 +24,8 @@ export interface InterfaceAddress {
 
 export interface IpAddresses {
   addresses: InterfaceAddress[];
+  /** lines this reader does not know; the addresses on the other lines were read */
+  unread: UnreadLine[];
 }
 
 const LINE = /^(\d+):\s+(\S+)\s+(inet6?|link\/\S+)\s+(.*)$/;
@@ -90,11 +93,27 @@ function readAddress(line: string): InterfaceAddress | null {
 }
 
 export function parseIpAddr(stdout: string): Parsed<IpAddresses> {
-  return readOutput(stdout, (text) => ({
-    addresses: contentLines(text)
-      .map(readAddress)
-      .filter((a): a is InterfaceAddress => a !== null),
-  }));
+  return readOutput(stdout, (text) => {
+    const addresses: InterfaceAddress[] = [];
+    const unread = new Unread();
+    let recognised = 0;
+    for (const { line: n, text: line } of numberedLines(text)) {
+      if (line.length > MAX_LINE) {
+        unread.add(n, line, "line too long");
+        continue;
+      }
+      try {
+        const address = readAddress(line);
+        recognised++;
+        if (address) addresses.push(address);
+      } catch (error) {
+        if (!(error instanceof CannotRead)) throw error;
+        unread.add(n, line, error.message);
+      }
+    }
+    if (recognised === 0) cannotRead(`not "ip -o addr" output: ${unread.lines[0]?.reason ?? "no lines"}`);
+    return { addresses, unread: unread.list() };
+  });
 }
 
 /** Does this host hold the address (the VIP) on any interface? */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ipvsadmConnsProbe, parseIpvsadmConns, stickyClientsByServer } from "@/lib/probes/ipvsadm-conns";
+import { slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 describe("ipvsadm-conns", () => {
@@ -60,18 +61,30 @@ TCP 00:59  NONE        [2001:db8::9]:0    [2001:db8::5]:80   [2001:db8::21]:80
 
   it("reads an empty connection table", () => {
     const empty = "IPVS connection entries\npro expire state       source             virtual            destination\n";
-    expect(valueOf(parseIpvsadmConns(empty))).toEqual({ entries: [] });
+    expect(valueOf(parseIpvsadmConns(empty))).toEqual({ entries: [], unread: [] });
   });
 
   const sample = fixture("ipvsadm", "Lnc-persistence-template-NONE-finwait-UNATTRIBUTED-id26405631432.txt");
   it.each([
+    ["letters for numbers", sample.replace("04:56", "O4:56"), /expiry is not mm:ss/],
+    ["a truncated entry", sample.replace(/192\.168\.175\.102:80\n$/, "192.168.1"), /not a connection entry|not a numeric address/],
+    ["seconds over 59", sample.replace("04:56", "04:76"), /expiry is not mm:ss/],
+  ])("keeps the other entries and names the unread one: %s", (_name, input, reason) => {
+    const whole = valueOf(parseIpvsadmConns(sample)).entries.length;
+    const value = valueOf(parseIpvsadmConns(input));
+    expect(value.entries).toHaveLength(whole - 1);
+    expect(value.unread).toEqual([expect.objectContaining({ reason: expect.stringMatching(reason) })]);
+  });
+
+  it("answers hostile input in linear time", () => {
+    expect(slowestParse(parseIpvsadmConns, sample).ms).toBeLessThan(2_000);
+  });
+
+  it.each([
     ...garbage("ipvsadm"),
     ["title only", "IPVS connection entries\n"],
     ["truncated header", "IPVS connection entries\npro expire sta"],
-    ["letters for numbers", sample.replace("04:56", "O4:56")],
-    ["truncated entry", sample.replace(/192\.168\.175\.102:80\n$/, "192.168.1")],
     ["list table instead", fixture("ipvsadm", "Ln-keepalived-2.1.5-weight-bug-issue1757.txt")],
-    ["seconds over 59", sample.replace("04:56", "04:76")],
   ])("refuses %s", (_name, input) => {
     expect(parseIpvsadmConns(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
   });

@@ -1,6 +1,7 @@
 import { parseEndpoint } from "@/lib/probes/ipvsadm";
 import { needInt } from "@/lib/probes/numbers";
-import { cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
+import { MAX_LINE, Unread, type UnreadLine, numberedLines } from "@/lib/probes/partial";
+import { CannotRead, cannotRead, quoteLine, readOutput } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
 export interface IpvsConnection {
@@ -20,6 +21,8 @@ export interface IpvsConnection {
 
 export interface IpvsConnections {
   entries: IpvsConnection[];
+  /** entries this reader could not read; the others were */
+  unread: UnreadLine[];
 }
 
 export interface StickyClients {
@@ -45,41 +48,56 @@ function endpoint(token: string | undefined, what: string): { address: string; p
   return { address: e.address, port: e.port };
 }
 
+function entry(line: string, withEngine: boolean): IpvsConnection {
+  const words = line.trim().split(/\s+/);
+  // --persistent-conn adds "pe name" and "pe_data" only to entries that have them
+  if (words.length !== 6 && !(withEngine && words.length === 8)) cannotRead("not a connection entry");
+  const [protocol = "", expires, state = "", source, virtual, destination] = words;
+  if (!/^[A-Za-z0-9]+$/.test(protocol)) cannotRead("bad protocol");
+  if (!/^[A-Z_!]+$/.test(state)) cannotRead("bad state");
+  const s = endpoint(source, "source");
+  const v = endpoint(virtual, "virtual");
+  const d = endpoint(destination, "destination");
+  return {
+    protocol,
+    expiresInSeconds: expiry(expires),
+    state,
+    source: s.address,
+    sourcePort: s.port,
+    virtual: v.address,
+    virtualPort: v.port,
+    destination: d.address,
+    destinationPort: d.port,
+    isTemplate: state === "NONE" && s.port === 0,
+  };
+}
+
 export function parseIpvsadmConns(stdout: string): Parsed<IpvsConnections> {
   return readOutput(stdout, (text) => {
-    const [title, header, ...rows] = contentLines(text);
-    if (title?.trim() !== "IPVS connection entries") cannotRead(`not ipvsadm -Lnc output: ${quoteLine(title ?? "")}`);
-    const columns = HEADER.exec(header?.trim() ?? "") ?? cannotRead(`unexpected column header: ${quoteLine(header ?? "")}`);
+    const [title, header, ...rows] = numberedLines(text);
+    if (title?.text.trim() !== "IPVS connection entries") cannotRead(`not ipvsadm -Lnc output: ${quoteLine(title?.text ?? "")}`);
+    const columns = HEADER.exec(header?.text.trim().slice(0, MAX_LINE) ?? "") ?? cannotRead(`unexpected column header: ${quoteLine(header?.text ?? "")}`);
     const withEngine = columns[1] !== undefined;
-    const entries = rows.map((line): IpvsConnection => {
-      const words = line.trim().split(/\s+/);
-      // --persistent-conn adds "pe name" and "pe_data" only to entries that have them
-      if (words.length !== 6 && !(withEngine && words.length === 8)) cannotRead(`not a connection entry: ${quoteLine(line)}`);
-      const [protocol = "", expires, state = "", source, virtual, destination] = words;
-      if (!/^[A-Za-z0-9]+$/.test(protocol)) cannotRead(`bad protocol in ${quoteLine(line)}`);
-      if (!/^[A-Z_!]+$/.test(state)) cannotRead(`bad state in ${quoteLine(line)}`);
-      const s = endpoint(source, "source");
-      const v = endpoint(virtual, "virtual");
-      const d = endpoint(destination, "destination");
-      return {
-        protocol,
-        expiresInSeconds: expiry(expires),
-        state,
-        source: s.address,
-        sourcePort: s.port,
-        virtual: v.address,
-        virtualPort: v.port,
-        destination: d.address,
-        destinationPort: d.port,
-        isTemplate: state === "NONE" && s.port === 0,
-      };
-    });
-    return { entries };
+    const unread = new Unread();
+    const entries: IpvsConnection[] = [];
+    for (const row of rows) {
+      if (row.text.length > MAX_LINE) {
+        unread.add(row.line, row.text, "line too long");
+        continue;
+      }
+      try {
+        entries.push(entry(row.text, withEngine));
+      } catch (error) {
+        if (!(error instanceof CannotRead)) throw error;
+        unread.add(row.line, row.text, error.message);
+      }
+    }
+    return { entries, unread: unread.list() };
   });
 }
 
 /** Who is still pinned to each real server by LVS persistence (what a drain has to wait for). */
-export function stickyClientsByServer(connections: IpvsConnections): StickyClients[] {
+export function stickyClientsByServer(connections: Pick<IpvsConnections, "entries">): StickyClients[] {
   const byServer = new Map<string, { clients: Set<string>; templates: number; longest: number }>();
   for (const entry of connections.entries) {
     if (!entry.isTemplate) continue;

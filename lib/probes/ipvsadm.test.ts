@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type IpvsTable, ipvsadmCommand, ipvsadmProbe, parseIpvsadm } from "@/lib/probes/ipvsadm";
+import { slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 const read = (file: string): IpvsTable => valueOf(parseIpvsadm(fixture("ipvsadm", file)));
@@ -136,22 +137,50 @@ describe("ipvsadm", () => {
 
   it("reads an empty table as no services", () => {
     const empty = "IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n";
-    expect(valueOf(parseIpvsadm(empty))).toEqual({ version: "1.2.1", tableSize: 4096, table: "list", services: [] });
+    expect(valueOf(parseIpvsadm(empty))).toEqual({ version: "1.2.1", tableSize: 4096, table: "list", services: [], unread: [] });
   });
 
   const listSample = fixture("ipvsadm", "L-n-ldirectord-wrr-DR-UNATTRIBUTED-id36904319448.txt");
+  const realLine = (n: number) => listSample.split("\n").findIndex((l) => l.includes(`172.18.56.5${n}:80`)) + 1;
+  it.each([
+    ["letters for numbers", listSample.replace("Route   1      0          2", "Route   1      O          2"), [realLine(0)], ["172.18.56.51"]],
+    ["a truncated real server", listSample.replace(/ {2}-> 172\.18\.56\.51:80.*$/m, "  -> 172.18.56.51:80              Rou"), [realLine(1)], ["172.18.56.50"]],
+    ["an unknown forwarding method", listSample.replace("Route   1      0          2", "Bridge  1      0          2"), [realLine(0)], ["172.18.56.51"]],
+  ])("keeps the other real servers and names the unread line: %s", (_name, input, lines, kept) => {
+    const value = list(valueOf(parseIpvsadm(input)));
+    expect(value.services[0]?.realServers.map((r) => r.address)).toEqual(kept);
+    expect(value.unread.map((u) => u.line)).toEqual(lines);
+  });
+
+  it("drops a service it cannot read with its real servers, and names every line", () => {
+    const input = listSample.replace("172.18.56.100:80", "web1.example.org:http");
+    const value = list(valueOf(parseIpvsadm(input)));
+    expect(value.services).toEqual([]);
+    expect(value.unread.map((u) => u.reason)).toEqual([
+      'not a numeric address:port: "web1.example.org:http"',
+      "a real server of a service that could not be read",
+      "a real server of a service that could not be read",
+    ]);
+  });
+
+  it("names a real server printed before any service and a stats row missing a column", () => {
+    const before = "Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n  -> 10.0.0.2:80 Route 1 0 0\n";
+    expect(valueOf(parseIpvsadm(before)).unread).toEqual([{ line: 3, text: "  -> 10.0.0.2:80 Route 1 0 0", reason: "a real server before any service" }]);
+    const short = valueOf(parseIpvsadm(fixture("ipvsadm", "Ln-stats-UNATTRIBUTED-id4505307772.txt").replace("   13021    14877", "   13021")));
+    expect(short.unread[0]?.reason).toMatch(/expected 5 numbers/);
+    expect(short.unread.slice(1).every((u) => u.reason === "a real server of a service that could not be read")).toBe(true);
+  });
+
+  it("answers hostile input in linear time", () => {
+    expect(slowestParse(parseIpvsadm, listSample).ms).toBeLessThan(2_000);
+  });
+
   it.each([
     ...garbage("ipvsadm"),
     ["kernel module missing", "Can't initialize ipvs: Protocol not available\nAre you sure that IP Virtual Server is built in the kernel or as module?\n"],
     ["version line only", "IP Virtual Server version 1.2.1 (size=4096)\n"],
     ["truncated header", "IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Sched"],
-    ["letters for numbers", listSample.replace("Route   1      0          2", "Route   1      O          2")],
-    ["truncated real server", listSample.replace(/ {2}-> 172\.18\.56\.51:80.*$/m, "  -> 172.18.56.51:80              Rou")],
-    ["unknown forwarding method", listSample.replace("Route   1      0          2", "Bridge  1      0          2")],
-    ["host names instead of -n", listSample.replace("172.18.56.50:80", "web1.example.org:http")],
-    ["real server before a service", "Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n  -> 10.0.0.2:80 Route 1 0 0\n"],
     ["thresholds table", "Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn\n  -> RemoteAddress:Port\n"],
-    ["stats row missing a column", fixture("ipvsadm", "Ln-stats-UNATTRIBUTED-id4505307772.txt").replace("   13021    14877", "   13021")],
   ])("refuses %s", (_name, input) => {
     expect(parseIpvsadm(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
   });

@@ -1,5 +1,6 @@
 import { needInt, needSignedInt } from "@/lib/probes/numbers";
-import { cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
+import { MAX_LINE, Unread, type UnreadLine, numberedLines } from "@/lib/probes/partial";
+import { CannotRead, cannotRead, quoteLine, readOutput } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
 export type IpvsProtocol = "TCP" | "UDP" | "SCTP" | "FWM";
@@ -71,6 +72,8 @@ interface TableHeader {
   /** "1.2.1" from "IP Virtual Server version 1.2.1 (size=4096)"; null when ipvsadm omits it (-t/-u/-f) */
   version: string | null;
   tableSize: number | null;
+  /** lines this reader could not read (a service it cannot read takes its real servers with it) */
+  unread: UnreadLine[];
 }
 
 export type IpvsTable =
@@ -204,52 +207,98 @@ function tableKind(header: string): Kind {
   return cannotRead(`not an ipvsadm list, --stats or --rate header: ${quoteLine(header)}`);
 }
 
-export function parseIpvsadm(stdout: string): Parsed<IpvsTable> {
-  return readOutput(stdout, (text) => {
-    const lines = contentLines(text);
-    let at = 0;
-    const version = VERSION.exec(lines[0]?.trim() ?? "");
-    if (version) at++;
-    const head = { version: version?.[1] ?? null, tableSize: version ? needInt(version[2], "table size") : null };
-    const kind = tableKind(lines[at]?.trim() ?? "");
-    const subHeader = lines[at + 1]?.trim() ?? "";
-    if (!/^-> RemoteAddress:Port/.test(subHeader)) cannotRead(`missing real-server header: ${quoteLine(subHeader)}`);
-    const body = lines.slice(at + 2);
+interface Row {
+  line: number;
+  text: string;
+}
 
-    const groups: { service: IpvsServiceBase; rest: string[]; servers: { endpoint: IpvsEndpoint; rest: string[] }[] }[] = [];
-    for (const line of body) {
-      const server = realServerLine(line);
-      if (server) {
-        const current = groups.at(-1) ?? cannotRead(`real server before any service: ${quoteLine(line)}`);
-        current.servers.push(server);
+interface Group {
+  row: Row;
+  service: IpvsServiceBase;
+  rest: string[];
+  servers: (Row & { endpoint: IpvsEndpoint; rest: string[] })[];
+}
+
+/** Runs `read`; a CannotRead becomes an unread line and `null`. */
+function attempt<T>(unread: Unread, row: Row, read: () => T): T | null {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof CannotRead)) throw error;
+    unread.add(row.line, row.text, error.message);
+    return null;
+  }
+}
+
+function readGroups(body: Row[], unread: Unread): Group[] {
+  const groups: Group[] = [];
+  let skipping = false;
+  for (const row of body) {
+    if (row.text.length > MAX_LINE) {
+      unread.add(row.line, row.text, "line too long");
+      continue;
+    }
+    if (/^\s*->/.test(row.text)) {
+      const current = groups.at(-1);
+      if (skipping || !current) {
+        unread.add(row.line, row.text, skipping ? "a real server of a service that could not be read" : "a real server before any service");
         continue;
       }
-      const named = readServiceName(line) ?? cannotRead(`not a service or real-server line: ${quoteLine(line)}`);
-      groups.push({ ...named, servers: [] });
+      const server = attempt(unread, row, () => realServerLine(row.text));
+      if (server) current.servers.push({ ...row, ...server });
+      continue;
     }
+    const named = attempt(unread, row, () => readServiceName(row.text) ?? cannotRead("not a service or real-server line"));
+    skipping = named === null;
+    if (named) groups.push({ row, ...named, servers: [] });
+  }
+  return groups;
+}
 
+export function parseIpvsadm(stdout: string): Parsed<IpvsTable> {
+  return readOutput(stdout, (text) => {
+    const lines = numberedLines(text);
+    let at = 0;
+    const version = VERSION.exec(lines[0]?.text.trim().slice(0, MAX_LINE) ?? "");
+    if (version) at++;
+    const kind = tableKind(lines[at]?.text.trim().slice(0, MAX_LINE) ?? "");
+    const subHeader = lines[at + 1]?.text.trim() ?? "";
+    if (!/^-> RemoteAddress:Port/.test(subHeader)) cannotRead(`missing real-server header: ${quoteLine(subHeader)}`);
+    const unread = new Unread();
+    const groups = readGroups(lines.slice(at + 2), unread);
+    const head = { version: version?.[1] ?? null, tableSize: version ? needInt(version[2], "table size") : null };
+    const each = <S, R>(readService: (g: Group) => S, readServer: (s: Group["servers"][number]) => R): (S & { realServers: R[] })[] =>
+      groups.flatMap((g) => {
+        const service = attempt(unread, g.row, () => readService(g));
+        if (service === null) {
+          for (const s of g.servers) unread.add(s.line, s.text, "a real server of a service that could not be read");
+          return [];
+        }
+        const realServers = g.servers.flatMap((s) => {
+          const r = attempt(unread, s, () => readServer(s));
+          return r === null ? [] : [r];
+        });
+        return [{ ...service, realServers }];
+      });
     if (kind === "list") {
-      const services = groups.map(({ service, rest, servers }) => ({
-        ...service,
-        ...readListOptions(rest),
-        realServers: servers.map((s) => listRealServer(s.endpoint, s.rest)),
-      }));
-      return { ...head, table: kind, services };
+      const services = each(
+        (g) => ({ ...g.service, ...readListOptions(g.rest) }),
+        (s) => listRealServer(s.endpoint, s.rest),
+      );
+      return { ...head, table: kind, services, unread: unread.list() };
     }
     if (kind === "stats") {
-      const services = groups.map(({ service, rest, servers }) => ({
-        ...service,
-        totals: counters(rest),
-        realServers: servers.map((s) => ({ ...s.endpoint, ...counters(s.rest) })),
-      }));
-      return { ...head, table: kind, services };
+      const services = each(
+        (g) => ({ ...g.service, totals: counters(g.rest) }),
+        (s) => ({ ...s.endpoint, ...counters(s.rest) }),
+      );
+      return { ...head, table: kind, services, unread: unread.list() };
     }
-    const services = groups.map(({ service, rest, servers }) => ({
-      ...service,
-      totals: rates(rest),
-      realServers: servers.map((s) => ({ ...s.endpoint, ...rates(s.rest) })),
-    }));
-    return { ...head, table: kind, services };
+    const services = each(
+      (g) => ({ ...g.service, totals: rates(g.rest) }),
+      (s) => ({ ...s.endpoint, ...rates(s.rest) }),
+    );
+    return { ...head, table: kind, services, unread: unread.list() };
   });
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseProcDrbd, procDrbdProbe } from "@/lib/probes/proc-drbd";
+import { slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 const read = (file: string) => valueOf(parseProcDrbd(fixture("proc-drbd", file)));
@@ -73,18 +74,49 @@ describe("proc-drbd", () => {
   });
 
   it("recognises the DRBD 9 short form (no minors listed)", () => {
-    expect(read("drbd9-0-14-short-form-UNATTRIBUTED-id38828272615.txt")).toEqual({ version: "9.0.14-1", drbd9: true, minors: [] });
-    expect(read("drbd9-0-32-short-form-UNATTRIBUTED-id49308586037.txt")).toEqual({ version: "9.0.32-1", drbd9: true, minors: [] });
+    expect(read("drbd9-0-14-short-form-UNATTRIBUTED-id38828272615.txt")).toEqual({ version: "9.0.14-1", drbd9: true, minors: [], unread: [] });
+    expect(read("drbd9-0-32-short-form-UNATTRIBUTED-id49308586037.txt")).toEqual({ version: "9.0.32-1", drbd9: true, minors: [], unread: [] });
+  });
+
+  it("reads every fixture whole: no line left unread", () => {
+    for (const file of ["drbd84-0-syncsource-progress.txt", "drbd83-7-syncsource-progress-deimosfr.txt", "drbd84-0-three-minors-connected-uptodate.txt", "drbd83-8-dual-primary.txt"]) {
+      expect(read(file).unread, file).toEqual([]);
+    }
+  });
+
+  // A resync with proc_details >= 1 prints a sector position line and the resync/act_log LRU stats
+  // (drbd_proc.c, drbd_syncer_progress and lc_seq_printf_stats); other kernels add lines of their own,
+  // such as the queue_delay line the issue reports (CONSTRUCTED from its description).
+  const syncing = fixture("proc-drbd", "drbd84-0-syncsource-progress.txt");
+  const finishAt = syncing.indexOf("\n", syncing.indexOf("finish:")) + 1;
+  const withDetail = `${syncing.slice(0, finishAt)}\t 57% sector pos: 2998016/5226136\n\tqueue_delay: 0.3 ms\n${syncing.slice(finishAt)}`;
+
+  it("reads the known detail lines and keeps the rest of a resync when one line is unknown", () => {
+    const value = valueOf(parseProcDrbd(withDetail));
+    expect(value.minors[0]).toMatchObject({ connection: "SyncSource", outOfSyncKb: 1121600, sync: { percent: 57.3, finishSeconds: 32 } });
+    const lineOf = withDetail.split("\n").findIndex((l) => l.includes("queue_delay")) + 1;
+    expect(value.unread).toEqual([{ line: lineOf, text: "\tqueue_delay: 0.3 ms", reason: "not a line this reader knows" }]);
   });
 
   const connected = fixture("proc-drbd", "drbd84-1-connected-secondary-primary.txt");
   it.each([
+    ["letters for numbers in the counters", connected.replace("nr:12 ", "nr:1x "), /nr is not a whole number/],
+    ["a minor without counters (truncated)", connected.slice(0, connected.indexOf("    ns:")), /minor 0 has no counter line/],
+    ["an unexpected line", `${connected}    something else entirely\n`, /not a line this reader knows/],
+  ])("reads the minor and names the unread line: %s", (_name, input, reason) => {
+    const value = valueOf(parseProcDrbd(input));
+    expect(value.minors[0]).toMatchObject({ minor: 0, connection: "Connected", role: "Secondary" });
+    expect(value.unread.map((u) => u.reason).join("; ")).toMatch(reason);
+  });
+
+  it("answers hostile input in linear time", () => {
+    expect(slowestParse(parseProcDrbd, connected).ms).toBeLessThan(2_000);
+  });
+
+  it.each([
     ...garbage("cat"),
-    ["letters for numbers", connected.replace("nr:12 ", "nr:1x ")],
-    ["minor without counters (truncated)", connected.slice(0, connected.indexOf("    ns:"))],
     ["truncated version line", "version: 8.4"],
     ["no such file", "cat: /proc/drbd: No such file or directory\n"],
-    ["unexpected line", `${connected}    something else entirely\n`],
   ])("refuses %s", (_name, input) => {
     expect(parseProcDrbd(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
   });

@@ -1,5 +1,6 @@
 import { needDecimal, needInt } from "@/lib/probes/numbers";
-import { cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
+import { MAX_LINE, Unread, type UnreadLine, numberedLines } from "@/lib/probes/partial";
+import { CannotRead, cannotRead, readOutput } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
 export interface DrbdSyncProgress {
@@ -38,9 +39,11 @@ export interface ProcDrbd {
   /** DRBD 9 prints only version and transports here; resource state comes from `drbdadm status` */
   drbd9: boolean;
   minors: DrbdMinor[];
+  /** lines this reader does not know (a newer kernel's detail lines): the rest is read all the same */
+  unread: UnreadLine[];
 }
 
-const MINOR = /^\s*(\d+): cs:(\S+)(?:\s+(?:ro|st):(\S+)\/(\S+)\s+ds:(\S+)\/(\S+)(?:\s+([ABC])(?=\s))?(?:\s+(\S+))?)?\s*$/;
+const MINOR = /^\s*(\d+): cs:(\S+)(?:\s+(?:ro|st):([^\s/]+)\/([^\s/]+)\s+ds:([^\s/]+)\/([^\s/]+)(?:\s+([ABC])(?=\s))?(?:\s+(\S+))?)?\s*$/;
 const PROGRESS = /^\s*\[[=>.]*\]\s+(sync'ed|verified):\s+([\d.]+)%\s+\((\d+)\/(\d+)\)([KM])$/;
 const FINISH = /^\s*finish:\s+(\d+):(\d{2}):(\d{2})\s+speed:\s+([\d,]+)\s+\(([\d,]+)\)(?:\s+want:\s+([\d,]+))?\s+K\/sec/;
 
@@ -64,78 +67,95 @@ export function parseProcDrbd(stdout: string): Parsed<ProcDrbd> {
     let drbd9 = false;
     let sawHeader = false;
     const minors: DrbdMinor[] = [];
-    for (const line of contentLines(text)) {
-      const trimmed = line.trim();
-      const v = /^version:\s+(\S+)\s+\(api:/.exec(trimmed);
-      if (v) {
-        version = v[1] ?? null;
-        drbd9 = /^9\./.test(version ?? "");
-        sawHeader = true;
+    const unread = new Unread();
+    for (const { line: n, text: line } of numberedLines(text)) {
+      if (line.length > MAX_LINE) {
+        unread.add(n, line, "line too long");
         continue;
       }
-      if (/^(GIT-hash|srcversion):/.test(trimmed) || /^Transports \(api:\d+\):/.test(trimmed)) {
-        sawHeader = true;
-        drbd9 ||= trimmed.startsWith("Transports");
-        continue;
+      try {
+        const read = readLine(line, minors);
+        if (read === "unknown") unread.add(n, line, minors.length === 0 ? "not a /proc/drbd line" : "not a line this reader knows");
+        else if (read === "version" || read === "header") {
+          sawHeader = true;
+          const v = /^version:\s+(\S+)\s+\(api:/.exec(line.trim());
+          if (v) {
+            version = v[1] ?? null;
+            drbd9 = /^9\./.test(version ?? "");
+          } else drbd9 ||= line.trim().startsWith("Transports");
+        }
+      } catch (error) {
+        if (!(error instanceof CannotRead)) throw error;
+        unread.add(n, line, error.message);
       }
-      const m = MINOR.exec(line);
-      if (m) {
-        minors.push({
-          minor: needInt(m[1], "minor"),
-          connection: m[2] ?? "",
-          role: m[3] ?? null,
-          peerRole: m[4] ?? null,
-          disk: m[5] ?? null,
-          peerDisk: m[6] ?? null,
-          protocol: m[7] === "A" || m[7] === "B" || m[7] === "C" ? m[7] : null,
-          ioFlags: m[8] ?? null,
-          counters: {},
-          writeOrdering: null,
-          outOfSyncKb: null,
-          sync: null,
-        });
-        continue;
-      }
-      const current = minors.at(-1) ?? cannotRead(`not /proc/drbd output: ${quoteLine(line)}`);
-      if (/^ns:/.test(trimmed)) {
-        current.counters = counters(trimmed);
-        current.writeOrdering = /\bwo:(\S+)/.exec(trimmed)?.[1] ?? null;
-        current.outOfSyncKb = current.counters.oos ?? null;
-        continue;
-      }
-      const progress = PROGRESS.exec(line);
-      if (progress) {
-        const unit = progress[5] === "M" ? 1024 : 1;
-        current.sync = {
-          kind: progress[1] === "verified" ? "verify" : "sync",
-          percent: needDecimal(progress[2], "sync percent"),
-          remainingKb: kb(progress[3], "remaining") * unit,
-          totalKb: kb(progress[4], "total") * unit,
-          finishSeconds: null,
-          speedKbPerSec: null,
-          averageKbPerSec: null,
-          wantKbPerSec: null,
-        };
-        continue;
-      }
-      const finish = FINISH.exec(line);
-      if (finish && current.sync) {
-        current.sync.finishSeconds = kb(finish[1], "hours") * 3600 + kb(finish[2], "minutes") * 60 + kb(finish[3], "seconds");
-        current.sync.speedKbPerSec = kb(finish[4], "speed");
-        current.sync.averageKbPerSec = kb(finish[5], "average speed");
-        current.sync.wantKbPerSec = finish[6] === undefined ? null : kb(finish[6], "wanted speed");
-        continue;
-      }
-      // DRBD 8.3 can add activity-log and resync-LRU detail lines; they carry nothing we show
-      if (/^(resync|act_log):/.test(trimmed)) continue;
-      cannotRead(`unexpected line in /proc/drbd: ${quoteLine(line)}`);
     }
     if (!sawHeader && minors.length === 0) cannotRead("no version line and no minors");
-    if (!drbd9 && minors.some((m) => m.connection !== "Unconfigured" && Object.keys(m.counters).length === 0)) {
-      cannotRead("a minor has no counter line (truncated?)");
+    if (!drbd9) {
+      for (const m of minors) {
+        if (m.connection !== "Unconfigured" && Object.keys(m.counters).length === 0) unread.add(0, "", `minor ${m.minor} has no counter line (truncated?)`);
+      }
     }
-    return { version, drbd9, minors };
+    return { version, drbd9, minors, unread: unread.list() };
   });
+}
+
+/** Reads one line into `minors`; says what kind of line it was. */
+function readLine(line: string, minors: DrbdMinor[]): "version" | "header" | "minor" | "detail" | "unknown" {
+  const trimmed = line.trim();
+  if (/^version:\s+(\S+)\s+\(api:/.test(trimmed)) return "version";
+  if (/^(GIT-hash|srcversion):/.test(trimmed) || /^Transports \(api:\d+\):/.test(trimmed)) return "header";
+  const m = MINOR.exec(line);
+  if (m) {
+    minors.push({
+      minor: needInt(m[1], "minor"),
+      connection: m[2] ?? "",
+      role: m[3] ?? null,
+      peerRole: m[4] ?? null,
+      disk: m[5] ?? null,
+      peerDisk: m[6] ?? null,
+      protocol: m[7] === "A" || m[7] === "B" || m[7] === "C" ? m[7] : null,
+      ioFlags: m[8] ?? null,
+      counters: {},
+      writeOrdering: null,
+      outOfSyncKb: null,
+      sync: null,
+    });
+    return "minor";
+  }
+  const current = minors.at(-1);
+  if (!current) return "unknown";
+  if (/^ns:/.test(trimmed)) {
+    current.counters = counters(trimmed);
+    current.writeOrdering = /\bwo:(\S+)/.exec(trimmed)?.[1] ?? null;
+    current.outOfSyncKb = current.counters.oos ?? null;
+    return "detail";
+  }
+  const progress = PROGRESS.exec(line);
+  if (progress) {
+    const unit = progress[5] === "M" ? 1024 : 1;
+    current.sync = {
+      kind: progress[1] === "verified" ? "verify" : "sync",
+      percent: needDecimal(progress[2], "sync percent"),
+      remainingKb: kb(progress[3], "remaining") * unit,
+      totalKb: kb(progress[4], "total") * unit,
+      finishSeconds: null,
+      speedKbPerSec: null,
+      averageKbPerSec: null,
+      wantKbPerSec: null,
+    };
+    return "detail";
+  }
+  const finish = FINISH.exec(line);
+  if (finish && current.sync) {
+    current.sync.finishSeconds = kb(finish[1], "hours") * 3600 + kb(finish[2], "minutes") * 60 + kb(finish[3], "seconds");
+    current.sync.speedKbPerSec = kb(finish[4], "speed");
+    current.sync.averageKbPerSec = kb(finish[5], "average speed");
+    current.sync.wantKbPerSec = finish[6] === undefined ? null : kb(finish[6], "wanted speed");
+    return "detail";
+  }
+  // proc_details >= 1 adds resync position and activity-log/resync-LRU lines (drbd_proc.c); they carry nothing we show
+  if (/^(resync|act_log):/.test(trimmed) || /^\d+% sector pos:/.test(trimmed)) return "detail";
+  return "unknown";
 }
 
 export const procDrbdProbe: Probe<ProcDrbd> = {

@@ -9,7 +9,15 @@ describe("service-state", () => {
     ["failed\n", "failed", false],
     ["reloading\n", "reloading", true],
   ] as const)("reads %j", (text, state, active) => {
-    expect(valueOf(parseServiceState(text))).toEqual({ state, active });
+    expect(valueOf(parseServiceState(text))).toEqual({ state, active, unread: [] });
+  });
+
+  it("reads the first word and names the lines after it", () => {
+    expect(valueOf(parseServiceState("active\ninactive\n"))).toEqual({
+      state: "active",
+      active: true,
+      unread: [{ line: 2, text: "inactive", reason: "more than the one state word" }],
+    });
   });
 
   it("asks systemctl about the named unit only", () => {
@@ -20,7 +28,7 @@ describe("service-state", () => {
   // Without systemd as PID 1 (containers), systemctl prints nothing on stdout and explains on stderr
   // ("System has not been booted with systemd as init system"), exit 1: the collector reports that
   // exit as a failed probe, and an empty answer here is unreadable, never "inactive".
-  it.each([...garbage("systemctl"), ["two words", "active\ninactive\n"], ["unknown word", "running\n"]])("refuses %s", (_n, text) => {
+  it.each([...garbage("systemctl"), ["unknown word", "running\n"]])("refuses %s", (_n, text) => {
     const result = parseServiceState(text);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.raw).toBe(text);

@@ -1,4 +1,5 @@
-import { cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
+import { MAX_LINE, type UnreadLine, numberedLines } from "@/lib/probes/partial";
+import { cannotRead, quoteLine, readOutput } from "@/lib/probes/read";
 import { shellQuote } from "@/lib/ssh/quote";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
@@ -9,15 +10,17 @@ export type UnitState = (typeof STATES)[number];
 export interface ServiceState {
   state: UnitState;
   active: boolean;
+  /** lines after the state word (systemctl prints one word per unit asked) */
+  unread: UnreadLine[];
 }
 
 export function parseServiceState(stdout: string): Parsed<ServiceState> {
   return readOutput(stdout, (text) => {
-    const lines = contentLines(text);
-    if (lines.length !== 1) cannotRead(`expected one word, got ${lines.length} lines`);
-    const word = (lines[0] ?? "").trim();
+    const [first, ...rest] = numberedLines(text);
+    const word = (first?.text ?? "").trim().slice(0, MAX_LINE);
     const state = STATES.find((s) => s === word) ?? cannotRead(`not a systemd unit state: ${quoteLine(word)}`);
-    return { state, active: state === "active" || state === "reloading" };
+    const unread = rest.slice(0, 20).map((l) => ({ line: l.line, text: l.text.slice(0, 200), reason: "more than the one state word" }));
+    return { state, active: state === "active" || state === "reloading", unread };
   });
 }
 
