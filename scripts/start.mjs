@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { LAB_PACKAGES, ensurePackages } from "./lib/debian-packages.mjs";
 import { bin, buildIfNeeded, choosePort, prepareDatabase, root, waitForFile } from "./lib/proc.mjs";
 
 const dev = process.argv.includes("--dev");
@@ -21,6 +22,7 @@ function stopAll(code) {
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
 
+if (useLab && !ensurePackages(LAB_PACKAGES, "the lab")) process.exit(1);
 fs.mkdirSync(path.join(root, "data"), { recursive: true });
 prepareDatabase(env);
 if (!dev) buildIfNeeded(env);

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, unit, integration, e2e — in that order, stopping at the first
+// `npm test`: typecheck, lint, unit, integration, conformance, e2e — in that order, stopping at the first
 // failing stage — then one closing line `N passed, N failed` summed over every suite.
+// `node scripts/test.mjs conformance` (`npm run conformance`) runs the named stages only.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { CONFORMANCE_PACKAGES, E2E_PACKAGES, INTEGRATION_PACKAGES, ensurePackages } from "./lib/debian-packages.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const reports = path.join(root, ".reports");
@@ -73,21 +75,51 @@ function playwright() {
   return r.status === 0;
 }
 
-const stages = [
-  () => check("typecheck", bin("tsc"), ["--noEmit", "-p", "."]),
-  () => check("lint", bin("eslint"), ["--max-warnings", "0", "."]),
-  () => vitest("unit"),
-  () => vitest("integration"),
-  () => playwright(),
-];
+/** The conformance suite makes network namespaces, accounts and sudoers files: without root it fails, never skips. */
+function conformance() {
+  if (process.getuid?.() !== 0) {
+    console.log("\n=== conformance tests");
+    console.error("clusterdeck: the conformance suite needs root (it creates network namespaces, test accounts and sudoers files): run it as root");
+    failed += 1;
+    return false;
+  }
+  return vitest("conformance");
+}
+
+const stages = {
+  typecheck: { packages: [], run: () => check("typecheck", bin("tsc"), ["--noEmit", "-p", "."]) },
+  lint: { packages: [], run: () => check("lint", bin("eslint"), ["--max-warnings", "0", "."]) },
+  unit: { packages: [], run: () => vitest("unit") },
+  integration: { packages: INTEGRATION_PACKAGES, run: () => vitest("integration") },
+  conformance: { packages: CONFORMANCE_PACKAGES, run: conformance },
+  e2e: { packages: E2E_PACKAGES, run: () => playwright() },
+};
+
+const asked = process.argv.slice(2);
+const unknown = asked.filter((a) => !(a in stages));
+if (unknown.length > 0) {
+  console.error(`clusterdeck: no test stage ${unknown.join(", ")} (stages: ${Object.keys(stages).join(", ")})`);
+  process.exit(2);
+}
+const chosen = asked.length > 0 ? asked.map((a) => stages[a]) : Object.values(stages);
+
+function close(ok) {
+  console.log("");
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  process.exit(ok && failed === 0 ? 0 : 1);
+}
+
+// every package first, so a machine that lacks one stops at once, not after the long stages
+if (!ensurePackages(chosen.flatMap((s) => s.packages), "the tests")) {
+  failed += 1;
+  close(false);
+}
 
 let ok = true;
-for (const stage of stages) {
-  if (!stage()) {
+for (const stage of chosen) {
+  if (!stage.run()) {
     ok = false;
     break;
   }
 }
-console.log("");
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
-process.exit(ok && failed === 0 ? 0 : 1);
+close(ok);
