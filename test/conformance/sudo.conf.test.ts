@@ -71,6 +71,8 @@ const WORKFLOWS: Record<string, WorkflowProof> = {
   "moodle-purge-caches": { mode: "run" },
   // Apache in the host's own network namespace, its pid file and logs in the host's private folders
   "apache-graceful": { mode: "run" },
+  // php-fpm's reload is run for real against php-fpm by the web suite (test/conformance/web*.conf.test.ts)
+  "php-fpm-reload": { mode: "list" },
   // systemd is not PID 1 here: systemctl cannot manage units, and heartbeat's hb_standby needs a running heartbeat
   "ha-service-stop": { mode: "list", cases: () => [{ service: "keepalived" }] },
   "ha-service-start": { mode: "list", cases: () => [{ service: "keepalived" }] },
