@@ -72,6 +72,11 @@ describe("sudoCalls", () => {
     ]);
   });
 
+  it("finds sudo after the shell's reserved words, and refuses one it cannot place", () => {
+    expect(sudoCalls("{ sudo -n id; } && if true; then sudo -n -u www-data id -u; fi").map((c) => c.argv)).toEqual([["id"], ["id", "-u"]]);
+    expect(() => sudoCalls("timeout 3 sudo -n exportfs -v")).toThrow(/where a command starts/);
+  });
+
   it("reads double quotes and expansions outside sudo calls without complaint", () => {
     expect(sudoCalls(`t=$(date +%s) && printf "%s" "$t" | sha1sum; sudo -n exportfs -v`).map((c) => c.argv)).toEqual([["exportfs", "-v"]]);
   });

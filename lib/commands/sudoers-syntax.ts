@@ -56,6 +56,8 @@ export interface SudoCall {
 }
 
 const OPERATOR = new Set([";", "&", "|", "<", ">", "(", ")", "\n"]);
+/** words after which the next word is a command again */
+const RESERVED = new Set(["{", "}", "!", "if", "then", "else", "elif", "do", "while", "until"]);
 
 interface Word {
   text: string;
@@ -86,11 +88,13 @@ export function sudoCalls(line: string): SudoCall[] {
     if (expectDelimiter) {
       heredoc = word;
       expectDelimiter = false;
-    } else words.push({ text: word, start: wordStart, end: at });
+    } else if (!(words.length === 0 && RESERVED.has(word))) words.push({ text: word, start: wordStart, end: at });
     word = null;
   };
   const endCommand = () => {
     if (words[0]?.text === "sudo") calls.push(readSudo(words, line));
+    // `timeout 3 sudo ...`, `env X=1 sudo ...`: a sudo this reader would miss, and so its rule
+    else if (words.some((w) => w.text === "sudo")) throw new Error(`sudo is not where a command starts: ${line}`);
     words = [];
   };
   const refuse = (c: string, at: number) => {
