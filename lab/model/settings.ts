@@ -18,6 +18,7 @@ export const DEFAULT_SETTINGS: LabSettings = {
   heartbeatTable: "percona.heartbeat",
   mysqlFlavour: "mysql8",
   sessionHandler: "file",
+  phpHandler: "mod_php",
   heartbeatDeadtimeMs: 10_000,
 };
 
@@ -47,6 +48,12 @@ export const ROLE_SERVICES: Readonly<Record<VmRole, readonly string[]>> = {
   db: ["mysql"],
 };
 export const COMMON_SERVICES: readonly string[] = ["ssh", "cron", "rsyslog"];
+
+/** services a VM runs from boot: its role's, the generic ones, and php-fpm on web nodes that use it */
+export function bootServices(role: VmRole, settings: LabSettings): string[] {
+  const php = role === "web" && settings.phpHandler === "php-fpm" ? ["php8.2-fpm"] : [];
+  return [...COMMON_SERVICES, ...ROLE_SERVICES[role], ...php];
+}
 
 export function isVmName(value: string): value is VmName {
   return Object.hasOwn(VM_INFO, value);

@@ -3,6 +3,8 @@
 // The core implements World and calls the tiers through Tiers; the tiers never touch
 // sockets or the SSH layer.
 
+import type { FileAccess } from "../shell/access";
+
 export type ServerName = "A" | "B";
 export type VmName = "lb1" | "lb2" | "web1" | "web2" | "fs1" | "fs2" | "db1" | "db2";
 export type WebVm = "web1" | "web2";
@@ -71,6 +73,8 @@ export interface LabSettings {
   mysqlFlavour: "mysql8" | "mysql57" | "mariadb";
   /** Moodle session handler written into config.php on both web nodes */
   sessionHandler: "file" | "database";
+  /** how Apache runs PHP on the web nodes: mod_php under the prefork MPM (Debian's default) or php-fpm under event */
+  phpHandler: "mod_php" | "php-fpm";
   heartbeatDeadtimeMs: number;
 }
 
@@ -95,6 +99,8 @@ export interface World {
   /** map a path as seen on a VM to a real path, following the tiers' mounts; throws ToolError when unreadable */
   resolvePath(vm: VmName, path: string): string;
   diskFull(vm: VmName): boolean;
+  /** owners of the VMs' files and who may read or write them (accounts, modes; root may do anything) */
+  readonly access: FileAccess;
   /** append a line to the lab's own log (shown by `npm run lab` and in /truth) */
   log(message: string): void;
 }
@@ -109,6 +115,8 @@ export interface ExecContext {
   env: Record<string, string>;
   /** the shell's working directory (absolute, as seen on the VM); added by the core, optional for callers */
   cwd?: string;
+  /** the account the command runs as (the SSH login, or sudo's target); absent = root, as in the tiers' own tests */
+  user?: string;
 }
 
 export interface ExecResult {

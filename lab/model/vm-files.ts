@@ -3,12 +3,29 @@ import path from "node:path";
 import { VMS } from "./types";
 import type { World } from "./types";
 
-const DIRS = ["/tmp", "/var/tmp", "/root", "/home", "/etc", "/var/log"];
+/** directories every VM has, with Debian 12's owner and mode; the console's own folders as docs/host-commands.md asks an admin to make them */
+const DIRS: readonly (readonly [string, string, number])[] = [
+  ["/tmp", "root", 0o1777],
+  ["/var/tmp", "root", 0o1777],
+  ["/root", "root", 0o700],
+  ["/home", "root", 0o755],
+  ["/home/clusterdeck", "clusterdeck", 0o700],
+  ["/etc", "root", 0o755],
+  ["/var/log", "root", 0o755],
+  ["/var/lib", "root", 0o755],
+  ["/var/lib/clusterdeck", "clusterdeck", 0o755],
+  ["/var/backups", "root", 0o755],
+  ["/var/backups/clusterdeck", "clusterdeck", 0o750],
+];
 
 /** the plain files every VM has from the start; tiers and balancers add their own */
 export function seedVmFiles(world: World): void {
   for (const vm of VMS) {
-    for (const d of DIRS) fs.mkdirSync(world.resolvePath(vm, d), { recursive: true });
+    for (const [d, owner, mode] of DIRS) {
+      const real = world.resolvePath(vm, d);
+      fs.mkdirSync(real, { recursive: true });
+      world.access.setup(real, owner, owner, mode);
+    }
     const info = world.vm(vm);
     write(world.resolvePath(vm, "/etc/hostname"), `${info.hostname}\n`);
     write(

@@ -1,7 +1,8 @@
 import path from "node:path";
 import fs from "node:fs";
+import { FileAccess } from "../shell/access";
 import { Scheduler } from "./scheduler";
-import { COMMON_SERVICES, ROLE_SERVICES, VM_INFO } from "./settings";
+import { bootServices, VM_INFO } from "./settings";
 import { ToolError, VMS } from "./types";
 import type { Fault, FaultKind, LabSettings, Rng, ServerName, Tiers, VmInfo, VmName, World } from "./types";
 
@@ -44,6 +45,7 @@ export class LabWorld implements World {
   private readonly broken = new Set<string>();
   tiers: Tiers | null = null;
   quiet = true;
+  readonly access = new FileAccess();
 
   constructor(
     readonly settings: LabSettings,
@@ -245,7 +247,7 @@ export class LabWorld implements World {
   }
 
   private resetServices(s: VmState, since: number): void {
-    for (const name of [...COMMON_SERVICES, ...ROLE_SERVICES[s.info.role]]) {
+    for (const name of bootServices(s.info.role, this.settings)) {
       s.services.set(name, { running: !this.broken.has(`${s.info.name}:${name}`), since });
     }
   }

@@ -8,7 +8,7 @@ export interface ExpandEnv {
   /** run $(...) and give its stdout */
   substitute(source: string): Promise<string>;
   home: string;
-  glob?: { files: VmFiles; vm: VmName; cwd: string };
+  glob?: { files: VmFiles; vm: VmName; cwd: string; user: string };
 }
 
 interface Field {
@@ -159,7 +159,7 @@ function glob(pattern: string, g: NonNullable<ExpandEnv["glob"]>): string[] {
       }
       let names: string[];
       try {
-        names = g.files.list(g.vm, dir);
+        names = g.files.list(g.vm, dir, g.user);
       } catch {
         names = [];
       }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ToolError } from "../model/types";
 import type { VmName, World } from "../model/types";
+import type { Want } from "./access";
 
 /** a file the model generates on read (e.g. /proc/loadavg); null = not virtual */
 export type VirtualFiles = (vm: VmName, path: string) => string | null;
@@ -11,10 +12,16 @@ export interface FileStat {
   size: number;
   mtimeMs: number;
   mode: number;
+  uid: number;
+  gid: number;
   virtual: boolean;
 }
 
-/** how commands on a VM see files: generated /proc entries first, then the VM's real folders */
+/**
+ * How commands on a VM see files: generated /proc entries first, then the VM's real folders.
+ * Every read, write and listing names the account doing it and fails as the kernel would
+ * (`<path>: Permission denied`) when the file's owner, group and mode do not allow it.
+ */
 export class VmFiles {
   constructor(
     private readonly world: World,
@@ -29,35 +36,70 @@ export class VmFiles {
     return this.world.resolvePath(vm, p);
   }
 
-  read(vm: VmName, p: string): string {
+  read(vm: VmName, p: string, user: string): string {
     const virtual = this.virtualFiles(vm, p);
     if (virtual !== null) return virtual;
-    const real = this.real(vm, p);
-    try {
-      return fs.readFileSync(real, "utf8");
-    } catch (err) {
-      throw fsError(p, err);
-    }
+    return this.readBuffer(vm, p, user).toString("utf8");
   }
 
-  readBuffer(vm: VmName, p: string): Buffer {
+  readBuffer(vm: VmName, p: string, user: string): Buffer {
     const virtual = this.virtualFiles(vm, p);
     if (virtual !== null) return Buffer.from(virtual);
     try {
-      return fs.readFileSync(this.real(vm, p));
+      const real = this.real(vm, p);
+      if (fs.existsSync(real) && !fs.statSync(real).isDirectory()) this.demand(user, real, p, "r");
+      return fs.readFileSync(real);
     } catch (err) {
       throw fsError(p, err);
     }
   }
 
-  write(vm: VmName, p: string, data: string, append: boolean): void {
+  /** write (or append) as `user`: an existing file needs w on it, a new one w on its directory and is then theirs */
+  write(vm: VmName, p: string, data: string, append: boolean, user: string): void {
     if (p === "/dev/null") return;
     if (p.startsWith("/proc/") || p.startsWith("/sys/")) throw new ToolError(`${p}: Permission denied`);
     if (this.world.diskFull(vm) && (data.length > 0 || !append)) throw new ToolError(`${p}: No space left on device`);
-    const real = this.real(vm, p);
     try {
+      const real = this.real(vm, p);
+      const exists = fs.existsSync(real);
+      if (exists && !fs.statSync(real).isDirectory()) this.demand(user, real, p, "w");
+      if (!exists && fs.existsSync(path.dirname(real)) && !this.world.access.mayChange(user, path.dirname(real))) throw new ToolError(`${p}: Permission denied`);
       if (append) fs.appendFileSync(real, data);
       else fs.writeFileSync(real, data);
+      if (!exists) this.world.access.created(real, user);
+    } catch (err) {
+      throw fsError(p, err);
+    }
+  }
+
+  /** mkdir as `user` (with `parents`, each missing directory on the way), each new directory theirs */
+  mkdir(vm: VmName, p: string, user: string, parents: boolean): void {
+    try {
+      const real = this.real(vm, p);
+      if (fs.existsSync(real)) {
+        if (parents && fs.statSync(real).isDirectory()) return;
+        throw new ToolError(`${p}: File exists`);
+      }
+      const parent = path.posix.dirname(p);
+      if (parents && parent !== p) this.mkdir(vm, parent, user, true);
+      const realParent = path.dirname(real);
+      if (fs.existsSync(realParent) && !this.world.access.mayChange(user, realParent)) throw new ToolError(`${p}: Permission denied`);
+      fs.mkdirSync(real);
+      this.world.access.created(real, user);
+    } catch (err) {
+      throw fsError(p, err);
+    }
+  }
+
+  /** remove a file (or a tree with `recursive`) as `user`: w on its directory, and its owner's in a sticky one */
+  remove(vm: VmName, p: string, user: string, recursive: boolean): void {
+    try {
+      const real = this.real(vm, p);
+      const st = fs.lstatSync(real);
+      if (st.isDirectory() && !recursive) throw new ToolError(`${p}: Is a directory`);
+      const denied = this.world.access.removeError(user, real);
+      if (denied) throw new ToolError(`${p}: ${denied}`);
+      fs.rmSync(real, { recursive: true, force: true });
     } catch (err) {
       throw fsError(p, err);
     }
@@ -65,21 +107,47 @@ export class VmFiles {
 
   stat(vm: VmName, p: string): FileStat | null {
     const virtual = this.virtualFiles(vm, p);
-    if (virtual !== null) return { type: "file", size: 0, mtimeMs: this.world.now(), mode: 0o100444, virtual: true };
+    if (virtual !== null) return { type: "file", size: 0, mtimeMs: this.world.now(), mode: 0o100444, uid: 0, gid: 0, virtual: true };
     try {
-      const st = fs.statSync(this.real(vm, p));
-      return { type: st.isDirectory() ? "directory" : st.isFile() ? "file" : "other", size: st.size, mtimeMs: st.mtimeMs, mode: st.mode, virtual: false };
+      const real = this.real(vm, p);
+      const st = fs.statSync(real);
+      const owner = this.world.access.owner(real);
+      return {
+        type: st.isDirectory() ? "directory" : st.isFile() ? "file" : "other",
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+        mode: st.mode,
+        uid: owner.uid,
+        gid: owner.gid,
+        virtual: false,
+      };
     } catch {
       return null;
     }
   }
 
-  list(vm: VmName, p: string): string[] {
+  /** may `user` read, write or search this path (false when it does not exist) */
+  may(vm: VmName, p: string, user: string, want: Want): boolean {
+    if (this.virtualFiles(vm, p) !== null) return want === "r" || this.world.access.account(user).uid === 0;
     try {
-      return fs.readdirSync(this.real(vm, p)).sort();
+      return this.world.access.may(user, this.real(vm, p), want);
+    } catch {
+      return false;
+    }
+  }
+
+  list(vm: VmName, p: string, user: string): string[] {
+    try {
+      const real = this.real(vm, p);
+      if (fs.existsSync(real) && fs.statSync(real).isDirectory()) this.demand(user, real, p, "r");
+      return fs.readdirSync(real).sort();
     } catch (err) {
       throw fsError(p, err);
     }
+  }
+
+  private demand(user: string, real: string, p: string, want: Want): void {
+    if (!this.world.access.may(user, real, want)) throw new ToolError(`${p}: Permission denied`);
   }
 }
 

@@ -21,6 +21,8 @@ export interface ShellHost {
 }
 
 export interface ShellState {
+  /** the account commands run as: the login, or sudo's target inside `sudo sh -c` */
+  user: string;
   vars: Map<string, string>;
   exported: Set<string>;
   cwd: string;
@@ -43,7 +45,7 @@ const BUILTINS = new Set([
 ]);
 
 export function initialState(host: ShellHost): ShellState {
-  const home = host.user === "root" ? "/root" : `/home/${host.user}`;
+  const home = host.world.access.account(host.user).home;
   const vars = new Map<string, string>([
     ["HOME", home],
     ["USER", host.user],
@@ -54,7 +56,7 @@ export function initialState(host: ShellHost): ShellState {
     ["LANG", "C.UTF-8"],
     ["PWD", home],
   ]);
-  return { vars, exported: new Set(vars.keys()), cwd: home, status: 0, positional: [], errexit: false, pipefail: false };
+  return { user: host.user, vars, exported: new Set(vars.keys()), cwd: home, status: 0, positional: [], errexit: false, pipefail: false };
 }
 
 /** a tiny POSIX-ish shell: runs one command string the way `bash -c` would for the subset the console uses */
@@ -158,7 +160,7 @@ export class Shell {
         return r.stdout;
       },
       home: this.state.vars.get("HOME") ?? "/",
-      glob: { files: this.host.files, vm: this.host.vm, cwd: this.state.cwd },
+      glob: { files: this.host.files, vm: this.host.vm, cwd: this.state.cwd, user: this.state.user },
     };
   }
 
@@ -254,7 +256,7 @@ export class Shell {
             }
             break;
           case "<":
-            if ((r.fd ?? 0) === 0) input = this.host.files.read(this.host.vm, this.abs(target));
+            if ((r.fd ?? 0) === 0) input = target === "/dev/null" ? "" : this.host.files.read(this.host.vm, this.abs(target), this.state.user);
             break;
           case "<&":
             break;
@@ -280,7 +282,7 @@ export class Shell {
     if (target === "/dev/stdout") return fds.get(1) ?? { kind: "null" };
     if (target === "/dev/stderr") return fds.get(2) ?? { kind: "null" };
     const p = this.abs(target);
-    this.host.files.write(this.host.vm, p, "", append);
+    this.host.files.write(this.host.vm, p, "", append, this.state.user);
     return { kind: "file", path: p };
   }
 
@@ -293,7 +295,7 @@ export class Shell {
       return;
     }
     try {
-      this.host.files.write(this.host.vm, sink.path, text, true);
+      this.host.files.write(this.host.vm, sink.path, text, true, this.state.user);
     } catch (e) {
       if (!(e instanceof ToolError)) throw e;
       const errSink = fds.get(2);
@@ -305,11 +307,11 @@ export class Shell {
     return path.posix.resolve(this.state.cwd, p);
   }
 
-  /** run an expanded command line: builtins first, then the VM's installed tools */
-  async runArgv(argv: string[], stdin: string, env: Record<string, string>, line = 1): Promise<ExecResult> {
+  /** run an expanded command line as `user`: builtins first, then the VM's installed tools */
+  async runArgv(argv: string[], stdin: string, env: Record<string, string>, line = 1, user = this.state.user): Promise<ExecResult> {
     const [name, ...args] = argv;
     if (name === undefined) return ok("");
-    if (BUILTINS.has(name)) return this.builtin(name, args, stdin, env, line);
+    if (BUILTINS.has(name)) return this.builtin(name, args, stdin, env, line, user);
     const base = name.includes("/") ? path.posix.basename(name) : name;
     const tool = this.host.tools.get(base);
     const role = this.host.world.vm(this.host.vm).role;
@@ -323,7 +325,7 @@ export class Shell {
       return { stdout: "", stderr: `bash: line ${line}: ${name}: command not found\n`, code: 127 };
     }
     try {
-      const r = await tool.run({ world: this.host.world, vm: this.host.vm, argv: [base, ...args], stdin, env, cwd: this.state.cwd });
+      const r = await tool.run({ world: this.host.world, vm: this.host.vm, argv: [base, ...args], stdin, env, cwd: this.state.cwd, user });
       return r;
     } catch (e) {
       if (e instanceof ToolError) return { stdout: "", stderr: e.message.endsWith("\n") ? e.message : `${e.message}\n`, code: e.code };
@@ -332,7 +334,7 @@ export class Shell {
     }
   }
 
-  private async builtin(name: string, args: string[], stdin: string, env: Record<string, string>, line: number): Promise<ExecResult> {
+  private async builtin(name: string, args: string[], stdin: string, env: Record<string, string>, line: number, user: string): Promise<ExecResult> {
     switch (name) {
       case "echo":
         return ok(echo(args));
@@ -360,6 +362,7 @@ export class Shell {
         const st = this.host.files.stat(this.host.vm, target);
         if (!st) return fail(`bash: line ${line}: cd: ${args[0]}: No such file or directory`);
         if (st.type !== "directory") return fail(`bash: line ${line}: cd: ${args[0]}: Not a directory`);
+        if (!this.host.files.may(this.host.vm, target, user, "x")) return fail(`bash: line ${line}: cd: ${args[0]}: Permission denied`);
         this.state.cwd = target;
         return ok("");
       }
@@ -372,7 +375,7 @@ export class Shell {
           if (a[a.length - 1] !== "]") return { stdout: "", stderr: "bash: [: missing `]'\n", code: 2 };
           a = a.slice(0, -1);
         }
-        const r = evalTest(a, (p) => this.host.files.stat(this.host.vm, this.abs(p)));
+        const r = evalTest(a, (p) => this.host.files.stat(this.host.vm, this.abs(p)), (p, want) => this.host.files.may(this.host.vm, this.abs(p), user, want));
         return { stdout: "", stderr: r.err, code: r.code };
       }
       case "export":
@@ -412,18 +415,18 @@ export class Shell {
         return this.read(args, stdin);
       case "sh":
       case "bash":
-        return this.subShell(args, stdin);
+        return this.subShell(args, stdin, user, env);
       case "exec":
       case "command":
-        return this.command(name, args, stdin, env, line);
+        return this.command(name, args, stdin, env, line, user);
       case "type":
         return this.type(args, line);
       case "env":
-        return this.env(args, stdin, env, line);
+        return this.env(args, stdin, env, line, user);
       case "sudo":
-        return this.sudo(args, stdin, env, line);
+        return this.sudo(args, stdin, env, line, user);
       case "timeout":
-        return this.timeout(args, stdin, env, line);
+        return this.timeout(args, stdin, env, line, user);
       case "sleep": {
         const sec = args.reduce((s, a) => s + (parseDuration(a) ?? 0), 0);
         await new Promise((r) => setTimeout(r, Math.min(sec, 600) * 1000));
@@ -444,7 +447,7 @@ export class Shell {
     return ok("");
   }
 
-  private async subShell(args: string[], stdin: string): Promise<ExecResult> {
+  private async subShell(args: string[], stdin: string, user: string, env: Record<string, string>): Promise<ExecResult> {
     let i = 0;
     let script: string | null = null;
     let errexit = false;
@@ -465,6 +468,10 @@ export class Shell {
     }
     const state = cloneState(this.state);
     state.errexit = errexit;
+    state.user = user;
+    // a new shell starts from its environment: what was exported, plus VAR=x and sudo's own
+    state.vars = new Map(Object.entries(env));
+    state.exported = new Set(state.vars.keys());
     const sub = new Shell(this.host, state);
     if (script !== null) {
       state.positional = args.slice(i + 1);
@@ -474,9 +481,9 @@ export class Shell {
       const file = this.abs(args[i] as string);
       let text: string;
       try {
-        text = this.host.files.read(this.host.vm, file);
+        text = this.host.files.read(this.host.vm, file, user);
       } catch (e) {
-        if (e instanceof ToolError) return { stdout: "", stderr: `bash: ${args[i]}: No such file or directory\n`, code: 127 };
+        if (e instanceof ToolError) return { stdout: "", stderr: `bash: ${args[i]}: ${e.message.replace(/^.*: /, "")}\n`, code: 127 };
         throw e;
       }
       state.positional = args.slice(i + 1);
@@ -485,7 +492,7 @@ export class Shell {
     return sub.run(stdin, "");
   }
 
-  private async command(name: string, args: string[], stdin: string, env: Record<string, string>, line: number): Promise<ExecResult> {
+  private async command(name: string, args: string[], stdin: string, env: Record<string, string>, line: number, user: string): Promise<ExecResult> {
     if (name === "command" && (args[0] === "-v" || args[0] === "-V")) {
       const target = args[1];
       if (target === undefined) return { stdout: "", stderr: "", code: 1 };
@@ -494,7 +501,7 @@ export class Shell {
       if (args[0] === "-V") return ok(BUILTINS.has(target) ? `${target} is a shell builtin\n` : `${target} is ${p}\n`);
       return ok(`${p}\n`);
     }
-    return this.runArgv(args, stdin, env, line);
+    return this.runArgv(args, stdin, env, line, user);
   }
 
   private type(args: string[], line: number): ExecResult {
@@ -520,7 +527,7 @@ export class Shell {
     return name.includes("/") ? name : this.host.toolPath(base);
   }
 
-  private async env(args: string[], stdin: string, env: Record<string, string>, line: number): Promise<ExecResult> {
+  private async env(args: string[], stdin: string, env: Record<string, string>, line: number, user: string): Promise<ExecResult> {
     let i = 0;
     let e: Record<string, string> = { ...env };
     for (; i < args.length; i++) {
@@ -534,34 +541,45 @@ export class Shell {
       } else break;
     }
     if (i >= args.length) return ok(Object.entries(e).map(([k, v]) => `${k}=${v}\n`).join(""));
-    return this.runArgv(args.slice(i), stdin, e, line);
+    return this.runArgv(args.slice(i), stdin, e, line, user);
   }
 
-  private async sudo(args: string[], stdin: string, env: Record<string, string>, line: number): Promise<ExecResult> {
+  /**
+   * sudo as the lab grants it to every login (NOPASSWD for everything): `-u USER` runs as that
+   * account, otherwise as root; an unknown account fails as sudo 1.9.13 does.
+   */
+  private async sudo(args: string[], stdin: string, env: Record<string, string>, line: number, user: string): Promise<ExecResult> {
     let i = 0;
+    let target = "root";
     for (; i < args.length; i++) {
       const a = args[i] as string;
       if (a === "--") {
         i++;
         break;
       }
-      if (a === "-u" || a === "-g" || a === "-C" || a === "-p" || a === "-h") i++;
+      if (a === "-u") target = args[++i] ?? "";
+      else if (a.startsWith("-u") && a.length > 2) target = a.slice(2);
+      else if (a.startsWith("--user=")) target = a.slice(7);
+      else if (a === "-g" || a === "-C" || a === "-p" || a === "-h") i++;
       else if (!a.startsWith("-")) break;
     }
     const rest = args.slice(i);
     if (rest.length === 0) return { stdout: "", stderr: "usage: sudo -h | -K | -k | -V\n", code: 1 };
-    const assignments: Record<string, string> = {};
+    const account = this.host.world.access.existing(target);
+    if (!account) return { stdout: "", stderr: `sudo: unknown user ${target}\nsudo: error initializing audit plugin sudoers_audit\n`, code: 1 };
+    // env_reset: the command sees the target's identity, and SUDO_USER names who asked
+    const assignments: Record<string, string> = { HOME: account.home, SHELL: account.shell, USER: account.name, LOGNAME: account.name, SUDO_USER: user };
     while (rest[0] !== undefined && /^[A-Za-z_][A-Za-z0-9_]*=/.test(rest[0])) {
       const a = rest.shift() as string;
       const eq = a.indexOf("=");
       assignments[a.slice(0, eq)] = a.slice(eq + 1);
     }
-    const r = await this.runArgv(rest, stdin, { ...env, ...assignments }, line);
+    const r = await this.runArgv(rest, stdin, { ...env, ...assignments }, line, account.name);
     if (r.code === 127 && r.stderr.includes("command not found")) return { stdout: "", stderr: `sudo: ${rest[0]}: command not found\n`, code: 1 };
     return r;
   }
 
-  private async timeout(args: string[], stdin: string, env: Record<string, string>, line: number): Promise<ExecResult> {
+  private async timeout(args: string[], stdin: string, env: Record<string, string>, line: number, user: string): Promise<ExecResult> {
     let i = 0;
     for (; i < args.length; i++) {
       const a = args[i] as string;
@@ -575,7 +593,7 @@ export class Shell {
     if (duration === null) return { stdout: "", stderr: `timeout: invalid time interval '${args[i] ?? ""}'\nTry 'timeout --help' for more information.\n`, code: 125 };
     const rest = args.slice(i + 1);
     if (rest.length === 0) return { stdout: "", stderr: "timeout: missing operand\nTry 'timeout --help' for more information.\n", code: 125 };
-    const run = this.runArgv(rest, stdin, env, line).then((r) => (r.code === 127 && r.stderr.includes("command not found") ? { stdout: "", stderr: `timeout: failed to run command '${rest[0]}': No such file or directory\n`, code: 127 } : r));
+    const run = this.runArgv(rest, stdin, env, line, user).then((r) => (r.code === 127 && r.stderr.includes("command not found") ? { stdout: "", stderr: `timeout: failed to run command '${rest[0]}': No such file or directory\n`, code: 127 } : r));
     if (duration === 0) return run;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<ExecResult>((resolve) => {

@@ -135,7 +135,11 @@ function toInt(s: string): number | null {
 }
 
 /** test / [ : the unary and binary primaries scripts use */
-export function evalTest(args: string[], stat: (p: string) => FileStat | null): { code: number; err: string } {
+export function evalTest(
+  args: string[],
+  stat: (p: string) => FileStat | null,
+  may: (p: string, want: "r" | "w" | "x") => boolean = (p) => stat(p) !== null,
+): { code: number; err: string } {
   const fail = (msg: string): { code: number; err: string } => ({ code: 2, err: `bash: test: ${msg}\n` });
   const intOf = (s: string): number | null => (/^\s*[-+]?\d+\s*$/.test(s) ? Number(s) : null);
   const primary = (a: string[]): boolean | string => {
@@ -163,10 +167,11 @@ export function evalTest(args: string[], stat: (p: string) => FileStat | null): 
         case "-s":
           return (st()?.size ?? 0) > 0 || (st()?.virtual ?? false);
         case "-r":
+          return may(v, "r");
         case "-w":
-          return st() !== null;
+          return may(v, "w");
         case "-x":
-          return st() !== null && ((st()?.mode ?? 0) & 0o111) !== 0;
+          return st() !== null && ((st()?.mode ?? 0) & 0o111) !== 0 && may(v, "x");
         case "-L":
         case "-h":
           return false;

@@ -28,9 +28,13 @@ export class LabSshBackend implements SshBackend {
     return { vm, world: this.sim.world, files: this.files, tools: this.tools, toolPath: this.toolPath, user, pid: this.pid };
   }
 
-  private ensureHome(vm: VmName, home: string): void {
+  private ensureHome(vm: VmName, home: string, user: string): void {
     try {
-      fs.mkdirSync(this.sim.world.resolvePath(vm, home), { recursive: true });
+      const real = this.sim.world.resolvePath(vm, home);
+      if (fs.existsSync(real)) return;
+      fs.mkdirSync(real, { recursive: true });
+      // adduser on Debian 12 makes homes 0700
+      this.sim.world.access.setup(real, user, user, 0o700);
     } catch {
       // a home that cannot be created leaves the shell in it anyway, as a broken NFS home would
     }
@@ -43,14 +47,14 @@ export class LabSshBackend implements SshBackend {
     for (const [k, v] of Object.entries(env)) {
       if (k === "LANG" || k.startsWith("LC_")) state.vars.set(k, v);
     }
-    this.ensureHome(vm, state.cwd);
+    this.ensureHome(vm, state.cwd, user);
     return new Shell(host, state).run(command);
   }
 
   openShell(vm: VmName, user: string): InteractiveShell {
     const host = this.host(vm, user);
     const shell = new Shell(host);
-    this.ensureHome(vm, shell.state.cwd);
+    this.ensureHome(vm, shell.state.cwd, user);
     this.sessions.set(vm, this.loggedIn(vm) + 1);
     let open = true;
     return {

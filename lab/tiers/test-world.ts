@@ -15,6 +15,7 @@ import type {
   World,
 } from "../model/types";
 import { ToolError, VMS } from "../model/types";
+import { FileAccess } from "../shell/access";
 import { createTiers } from "./index";
 import { DEFAULT_SETTINGS } from "../model/settings";
 
@@ -31,7 +32,7 @@ const ADDRESSES: Record<VmName, string> = {
 
 const SERVICES: Record<VmRole, string[]> = {
   lb: ["heartbeat", "ldirectord"],
-  web: ["apache2"],
+  web: ["apache2", "cron"],
   fs: ["drbd", "nfs-kernel-server", "heartbeat"],
   db: ["mysql"],
 };
@@ -72,6 +73,7 @@ export class TestWorld implements World {
   readonly rng: Rng;
   readonly dir: string;
   readonly logs: string[] = [];
+  readonly access = new FileAccess();
   tiers: Tiers | null = null;
   private clock = Date.UTC(2024, 7, 5, 9, 0, 0);
   private vmOff = new Set<VmName>();
@@ -86,6 +88,7 @@ export class TestWorld implements World {
     this.rng = seededRng(this.settings.seed);
     this.dir = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tiers-test-"));
     for (const vm of VMS) for (const s of SERVICES[roleOf(vm)]) this.services.set(`${vm}:${s}`, true);
+    if (this.settings.phpHandler === "php-fpm") for (const vm of VMS) if (roleOf(vm) === "web") this.services.set(`${vm}:php8.2-fpm`, true);
   }
 
   now(): number {
@@ -188,7 +191,7 @@ export async function exec(
   world: TestWorld,
   vm: VmName,
   argv: string[],
-  opts: { stdin?: string; env?: Record<string, string> } = {},
+  opts: { stdin?: string; env?: Record<string, string>; user?: string } = {},
 ): Promise<ExecResult> {
   const tiers = world.tiers;
   if (!tiers) throw new Error("world has no tiers");
@@ -197,7 +200,7 @@ export async function exec(
   if (!tool) throw new Error(`no tool ${name}`);
   const role = world.vm(vm).role;
   if (tool.roles !== "all" && !tool.roles.includes(role)) return { stdout: "", stderr: `${name}: command not found\n`, code: 127 };
-  return tool.run({ world, vm, argv: [name, ...argv.slice(1)], stdin: opts.stdin ?? "", env: opts.env ?? {} });
+  return tool.run({ world, vm, argv: [name, ...argv.slice(1)], stdin: opts.stdin ?? "", env: opts.env ?? {}, user: opts.user });
 }
 
 /** a fixture copied into lab/tiers/__fixtures__ */

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ToolError } from "../model/types";
 import type { ExecContext, ExecResult, Tool } from "../model/types";
+import { userOf } from "../shell/access";
 import type { FileStat } from "../shell/files";
 import type { CoreDeps } from "./deps";
 import { absPath, parseFlags, result } from "./io";
@@ -45,8 +46,9 @@ function ls(ctx: ExecContext, deps: CoreDeps): ExecResult {
   let out = "";
   let err = "";
   const long = f.has("l");
+  const names = deps.world.access;
   const fmt = (name: string, st: FileStat): string =>
-    long ? `${modeString(st)} 1 root root ${String(st.size).padStart(6)} ${lsDate(st.mtimeMs)} ${name}\n` : `${name}\n`;
+    long ? `${modeString(st)} 1 ${names.nameOf(st.uid)} ${names.nameOf(st.gid)} ${String(st.size).padStart(6)} ${lsDate(st.mtimeMs)} ${name}\n` : `${name}\n`;
   const dirs: string[] = [];
   for (const t of targets) {
     const abs = absPath(ctx, t);
@@ -60,7 +62,11 @@ function ls(ctx: ExecContext, deps: CoreDeps): ExecResult {
   }
   for (const d of dirs) {
     const abs = absPath(ctx, d);
-    let names = deps.files.list(ctx.vm, abs).filter((n) => f.has("a") || f.has("A") || !n.startsWith("."));
+    if (!deps.files.may(ctx.vm, abs, userOf(ctx), "r")) {
+      err += `ls: cannot open directory '${d}': Permission denied\n`;
+      continue;
+    }
+    let names = deps.files.list(ctx.vm, abs, userOf(ctx)).filter((n) => f.has("a") || f.has("A") || !n.startsWith("."));
     const stats = new Map(names.map((n) => [n, deps.files.stat(ctx.vm, path.posix.join(abs, n))]));
     if (f.has("t")) names = [...names].sort((a, b) => (stats.get(b)?.mtimeMs ?? 0) - (stats.get(a)?.mtimeMs ?? 0));
     if (f.has("r")) names.reverse();
@@ -93,7 +99,7 @@ function stat(ctx: ExecContext, deps: CoreDeps): ExecResult {
     }
     const typeName = st.type === "directory" ? "directory" : st.size === 0 ? "regular empty file" : "regular file";
     if (format === undefined) {
-      out += `  File: ${name}\n  Size: ${st.size}\tBlocks: ${Math.ceil(st.size / 512)}\tIO Block: 4096   ${typeName}\nAccess: (0${(st.mode & 0o777).toString(8)}/${modeString(st)})  Uid: (    0/    root)   Gid: (    0/    root)\nModify: ${isoWithNanos(st.mtimeMs)}\n`;
+      out += `  File: ${name}\n  Size: ${st.size}\tBlocks: ${Math.ceil(st.size / 512)}\tIO Block: 4096   ${typeName}\nAccess: (0${(st.mode & 0o777).toString(8)}/${modeString(st)})  Uid: (${String(st.uid).padStart(5)}/${deps.world.access.nameOf(st.uid).padStart(8)})   Gid: (${String(st.gid).padStart(5)}/${deps.world.access.nameOf(st.gid).padStart(8)})\nModify: ${isoWithNanos(st.mtimeMs)}\n`;
       continue;
     }
     out +=
@@ -116,11 +122,13 @@ function stat(ctx: ExecContext, deps: CoreDeps): ExecResult {
           case "A":
             return modeString(st);
           case "U":
+            return deps.world.access.nameOf(st.uid);
           case "G":
-            return "root";
+            return deps.world.access.nameOf(st.gid);
           case "u":
+            return String(st.uid);
           case "g":
-            return "0";
+            return String(st.gid);
           case "F":
             return typeName;
           case "i":
@@ -238,8 +246,9 @@ function find(ctx: ExecContext, deps: CoreDeps): ExecResult {
     if (st.type !== "directory" || depth >= maxdepth || st.virtual) return;
     let names: string[];
     try {
-      names = deps.files.list(ctx.vm, abs);
-    } catch {
+      names = deps.files.list(ctx.vm, abs, userOf(ctx));
+    } catch (e) {
+      if (e instanceof ToolError && e.message.endsWith("Permission denied")) err += `find: '${shown}': Permission denied\n`;
       return;
     }
     for (const n of names) walk(shown.endsWith("/") ? shown + n : `${shown}/${n}`, path.posix.join(abs, n), depth + 1);
@@ -296,25 +305,26 @@ function findPrintf(format: string, e: PrintfEntry): string {
 function mutate(ctx: ExecContext, deps: CoreDeps, tool: "mkdir" | "touch" | "rm"): ExecResult {
   const p = parseFlags(ctx.argv.slice(1), "m");
   const f = p.flags;
+  const user = userOf(ctx);
   let err = "";
   for (const name of p.rest) {
     const abs = absPath(ctx, name);
     try {
       const real = deps.files.real(ctx.vm, abs);
       if (tool !== "rm" && deps.world.diskFull(ctx.vm)) throw new ToolError("No space left on device");
-      if (tool === "mkdir") {
-        if (fs.existsSync(real) && !f.has("p")) throw new ToolError("File exists");
-        fs.mkdirSync(real, { recursive: f.has("p") });
-      } else if (tool === "touch") {
-        if (fs.existsSync(real)) fs.utimesSync(real, new Date(), new Date());
-        else if (!f.has("c")) fs.writeFileSync(real, "");
+      if (tool === "mkdir") deps.files.mkdir(ctx.vm, abs, user, f.has("p"));
+      else if (tool === "touch") {
+        if (!fs.existsSync(real)) {
+          if (!f.has("c")) deps.files.write(ctx.vm, abs, "", true, user);
+        } else if (deps.world.access.owner(real).uid === deps.world.access.account(user).uid || deps.files.may(ctx.vm, abs, user, "w")) {
+          fs.utimesSync(real, new Date(), new Date());
+        } else throw new ToolError("Permission denied");
       } else {
         if (!fs.existsSync(real)) {
           if (!f.has("f")) throw new ToolError("No such file or directory");
           continue;
         }
-        if (fs.statSync(real).isDirectory() && !f.has("r") && !f.has("R")) throw new ToolError("Is a directory");
-        fs.rmSync(real, { recursive: true, force: true });
+        deps.files.remove(ctx.vm, abs, user, f.has("r") || f.has("R"));
       }
     } catch (e) {
       const msg = e instanceof ToolError ? e.message : errnoText(e);
@@ -328,6 +338,8 @@ function mutate(ctx: ExecContext, deps: CoreDeps, tool: "mkdir" | "touch" | "rm"
 function copyMove(ctx: ExecContext, deps: CoreDeps, tool: "cp" | "mv"): ExecResult {
   const p = parseFlags(ctx.argv.slice(1), "");
   const names = p.rest;
+  const user = userOf(ctx);
+  const access = deps.world.access;
   if (names.length < 2) return result("", `${tool}: missing file operand\n`, 1);
   const dest = names[names.length - 1] as string;
   const destReal = deps.files.real(ctx.vm, absPath(ctx, dest));
@@ -338,8 +350,28 @@ function copyMove(ctx: ExecContext, deps: CoreDeps, tool: "cp" | "mv"): ExecResu
       const srcReal = deps.files.real(ctx.vm, absPath(ctx, src));
       const target = destIsDir ? path.join(destReal, path.basename(srcReal)) : destReal;
       if (deps.world.diskFull(ctx.vm) && tool === "cp") throw new ToolError("No space left on device");
-      if (tool === "mv") fs.renameSync(srcReal, target);
-      else fs.cpSync(srcReal, target, { recursive: p.flags.has("r") || p.flags.has("R") || p.flags.has("a") });
+      const existed = fs.existsSync(target);
+      if (tool === "mv") {
+        const denied = fs.existsSync(srcReal) ? access.removeError(user, srcReal) : null;
+        const refusal = denied ?? (access.mayChange(user, path.dirname(target)) ? null : "Permission denied");
+        if (refusal) {
+          err += `mv: cannot move '${src}' to '${dest}': ${refusal}\n`;
+          continue;
+        }
+        fs.renameSync(srcReal, target);
+        access.moved(srcReal, target);
+      } else {
+        if (fs.existsSync(srcReal) && !access.may(user, srcReal, "r")) {
+          err += `cp: cannot open '${src}' for reading: Permission denied\n`;
+          continue;
+        }
+        if (existed ? !access.may(user, target, "w") : !access.mayChange(user, path.dirname(target))) {
+          err += `cp: cannot create regular file '${dest}': Permission denied\n`;
+          continue;
+        }
+        fs.cpSync(srcReal, target, { recursive: p.flags.has("r") || p.flags.has("R") || p.flags.has("a") });
+        if (!existed) access.created(target, user);
+      }
     } catch (e) {
       err += `${tool}: cannot ${tool === "cp" ? "stat" : "move"} '${src}': ${e instanceof ToolError ? e.message : errnoText(e)}\n`;
     }

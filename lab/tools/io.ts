@@ -1,6 +1,7 @@
 import path from "node:path";
 import { ToolError } from "../model/types";
 import type { ExecContext, ExecResult } from "../model/types";
+import { userOf } from "../shell/access";
 import type { VmFiles } from "../shell/files";
 
 export function ok(stdout: string): ExecResult {
@@ -20,6 +21,13 @@ export interface Input {
   text: string;
 }
 
+/** how coreutils 9.1 words a file it could not open (checked on Debian 12: head and tail say "cannot open ... for reading") */
+export function openError(tool: string, name: string, reason: string): string {
+  if (tool === "head" || tool === "tail") return `${tool}: cannot open '${name}' for reading: ${reason}\n`;
+  if (tool === "sort") return `sort: cannot read: ${name}: ${reason}\n`;
+  return `${tool}: ${name}: ${reason}\n`;
+}
+
 /** the files named on the command line, or stdin; unreadable files become error lines prefixed by the tool */
 export function readInputs(ctx: ExecContext, files: VmFiles, names: string[], tool: string): { inputs: Input[]; errors: string; failed: boolean } {
   if (names.length === 0) return { inputs: [{ name: "-", text: ctx.stdin }], errors: "", failed: false };
@@ -31,10 +39,10 @@ export function readInputs(ctx: ExecContext, files: VmFiles, names: string[], to
       continue;
     }
     try {
-      inputs.push({ name: n, text: files.read(ctx.vm, absPath(ctx, n)) });
+      inputs.push({ name: n, text: files.read(ctx.vm, absPath(ctx, n), userOf(ctx)) });
     } catch (e) {
       if (!(e instanceof ToolError)) throw e;
-      errors += `${tool}: ${n}: ${e.message.replace(/^.*: /, "")}\n`;
+      errors += openError(tool, n, e.message.replace(/^.*: /, ""));
     }
   }
   return { inputs, errors, failed: errors !== "" };

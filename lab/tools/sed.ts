@@ -1,5 +1,6 @@
 import { ToolError } from "../model/types";
 import type { ExecContext, ExecResult, Tool } from "../model/types";
+import { userOf } from "../shell/access";
 import type { CoreDeps } from "./deps";
 import { absPath, result } from "./io";
 import { breToJs, posixClassesInSets } from "./text";
@@ -230,7 +231,7 @@ export function sed(ctx: ExecContext, deps: CoreDeps): ExecResult {
         continue;
       }
       try {
-        text = deps.files.read(ctx.vm, path);
+        text = deps.files.read(ctx.vm, path, userOf(ctx));
       } catch (e) {
         if (!(e instanceof ToolError)) throw e;
         stderr += `sed: can't read ${name}: ${e.message.replace(/^.*: /, "")}\n`;
@@ -245,8 +246,11 @@ export function sed(ctx: ExecContext, deps: CoreDeps): ExecResult {
     }
     const path = absPath(ctx, name);
     try {
-      if (inPlace !== "") deps.files.write(ctx.vm, `${path}${inPlace}`, text, false);
-      deps.files.write(ctx.vm, path, edited, false);
+      // -i writes a temporary file in the same directory and renames it over the original
+      const dir = path.replace(/\/[^/]*$/, "") || "/";
+      if (!deps.files.may(ctx.vm, dir, userOf(ctx), "w") || !deps.files.may(ctx.vm, dir, userOf(ctx), "x")) throw new ToolError(`${dir}: Permission denied`);
+      if (inPlace !== "") deps.files.write(ctx.vm, `${path}${inPlace}`, text, false, userOf(ctx));
+      deps.files.write(ctx.vm, path, edited, false, "root");
     } catch (e) {
       if (!(e instanceof ToolError)) throw e;
       stderr += `sed: couldn't open temporary file ${path.replace(/[^/]*$/, "")}sedXXXXXX: ${e.message.replace(/^.*: /, "")}\n`;

@@ -1,5 +1,6 @@
 import type { ExecContext, ExecResult, Tool, VmName, VmRole } from "../model/types";
 import { DATE_DEFAULT, strftime } from "./clock-format";
+import { userOf } from "../shell/access";
 import type { CoreDeps } from "./deps";
 import { ok, result } from "./io";
 
@@ -190,10 +191,11 @@ export function systemTools(deps: CoreDeps): Record<string, Tool> {
     uptime: all((ctx) => uptime(ctx, deps)),
     df: all((ctx) => df(ctx, deps)),
     free: all((ctx) => free(ctx, deps)),
-    whoami: all((ctx) => ok(`${ctx.env.USER ?? "clusterdeck"}\n`)),
+    whoami: all((ctx) => ok(`${userOf(ctx)}\n`)),
     id: all((ctx) => {
-      const user = ctx.env.USER ?? "clusterdeck";
-      return ok(user === "root" ? "uid=0(root) gid=0(root) groups=0(root)\n" : `uid=1001(${user}) gid=1001(${user}) groups=1001(${user}),4(adm)\n`);
+      const a = deps.world.access.account(userOf(ctx));
+      const name = (id: number): string => `${id}(${deps.world.access.nameOf(id)})`;
+      return ok(`uid=${name(a.uid)} gid=${name(a.gid)} groups=${a.groups.map(name).join(",")}\n`);
     }),
     uname: all((ctx) => {
       const a = ctx.argv.slice(1);

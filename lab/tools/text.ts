@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ToolError } from "../model/types";
 import type { ExecContext, ExecResult, Tool } from "../model/types";
+import { userOf } from "../shell/access";
 import type { CoreDeps } from "./deps";
 import { absPath, joinLines, lines, ok, parseFlags, readInputs, result } from "./io";
 
@@ -30,7 +31,7 @@ export function textTools(deps: CoreDeps): Record<string, Tool> {
       let err = "";
       for (const f of p.rest) {
         try {
-          files.write(ctx.vm, absPath(ctx, f), ctx.stdin, append);
+          files.write(ctx.vm, absPath(ctx, f), ctx.stdin, append, userOf(ctx));
         } catch (e) {
           if (!(e instanceof ToolError)) throw e;
           err += `tee: ${e.message}\n`;
@@ -312,7 +313,7 @@ function checksum(ctx: ExecContext, deps: CoreDeps, algo: "md5" | "sha1" | "sha2
   const targets = names.length ? names : ["-"];
   for (const n of targets) {
     try {
-      const data = n === "-" ? Buffer.from(ctx.stdin) : deps.files.readBuffer(ctx.vm, absPath(ctx, n));
+      const data = n === "-" ? Buffer.from(ctx.stdin) : deps.files.readBuffer(ctx.vm, absPath(ctx, n), userOf(ctx));
       out += `${createHash(algo).update(data).digest("hex")}  ${n}\n`;
     } catch (e) {
       if (!(e instanceof ToolError)) throw e;
