@@ -148,7 +148,7 @@ describe("the site through the VIP over HTTP", () => {
   it("answers like Moodle on the node LVS picked, with path and query passed through", async () => {
     const home = await fetch(lab.siteUrl);
     expect(home.status).toBe(200);
-    expect(home.headers.get("server")).toBe("Apache/2.4.62 (Debian)");
+    expect(home.headers.get("server")).toBe("Apache/2.4.71 (Debian)");
     expect(await home.text()).toContain("ClusterDeck Moodle");
     expect((await fetch(`${lab.siteUrl}login/index.php?lang=en`)).status).toBe(200);
     expect((await fetch(`${lab.siteUrl}no/such/page.php?x=1`)).status).toBe(404);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { testLab } from "../__tests__/test-lab";
 import type { TestLab } from "../__tests__/test-lab";
 import { createTiers } from "../tiers/index";
+import { siteHost } from "../control/site-server";
 import { CONSOLE_CLIENT, vipExchange } from "./site-front";
 import type { SiteRequest } from "./types";
 
@@ -13,7 +14,7 @@ const start = (): TestLab => {
   return lab;
 };
 
-const get = (target = "/", client = CONSOLE_CLIENT): SiteRequest => ({ method: "GET", target, host: "127.0.0.1:22280", clientAddress: client });
+const get = (target = "/", client = CONSOLE_CLIENT, host = "203.0.113.10"): SiteRequest => ({ method: "GET", target, host, clientAddress: client });
 const send = (l: TestLab, req: SiteRequest = get(), port = 41000) => vipExchange(l.sim.world, l.sim.balancers, l.sim.tiers, req, port);
 const dest = (l: TestLab, address: string) => l.sim.balancers.nodes.lb1.table.services[0]?.dests.find((d) => d.address === address);
 
@@ -46,19 +47,35 @@ describe("the site through the VIP", () => {
     for (let i = 0; i < 5; i++) expect(send(l, get("/", `192.0.2.${10 + i}`))?.node).not.toBe(first);
   });
 
-  it("passes path and query through and answers 404, 503 maintenance (the flag file's content) and 503 upgrade", async () => {
+  it("passes path and query through and answers 404, 503 maintenance (the flag file's content), 200 with an upgrade pending", async () => {
     const l = start();
     expect(send(l, get("/nope.php?x=1"))?.response.status).toBe(404);
     const node = send(l)?.node ?? "web1";
     await l.sh("web1", "echo '<h1>Back soon</h1>' > /var/moodledata/climaintenance.html");
     const m = send(l, get("/login/index.php?lang=en"));
-    expect(m?.response).toMatchObject({ status: 503, reason: "Service Unavailable", body: "<h1>Back soon</h1>\n" });
+    expect(m?.response).toMatchObject({ status: 503, reason: "Moodle under maintenance", body: "<h1>Back soon</h1>\n" });
+    expect(m?.response.headers).toContainEqual(["Retry-After", "300"]);
     await l.sh("web1", "rm /var/moodledata/climaintenance.html");
     const from = node === "web1" ? "/srv/releases/4.5.0/" : "web1:/srv/releases/4.5.0/";
     expect((await l.sh(node, `rsync -a --exclude=config.php ${from} /var/www/moodle/`)).code).toBe(0);
-    const u = send(l);
-    expect(u?.response.status).toBe(503);
-    expect(u?.response.body).toContain("being upgraded");
+    expect(send(l)?.response.status).toBe(200);
+  });
+
+  it("sends a request for another host name to wwwroot (303), with no session", () => {
+    const l = start();
+    const r = send(l, get("/login/index.php?lang=en", CONSOLE_CLIENT, "moodle.example.org"))?.response;
+    expect(r?.status).toBe(303);
+    expect(r?.headers).toContainEqual(["Location", "http://203.0.113.10/login/index.php?lang=en"]);
+    expect(r?.headers.some(([k]) => k === "Set-Cookie")).toBe(false);
+    expect(send(l)?.response.headers.find(([k]) => k === "Set-Cookie")?.[1]).toMatch(/^MoodleSession=[0-9a-v]{26}; path=\/$/);
+  });
+
+  it("the HTTP front's own address stands for the VIP; another name is passed on", () => {
+    const l = start();
+    expect(siteHost("127.0.0.1:22280", 22280, l.sim)).toBe("203.0.113.10");
+    expect(siteHost("localhost:22280", 22280, l.sim)).toBe("203.0.113.10");
+    expect(siteHost("moodle.example.org", 22280, l.sim)).toBe("moodle.example.org");
+    expect(siteHost(undefined, 22280, l.sim)).toBe("");
   });
 
   it("gets no answer when there is no usable real server or no VIP holder", () => {

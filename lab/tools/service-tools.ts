@@ -9,6 +9,7 @@ const ALIASES: Record<string, string> = { "nfs-server": "nfs-kernel-server", mys
 
 const DESCRIPTIONS: Record<string, { description: string; unitFile: string; main: string }> = {
   apache2: { description: "The Apache HTTP Server", unitFile: "/lib/systemd/system/apache2.service", main: "apache2" },
+  "php8.2-fpm": { description: "The PHP 8.2 FastCGI Process Manager", unitFile: "/lib/systemd/system/php8.2-fpm.service", main: "php-fpm8.2" },
   mysql: { description: "MySQL Community Server", unitFile: "/lib/systemd/system/mysql.service", main: "mysqld" },
   heartbeat: { description: "LSB: High-availability services.", unitFile: "/etc/init.d/heartbeat", main: "heartbeat" },
   ldirectord: { description: "LSB: Control Linux Virtual Server via ldirectord on non-heartbeat systems", unitFile: "/etc/init.d/ldirectord", main: "/usr/bin/perl" },

@@ -4,15 +4,19 @@ import { findVm, isLoopback } from "../shared/exec";
 import { tryResolve } from "../shared/files";
 import { httpDate } from "../shared/time";
 import { APACHE_VERSION, serverStatusAuto } from "./apache";
+import type { MoodleReply } from "./moodle-site";
+import { moodlePage } from "./moodle-site";
 import { isWebVm } from "./nfs-client";
 import type { WebTier } from "./web-tier";
 
 export type HttpOutcome =
-  | { ok: true; status: number; reason: string; headers: [string, string][]; body: string; remoteIp: string }
+  | { ok: true; status: number; reason: string; headers: [string, string][]; body: string; remoteIp: string; remotePort: number }
   | { ok: false; code: number; message: string };
 
-const REASONS: Record<number, string> = {
+export const REASONS: Record<number, string> = {
   200: "OK",
+  301: "Moved Permanently",
+  302: "Found",
   303: "See Other",
   403: "Forbidden",
   404: "Not Found",
@@ -20,94 +24,118 @@ const REASONS: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-function apacheError(status: number, host: string, text: string): string {
+/** one HTTP request as a client on a VM sends it */
+export interface HttpRequest {
+  method: string;
+  /** where the TCP connection goes (the URL's host, or what --resolve maps it to) */
+  connectHost: string;
+  port: number;
+  /** path and query */
+  target: string;
+  /** the Host header as sent (curl: the URL's host[:port], or -H 'Host: ...') */
+  hostHeader: string;
+}
+
+const ERROR_TEXT: Record<number, string> = {
+  403: "<p>You don't have permission to access this resource.</p>",
+  404: "<p>The requested URL was not found on this server.</p>",
+  503: "<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>",
+};
+
+/** Apache 2.4.71's own error page, with Debian's `ServerSignature On` (conf-available/security.conf) */
+function apacheError(status: number, hostHeader: string): SiteResponse {
   const reason = REASONS[status] ?? "Error";
-  return `<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>${status} ${reason}</title>\n</head><body>\n<h1>${reason}</h1>\n<p>${text}</p>\n<hr>\n<address>${APACHE_VERSION} Server at ${host} Port 80</address>\n</body></html>\n`;
+  const { name, port } = splitHost(hostHeader);
+  const body = `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${status} ${reason}</title>\n</head><body>\n<h1>${reason}</h1>\n${ERROR_TEXT[status] ?? ""}\n<hr>\n<address>${APACHE_VERSION} Server at ${name} Port ${port}</address>\n</body></html>\n`;
+  const headers: [string, string][] = [["Content-Type", "text/html; charset=iso-8859-1"]];
+  if (status === 503) headers.unshift(["Connection", "close"]);
+  return { status, reason, headers, body };
 }
 
-function moodlePage(title: string, content: string): string {
-  return `<!DOCTYPE html>\n<html  dir="ltr" lang="en" xml:lang="en">\n<head>\n    <title>${title}</title>\n    <meta http-equiv="Content-Type" content="text/html; charset=utf-8" />\n</head>\n<body id="page-site-index" class="format-site course path-site dir-ltr lang-en">\n${content}\n</body>\n</html>\n`;
+/** the Host header's name (as Apache prints it, no brackets or port) and port (80 when it names none) */
+export function splitHost(hostHeader: string): { name: string; port: number } {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(hostHeader.trim());
+  return { name: (m?.[1] ?? "").replace(/^\[|\]$/g, ""), port: m?.[2] ? Number(m[2]) : 80 };
 }
 
+/** which VM a client on `from` reaches at `host`; a web node's own VIP is on its lo (LVS direct routing) */
 export function targetOf(web: WebTier, from: VmName, host: string): VmName | null {
   if (isLoopback(host)) return from;
+  if (host === web.world.settings.vip && isWebVm(from)) return from;
   return findVm(web.world, host);
 }
 
-/** one HTTP request from `from` to `url` as Apache + Moodle on a web node would answer it */
-export function httpRequest(web: WebTier, from: VmName, url: URL, head: boolean): HttpOutcome {
-  const host = url.hostname;
-  const port = url.port === "" ? 80 : Number(url.port);
+/** one HTTP request from `from` as Apache on the target web node answers it */
+export function httpRequest(web: WebTier, from: VmName, req: HttpRequest): HttpOutcome {
+  const host = req.connectHost;
   const target = targetOf(web, from, host);
-  const refused = { ok: false as const, code: 7, message: `Failed to connect to ${host} port ${port} after 0 ms: Couldn't connect to server` };
+  const refused = { ok: false as const, code: 7, message: `Failed to connect to ${host} port ${req.port} after 0 ms: Couldn't connect to server` };
   if (target === null) return refused;
   if (target !== from && !web.world.canReach(from, target)) {
-    return { ok: false, code: 7, message: `Failed to connect to ${host} port ${port} after 3071 ms: Couldn't connect to server` };
+    return { ok: false, code: 7, message: `Failed to connect to ${host} port ${req.port} after 3071 ms: Couldn't connect to server` };
   }
-  if (!isWebVm(target) || port !== 80 || !web.apacheUp(target)) return refused;
-  const node = web.nodes[target];
-  node.apache.accesses += 1;
-  node.apache.kbytes += 4;
-  const remoteIp = isLoopback(host) ? "127.0.0.1" : web.world.vm(target).clusterAddress;
-  const r = answer(web, target, url, target === from, host);
-  return { ok: true, ...r, body: head ? "" : r.body, remoteIp };
+  if (!isWebVm(target) || req.port !== 80 || !web.apacheUp(target)) return refused;
+  const remoteIp = isLoopback(host) ? "127.0.0.1" : host === web.world.settings.vip ? host : web.world.vm(target).clusterAddress;
+  const r = answer(web, target, req, target === from, isLoopback(host) ? "127.0.0.1" : web.world.vm(from).clusterAddress);
+  web.record(web.nodes[target], r.status, Math.max(1, Buffer.byteLength(r.body) / 1024));
+  const headers: [string, string][] = [["Date", httpDate(web.world.now())], ["Server", APACHE_VERSION], ...r.headers];
+  return { ok: true, status: r.status, reason: r.reason, headers, body: req.method === "HEAD" ? "" : r.body, remoteIp, remotePort: req.port };
 }
 
 /** a request from outside that LVS forwarded to `vm` (direct routing: the node answers for the VIP itself) */
 export function siteRequest(web: WebTier, vm: WebVm, req: SiteRequest): SiteResponse | null {
   if (!web.apacheUp(vm)) return null;
-  let url: URL;
-  try {
-    url = new URL(req.target.startsWith("/") ? req.target : `/${req.target}`, `http://${web.world.settings.vip}`);
-  } catch {
-    url = new URL("/", `http://${web.world.settings.vip}`);
-  }
-  const host = req.host.replace(/:\d+$/, "") || web.world.settings.vip;
-  const r = answer(web, vm, url, false, host);
-  web.record(web.nodes[vm], r.status, Math.max(1, Math.ceil(Buffer.byteLength(r.body) / 1024)));
-  return r;
+  const target = req.target.startsWith("/") ? req.target : `/${req.target}`;
+  const r = answer(web, vm, { method: req.method, connectHost: web.world.settings.vip, port: 80, target, hostHeader: req.host }, false, req.clientAddress);
+  web.record(web.nodes[vm], r.status, Math.max(1, Buffer.byteLength(r.body) / 1024));
+  return { ...r, headers: [["Date", httpDate(web.world.now())], ["Server", APACHE_VERSION], ...r.headers] };
 }
 
-/** what Apache + Moodle on `vm` answer for `url`; `local`: the client is the node itself (mod_status allows only that) */
-function answer(web: WebTier, vm: WebVm, url: URL, local: boolean, host: string): SiteResponse {
-  const node = web.nodes[vm];
-  const headers = (type: string): [string, string][] => [
-    ["Date", httpDate(web.world.now())],
-    ["Server", APACHE_VERSION],
-    ["Content-Type", type],
-  ];
-  const respond = (status: number, body: string, type = "text/html; charset=utf-8"): SiteResponse => ({
-    status,
-    reason: REASONS[status] ?? "Error",
-    headers: headers(type),
-    body,
-  });
-  const pathname = url.pathname;
+function reply(r: MoodleReply): SiteResponse {
+  return { status: r.status, reason: r.reason ?? REASONS[r.status] ?? "Unknown", headers: r.headers, body: r.body };
+}
+
+const TYPES: Record<string, string> = { ".txt": "text/plain", ".html": "text/html", ".css": "text/css", ".js": "application/javascript", ".json": "application/json" };
+
+/**
+ * What Apache on `vm` answers: mod_status for /server-status (`Require local`), mod_dir's 301 for
+ * a folder without its slash, static files, and PHP through mod_php or php-fpm (503 from
+ * mod_proxy_fcgi when php-fpm is down) into Moodle. `local`: the client is the node itself.
+ */
+function answer(web: WebTier, vm: WebVm, req: HttpRequest, local: boolean, clientIp: string): SiteResponse {
+  const q = req.target.indexOf("?");
+  const pathname = decodeURIComponent(q < 0 ? req.target : req.target.slice(0, q)).replace(/\/{2,}/g, "/");
+  const query = q < 0 ? "" : req.target.slice(q + 1);
   if (pathname === "/server-status") {
-    if (!local) return respond(403, apacheError(403, host, "You don't have permission to access this resource."), "text/html; charset=iso-8859-1");
-    const auto = url.search.replace(/^\?/, "").split("&").includes("auto");
-    const text = serverStatusAuto(web.world, vm, node.apache, host);
-    return respond(200, auto ? text : `<html><head><title>Apache Status</title></head><body><pre>\n${text}</pre></body></html>\n`, auto ? "text/plain; charset=ISO-8859-1" : "text/html; charset=ISO-8859-1");
+    if (!local) return apacheError(403, req.hostHeader);
+    const text = serverStatusAuto(web.world, web.nodes[vm].apache, splitHost(req.hostHeader).name, web.mpm());
+    const auto = query.split("&").includes("auto");
+    const body = auto ? text : `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>Apache Status</title>\n</head><body>\n<h1>Apache Server Status for ${splitHost(req.hostHeader).name} (via ${clientIp})</h1>\n<pre>\n${text}</pre></body></html>\n`;
+    return { status: 200, reason: "OK", headers: [["Content-Type", auto ? "text/plain; charset=ISO-8859-1" : "text/html; charset=ISO-8859-1"]], body };
   }
   const dirroot = web.world.settings.dirroot;
-  const rel = pathname.endsWith("/") ? `${pathname}index.php` : pathname;
-  const real = tryResolve(web.world, vm, `${dirroot}${rel}`);
-  if (real === null || !fs.existsSync(real) || !fs.statSync(real).isFile()) {
-    return respond(404, apacheError(404, host, "The requested URL was not found on this server."), "text/html; charset=iso-8859-1");
+  const real = tryResolve(web.world, vm, `${dirroot}${pathname}`);
+  const st = real === null ? null : statOrNull(real);
+  if (st?.isDirectory() && !pathname.endsWith("/")) {
+    const location = `http://${req.hostHeader}${pathname}/${query ? `?${query}` : ""}`;
+    return { status: 301, reason: REASONS[301] ?? "", headers: [["Location", location], ["Content-Type", "text/html; charset=iso-8859-1"]], body: "" };
   }
-  if (!rel.endsWith(".php")) return respond(200, fs.readFileSync(real, "utf8"), "text/plain");
-  const site = web.check(vm);
-  if (site.status === 200) return respond(200, moodlePage("ClusterDeck Moodle", '<div id="page-wrapper"><h1>ClusterDeck Moodle</h1></div>'));
-  if (site.reason === "maintenance mode") {
-    const file = tryResolve(web.world, vm, `${web.dataroot(site.cfg ?? null)}/climaintenance.html`);
-    const body = file !== null && fs.existsSync(file) ? fs.readFileSync(file, "utf8") : moodlePage("Maintenance", "<p>This site is undergoing maintenance.</p>");
-    return respond(503, body);
+  const script = st?.isDirectory() ? `${pathname}index.php` : pathname;
+  const file = tryResolve(web.world, vm, `${dirroot}${script}`);
+  if (file === null || !statOrNull(file)?.isFile()) return apacheError(404, req.hostHeader);
+  if (!script.endsWith(".php")) {
+    const ext = script.slice(script.lastIndexOf("."));
+    return { status: 200, reason: "OK", headers: [["Content-Type", TYPES[ext] ?? "text/plain"]], body: fs.readFileSync(file, "utf8") };
   }
-  if (site.reason === "upgrade pending") {
-    return respond(503, moodlePage("Site upgrade in progress", "<p>This site is being upgraded at the moment, please retry later.</p>"));
+  if (web.phpHandler() === "php-fpm" && !web.world.serviceRunning(vm, "php8.2-fpm")) return apacheError(503, req.hostHeader);
+  const { name } = splitHost(req.hostHeader);
+  return reply(moodlePage(web, vm, { script, uri: req.target, host: req.hostHeader.trim() === "" ? null : name, ip: clientIp, port: 80 }));
+}
+
+function statOrNull(real: string): fs.Stats | null {
+  try {
+    return fs.statSync(real);
+  } catch {
+    return null;
   }
-  if (site.reason.startsWith("database")) {
-    return respond(500, moodlePage("Error", "<p>Error: Database connection failed</p><p>It is possible that the database is overloaded or otherwise not running properly.</p>"));
-  }
-  return respond(500, moodlePage("Error", `<p>${site.reason}</p>`));
 }

@@ -42,7 +42,10 @@ export function createWeb(world: World, storage: StorageTier, db: DatabaseTier):
       if (isWebVm(vm) && up) tier.nfs.mounted[vm] = true;
     },
     onServiceControl(vm, service, verb) {
-      if (!isWebVm(vm) || service !== "apache2" || !tier.apacheUp(vm)) return;
+      if (!isWebVm(vm)) return;
+      if (service === "php8.2-fpm") tier.fpmRestarted(vm);
+      if (service !== "apache2" || !tier.apacheUp(vm)) return;
+      // Debian's apache2.service: ExecReload=apachectl graceful; restart is stop then start
       if (verb === "reload") tier.graceful(vm);
       else tier.restarted(vm);
     },

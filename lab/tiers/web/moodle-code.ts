@@ -94,24 +94,32 @@ function treeFiles(r: ReleaseSpec): Record<string, string> {
 
 const HOTFIX_FILES = new Set(["lib/moodlelib.php", "lib/weblib.php"]);
 
+/** a release tree as unpacked from Moodle's tarball: files 0644, folders 0755, whatever the lab's own umask */
 export function writeRelease(dir: string, r: ReleaseSpec): void {
   const base = RELEASES[0]?.built ?? r.built;
   for (const [rel, content] of Object.entries(treeFiles(r))) {
     const file = path.join(dir, rel);
-    ensureDir(path.dirname(file));
+    for (let d = path.dirname(file); d.length >= dir.length; d = path.dirname(d)) {
+      ensureDir(d);
+      fs.chmodSync(d, 0o755);
+      if (d === dir) break;
+    }
     fs.writeFileSync(file, content);
+    fs.chmodSync(file, 0o644);
     const when = new Date(r.hotfix && !HOTFIX_FILES.has(rel) ? base : r.built);
     fs.utimesSync(file, when, when);
   }
 }
 
+/**
+ * config.php as admin/cli/install.php writes it (install_generate_configphp() in lib/installlib.php,
+ * Moodle 4.5): no session handler line, so sessions are files in $CFG->dataroot/sessions. The lab's
+ * "database" setting adds the line an admin would add for database sessions.
+ */
 export function configPhp(settings: LabSettings, dbhost: string): string {
   const dbtype = settings.mysqlFlavour === "mariadb" ? "mariadb" : "mysqli";
   const port = settings.vipPort === 80 ? "" : `:${settings.vipPort}`;
-  const session =
-    settings.sessionHandler === "file"
-      ? "$CFG->session_handler_class = '\\core\\session\\file';\n$CFG->session_file_save_path = '/var/lib/moodle/sessions';\n"
-      : "$CFG->session_handler_class = '\\core\\session\\database';\n$CFG->session_database_acquire_lock_timeout = 120;\n";
+  const session = settings.sessionHandler === "database" ? "$CFG->session_handler_class = '\\core\\session\\database';\n\n" : "";
   return `<?php  // Moodle configuration file
 
 unset($CFG);
@@ -138,8 +146,7 @@ $CFG->admin     = 'admin';
 
 $CFG->directorypermissions = 02777;
 
-${session}
-require_once(__DIR__ . '/lib/setup.php');
+${session}require_once(__DIR__ . '/lib/setup.php');
 
 // There is no php closing tag in this file,
 // it is intentional because it prevents trailing whitespace problems!

@@ -1,17 +1,23 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ExecContext, ExecResult, Tool, WebVm } from "../../model/types";
+import { userOf } from "../../shell/access";
 import type { MysqlServer } from "../database/server";
 import { fail, ok } from "../shared/exec";
 import { tryResolve } from "../shared/files";
 import type { MoodleVersion } from "./moodle-code";
 import { compareVersions, parseConfigPhp, parseVersionPhp } from "./moodle-code";
+import { isSet } from "./sessions";
 import { isWebVm } from "./nfs-client";
 import type { WebTier } from "./web-tier";
 
-const PHP_VERSION = "8.2.20";
+// php8.2-cli as installed on the development machine (`php -v`)
+const PHP_VERSION = "8.2.36";
+const PHP_BUILT = "Nov 18 2026 20:02:04";
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+/** the line of `require(__DIR__.'/../../config.php')` in Moodle 4.5's CLI scripts (PHP names it in its errors) */
+const REQUIRE_LINE: Record<string, number> = { maintenance: 28, upgrade: 41, purge_caches: 28 };
 
 /** Moodle's userdate() with the default strftimedaydatetime format: `Monday, 5 August 2024, 9:15 AM` */
 export function userdate(ms: number): string {
@@ -19,19 +25,6 @@ export function userdate(ms: number): string {
   const h = d.getUTCHours();
   const hour12 = h % 12 === 0 ? 12 : h % 12;
   return `${DAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hour12}:${String(d.getUTCMinutes()).padStart(2, "0")} ${h < 12 ? "AM" : "PM"}`;
-}
-
-export function climaintenanceHtml(siteName: string, message = "The site is undergoing maintenance and is currently not available"): string {
-  return `<!DOCTYPE html>
-<html dir="ltr" lang="en" xml:lang="en">
-<head>
-<title>${siteName} under maintenance</title>
-<meta http-equiv="content-type" content="text/html; charset=utf-8" />
-</head><body><div style="margin-top: 6em; margin-left:auto; margin-right:auto; color:#990000; text-align:center; font-size:large; border-width:1px;
-    border-color:black; background-color:#ffffee; border-style:solid; border-radius: 20px; border-collapse: collapse;
-    width: 80%; -moz-border-radius: 20px; padding: 15px">
-<p>${message}</p>
-</div></body></html>`;
 }
 
 interface Env {
@@ -63,20 +56,12 @@ function parseOpts(args: string[], known: readonly string[]): { opts: Map<string
 }
 
 function setConfig(e: Env, name: string, value: string): boolean {
-  return e.web.db.cluster.webWrite(e.db, { kind: "config", name, value });
+  return e.web.db.cluster.webWrite(e.db, { kind: "config", name, value }, e.vm);
 }
 
 const DB_WRITE_ERROR = "Default exception handler: Error writing to database Debug: The MySQL server is running with the --super-read-only option so it cannot execute this statement\n";
 
-/** enable_cli_maintenance_mode() in lib/adminlib.php: $CFG->maintenance_message, else the dataroot's template, else the default page */
-function cliMaintenancePage(e: Env, flag: string): string {
-  const message = e.db.data.config.get("maintenance_message") ?? "";
-  if (message.replace(/<[^>]*>|&nbsp;|\s/g, "") !== "") return climaintenanceHtml("ClusterDeck Moodle", message);
-  const template = path.join(path.dirname(flag), "climaintenance.template.html");
-  if (fs.existsSync(template)) return fs.readFileSync(template, "utf8");
-  return climaintenanceHtml("ClusterDeck Moodle");
-}
-
+/** admin/cli/maintenance.php of Moodle 4.5, line for line */
 function maintenance(e: Env): ExecResult {
   const { opts, unknown } = parseOpts(e.args, ["enable", "enablelater", "enableold", "disable", "help"]);
   if (unknown.length) return cliUnknown(unknown);
@@ -87,40 +72,50 @@ function maintenance(e: Env): ExecResult {
   }
   const dataroot = e.cfg.get("dataroot") ?? e.ctx.world.settings.dataroot;
   const flag = tryResolve(e.ctx.world, e.vm, `${dataroot}/climaintenance.html`);
-  if (flag === null) return fail(`Fatal error: $CFG->dataroot is not writable, admin has to fix directory permissions! Exiting.\n`, 1);
+  if (flag === null) return ok(`Fatal error: $CFG->dataroot is not configured properly, directory does not exist or is not accessible! Exiting.\n`, "");
   const heading = `== Maintenance mode (${e.cfg.get("wwwroot") ?? ""}) ==\n`;
-  const exists = fs.existsSync(flag);
+  const exists = (): boolean => fs.existsSync(flag);
   const data = e.db.data.config;
-  if (opts.has("enablelater")) {
-    if (exists) return { stdout: `${heading}Status: enabled\n`, stderr: "", code: 1 };
-    const when = Math.floor(e.ctx.world.now() / 1000) + Number(opts.get("enablelater") ?? "0") * 60;
+  const unsetLater = (): void => {
+    if (data.has("maintenance_later")) setConfig(e, "maintenance_later", "");
+  };
+  const later = Number(opts.get("enablelater") ?? "0");
+  if (opts.has("enablelater") && later !== 0) {
+    // "Already enabled, sorry." then `return 1;` at the script's top level, which PHP ends with exit status 0
+    if (exists()) return ok(`${heading}Status: enabled\n`);
+    const when = Math.floor(e.ctx.world.now() / 1000) + later * 60;
     if (!setConfig(e, "maintenance_later", String(when))) return fail(heading + DB_WRITE_ERROR, 1);
     return ok(`${heading}status: CLI maintenance mode will be enabled on ${userdate(when * 1000)}\n`);
   }
   if (opts.has("enable")) {
-    if (exists) return ok(heading);
-    fs.mkdirSync(path.dirname(flag), { recursive: true });
-    fs.writeFileSync(flag, cliMaintenancePage(e, flag));
-    e.web.world.log(`web: ${e.vm}: CLI maintenance mode enabled`);
-    setConfig(e, "maintenance_enabled", "cli mode");
-    if (data.has("maintenance_later")) setConfig(e, "maintenance_later", "");
-    return ok(`${heading}Your site is currently in CLI maintenance mode, no web access is allowed.\n`);
+    let warnings = "";
+    if (!exists()) {
+      // enable_cli_maintenance_mode() does not check file_put_contents(): PHP warns and the script goes on
+      if (e.ctx.world.access.mayChange(userOf(e.ctx), path.dirname(flag))) e.web.enableCliMaintenance(e.vm, e.cfg, e.db, userOf(e.ctx));
+      else {
+        const file = `${dataroot}/climaintenance.html`;
+        warnings = `PHP Warning:  file_put_contents(${file}): Failed to open stream: Permission denied in ${e.root}/lib/adminlib.php on line 655\nPHP Warning:  chmod(): No such file or directory in ${e.root}/lib/adminlib.php on line 656\n`;
+      }
+    }
+    if (!setConfig(e, "maintenance_enabled", "0")) return fail(heading + DB_WRITE_ERROR, 1);
+    unsetLater();
+    return ok(`${heading}Your site is currently in CLI maintenance mode, no web access is allowed.\n`, warnings);
   }
   if (opts.has("enableold")) {
     if (!setConfig(e, "maintenance_enabled", "1")) return fail(heading + DB_WRITE_ERROR, 1);
+    unsetLater();
     return ok(`${heading}Your site is currently in maintenance mode (only admins can log in or use the site).\n`);
   }
   if (opts.has("disable")) {
-    if (data.get("maintenance_enabled") !== "0") setConfig(e, "maintenance_enabled", "0");
-    if (data.get("maintenance_later")) setConfig(e, "maintenance_later", "");
-    if (exists) fs.rmSync(flag, { force: true });
+    if (!setConfig(e, "maintenance_enabled", "0")) return fail(heading + DB_WRITE_ERROR, 1);
+    unsetLater();
+    if (exists()) fs.rmSync(flag, { force: true });
     e.web.world.log(`web: ${e.vm}: maintenance mode disabled`);
     return ok(`${heading}Maintenance mode has been disabled and the site is running normally again\n`);
   }
-  const enabled = exists || (data.get("maintenance_enabled") ?? "0") === "1";
-  if (enabled) return ok(`${heading}Status: enabled\n`);
-  const later = Number(data.get("maintenance_later") || "0");
-  if (later > 0) return ok(`${heading}status: CLI maintenance mode will be enabled on ${userdate(later * 1000)}\n`);
+  if (isSet(data.get("maintenance_enabled")) || exists()) return ok(`${heading}Status: enabled\n`);
+  const pending = data.get("maintenance_later");
+  if (pending !== undefined && pending !== "") return ok(`${heading}status: CLI maintenance mode will be enabled on ${userdate(Number(pending) * 1000)}\n`);
   return ok(`${heading}Status: disabled\n`);
 }
 
@@ -200,29 +195,46 @@ function resolveScript(ctx: ExecContext, script: string): string {
   return path.posix.normalize(`${cwd}/${script}`);
 }
 
+function readable(ctx: ExecContext, vmPath: string): "ok" | "missing" | "denied" {
+  const real = tryResolve(ctx.world, ctx.vm, vmPath);
+  if (real === null || !fs.existsSync(real) || fs.statSync(real).isDirectory()) return "missing";
+  return ctx.world.access.may(userOf(ctx), real, "r") ? "ok" : "denied";
+}
+
+/** PHP 8.2's words when `require` cannot open config.php (as printed with Debian's CLI php.ini: log_errors to stderr) */
+function requireFailed(script: string, name: string, root: string, why: "missing" | "denied"): ExecResult {
+  const line = REQUIRE_LINE[name] ?? 28;
+  const raw = `${script.replace(/[^/]+$/, "")}../../config.php`;
+  const reason = why === "denied" ? "Permission denied" : "No such file or directory";
+  return fail(
+    `PHP Warning:  require(${root}/config.php): Failed to open stream: ${reason} in ${script} on line ${line}\n` +
+      `PHP Fatal error:  Uncaught Error: Failed opening required '${raw}' (include_path='.:/usr/share/php') in ${script}:${line}\nStack trace:\n#0 {main}\n  thrown in ${script} on line ${line}\n`,
+    255,
+  );
+}
+
 function runScript(ctx: ExecContext, web: WebTier, scriptArg: string, args: string[]): ExecResult {
   const script = resolveScript(ctx, scriptArg);
-  const real = tryResolve(ctx.world, ctx.vm, script);
-  if (real === null || !fs.existsSync(real)) return fail(`Could not open input file: ${scriptArg}\n`, 1);
+  if (readable(ctx, script) !== "ok") return fail(`Could not open input file: ${scriptArg}\n`, 1);
   const m = /^(.*)\/admin\/cli\/([a-z_]+)\.php$/.exec(script);
   if (!m || !isWebVm(ctx.vm)) return ok();
   const root = m[1] ?? "";
   const name = m[2] ?? "";
-  const cfgText = web.readVmFile(ctx.vm, `${root}/config.php`);
-  if (cfgText === null) {
-    return fail(
-      `PHP Warning:  require(${script.replace(/[^/]+$/, "")}../../config.php): Failed to open stream: No such file or directory in ${script} on line 31\n` +
-        `PHP Fatal error:  Uncaught Error: Failed opening required '${script.replace(/[^/]+$/, "")}../../config.php' (include_path='.:/usr/share/php') in ${script}:31\n`,
-      255,
-    );
-  }
+  const cfgAccess = readable(ctx, `${root}/config.php`);
+  if (cfgAccess !== "ok") return requireFailed(script, name, root, cfgAccess);
+  const cfgText = web.readVmFile(ctx.vm, `${root}/config.php`) ?? "";
   const cfg = parseConfigPhp(cfgText);
   const versionText = web.readVmFile(ctx.vm, `${root}/version.php`);
   const code = versionText === null ? null : parseVersionPhp(versionText);
   if (!code) return fail(`PHP Fatal error:  Uncaught Error: Failed opening required '${root}/version.php'\n`, 255);
+  // lib/setup.php echoes these to stdout and exits 1
   const dataroot = cfg.get("dataroot") ?? ctx.world.settings.dataroot;
-  if (tryResolve(ctx.world, ctx.vm, dataroot) === null) {
-    return fail("Fatal error: $CFG->dataroot is not writable, admin has to fix directory permissions! Exiting.\n", 1);
+  const dataReal = tryResolve(ctx.world, ctx.vm, dataroot);
+  if (dataReal === null || !fs.existsSync(dataReal)) {
+    return { stdout: "Fatal error: $CFG->dataroot is not configured properly, directory does not exist or is not accessible! Exiting.\n", stderr: "", code: 1 };
+  }
+  if (!ctx.world.access.may(userOf(ctx), dataReal, "w")) {
+    return { stdout: "Fatal error: $CFG->dataroot is not writable, admin has to fix directory permissions! Exiting.\n", stderr: "", code: 1 };
   }
   const db = web.db.cluster.connect(ctx.vm, cfg.get("dbhost") ?? "");
   if (!db) {
@@ -231,11 +243,21 @@ function runScript(ctx: ExecContext, web: WebTier, scriptArg: string, args: stri
       1,
     );
   }
+  // lib/setup.php switches a due --enablelater on for CLI scripts too
+  if (web.maintenanceLaterDue(db)) web.enableCliMaintenance(ctx.vm, cfg, db, userOf(ctx));
   const e: Env = { ctx, vm: ctx.vm, web, script, root, cfg, code, db, args };
   if (name === "maintenance") return maintenance(e);
   if (name === "upgrade") return upgrade(e);
   if (name === "purge_caches") return purgeCaches(e);
   return ok();
+}
+
+/** `php -l FILE`: only the first file is checked; `php -l -- FILE` checks stdin ("Standard input code"), as PHP 8.2 does */
+function lint(ctx: ExecContext, rest: string[]): ExecResult {
+  const [first] = rest;
+  if (first === undefined || first === "--") return ok("No syntax errors detected in Standard input code\n");
+  if (readable(ctx, resolveScript(ctx, first)) !== "ok") return fail(`Could not open input file: ${first}\n`, 1);
+  return ok(`No syntax errors detected in ${first}\n`);
 }
 
 export function phpTool(web: WebTier): Tool {
@@ -247,7 +269,7 @@ export function phpTool(web: WebTier): Tool {
         const a = args[i] ?? "";
         if (a === "-v" || a === "--version") {
           return ok(
-            `PHP ${PHP_VERSION} (cli) (built: Jun 17 2024 13:33:14) (NTS)\nCopyright (c) The PHP Group\nZend Engine v4.2.20, Copyright (c) Zend Technologies\n    with Zend OPcache v${PHP_VERSION}, Copyright (c), by Zend Technologies\n`,
+            `PHP ${PHP_VERSION} (cli) (built: ${PHP_BUILT}) (NTS)\nCopyright (c) The PHP Group\nZend Engine v4.2.36, Copyright (c) Zend Technologies\n    with Zend OPcache v${PHP_VERSION}, Copyright (c), by Zend Technologies\n`,
           );
         }
         if (a === "-d") {
@@ -255,15 +277,9 @@ export function phpTool(web: WebTier): Tool {
           continue;
         }
         if (a.startsWith("-d")) continue;
-        if (a === "-l") {
-          const file = args[i + 1];
-          if (!file) return fail("Could not open input file: \n", 1);
-          const real = tryResolve(ctx.world, ctx.vm, resolveScript(ctx, file));
-          if (real === null || !fs.existsSync(real)) return fail(`Could not open input file: ${file}\n`, 1);
-          return ok(`No syntax errors detected in ${file}\n`);
-        }
+        if (a === "-l") return lint(ctx, args.slice(i + 1));
         if (a === "-r") {
-          // the CLI has its own opcache (off by default): opcache_reset() here never touches Apache's
+          // the CLI has its own opcache (off by default): opcache_reset() here never touches Apache's or php-fpm's
           const code = args[i + 1] ?? "";
           if (/echo\s+PHP_VERSION/.test(code)) return ok(PHP_VERSION);
           return ok();

@@ -20,11 +20,63 @@ const node = (l: TestLab, vm: "web1" | "web2"): NodeTruth =>
   (l.sim.tiers.truth().web as { nodes: Record<string, NodeTruth> }).nodes[vm] as NodeTruth;
 
 const MAINT = "sudo -n -u www-data php /var/www/moodle/admin/cli/maintenance.php";
+const fpm = (): TestLab => {
+  lab = testLab({ tiers: createTiers, settings: { phpHandler: "php-fpm" } });
+  lab.advance(1000);
+  return lab;
+};
+
+describe("config.php as Moodle's installer leaves it (www-data, 0640)", () => {
+  it("cannot be read by the SSH account, only as www-data (or root) through sudo", async () => {
+    const l = start();
+    expect(await l.sh("web1", "cat /var/www/moodle/config.php")).toEqual({ stdout: "", stderr: "cat: /var/www/moodle/config.php: Permission denied\n", code: 1 });
+    expect((await l.sh("web1", "ls -l /var/www/moodle/config.php")).stdout).toMatch(/^-rw-r----- 1 www-data www-data +\d+ .* \/var\/www\/moodle\/config\.php\n$/);
+    const dbhost = await l.sh("web1", "sudo -n -u www-data grep -E '^\\$CFG->dbhost[[:space:]]*=' /var/www/moodle/config.php");
+    expect(dbhost).toEqual({ stdout: "$CFG->dbhost    = '192.168.10.18';\n", stderr: "", code: 0 });
+    expect((await l.sh("web1", "sudo -n cat /var/www/moodle/config.php")).stdout).toContain("$CFG->wwwroot   = 'http://203.0.113.10';\n");
+  });
+
+  it("stops Moodle's CLI scripts run without sudo -u www-data, as PHP does when require() cannot open it", async () => {
+    const l = start();
+    const r = await l.sh("web1", "cd /var/www/moodle && php admin/cli/maintenance.php");
+    expect(r.code).toBe(255);
+    expect(r.stderr).toBe(
+      "PHP Warning:  require(/var/www/moodle/config.php): Failed to open stream: Permission denied in /var/www/moodle/admin/cli/maintenance.php on line 28\n" +
+        "PHP Fatal error:  Uncaught Error: Failed opening required '/var/www/moodle/admin/cli/../../config.php' (include_path='.:/usr/share/php') in /var/www/moodle/admin/cli/maintenance.php:28\nStack trace:\n#0 {main}\n  thrown in /var/www/moodle/admin/cli/maintenance.php on line 28\n",
+    );
+    expect((await l.sh("web1", "cd /var/www/moodle && sudo -n -u www-data /usr/bin/php admin/cli/maintenance.php")).stdout).toBe("== Maintenance mode (http://203.0.113.10) ==\nStatus: disabled\n");
+  });
+
+  it("the code folder belongs to the SSH account, so the rolling update can rsync into it", async () => {
+    const l = start();
+    expect((await l.sh("web1", "stat -c '%U %a' /var/www/moodle /var/www/moodle/version.php /var/lib/clusterdeck")).stdout).toBe("clusterdeck 755\nclusterdeck 644\nclusterdeck 755\n");
+    expect((await l.sh("web2", "rsync -a --delete --exclude=/config.php web1:/srv/releases/4.4.2-hotfix/ /var/www/moodle/ && stat -c '%U %a' /var/www/moodle/config.php")).stdout).toBe("www-data 640\n");
+  });
+});
+
+describe("the smoke test as the console sends it", () => {
+  it("gets 303 from the node's loopback address and 200 with the site's name resolved to it", async () => {
+    const l = start();
+    const fmt = "curl -sS -o /dev/null -w '%{http_code}\\n' --max-time 10";
+    expect(await l.sh("web1", `${fmt} http://127.0.0.1/login/index.php`)).toEqual({ stdout: "303\n", stderr: "", code: 0 });
+    expect(await l.sh("web1", `${fmt} --resolve 203.0.113.10:80:127.0.0.1 http://203.0.113.10/login/index.php`)).toEqual({ stdout: "200\n", stderr: "", code: 0 });
+    await l.sh("web1", `${MAINT} --enable`);
+    expect((await l.sh("web2", `${fmt} --resolve 203.0.113.10:80:127.0.0.1 http://203.0.113.10/login/index.php`)).stdout).toBe("503\n");
+  });
+});
 
 describe("opcache and Apache reloads", () => {
+  it("apachectl graceful without sudo fails, as it does for any user but root", async () => {
+    const l = start();
+    const r = await l.sh("web1", "apachectl graceful");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("httpd not running, trying to start\nAction 'graceful' failed.\nThe Apache error log may have more information.\n");
+    expect(node(l, "web1").opcacheResetAt).toBeNull();
+  });
+
   it.each([
-    ["apachectl graceful"],
-    ["apache2ctl graceful"],
+    ["sudo -n apachectl graceful"],
+    ["sudo -n apache2ctl graceful"],
     ["sudo -n apachectl -k graceful"],
     ["sudo -n systemctl reload apache2"],
     ["sudo -n service apache2 reload"],
@@ -37,6 +89,17 @@ describe("opcache and Apache reloads", () => {
     expect(r.code).toBe(0);
     expect(node(l, "web1").opcacheResetAt).toBe(l.sim.world.now());
     expect(node(l, "web2").opcacheResetAt).toBeNull();
+  });
+
+  it("under php-fpm Apache's graceful leaves the OPcache, and reloading php8.2-fpm empties it", async () => {
+    const l = fpm();
+    l.advance(5000);
+    expect((await l.sh("web1", "sudo -n apachectl graceful && sudo -n systemctl reload apache2")).code).toBe(0);
+    expect(node(l, "web1").opcacheResetAt).toBeNull();
+    expect(await l.sh("web1", "systemctl is-active php8.2-fpm")).toEqual({ stdout: "active\n", stderr: "", code: 0 });
+    expect((await l.sh("web1", "sudo -n systemctl reload php8.2-fpm")).code).toBe(0);
+    expect(node(l, "web1").opcacheResetAt).toBe(l.sim.world.now());
+    expect((await l.sh("web1", "curl -s http://127.0.0.1/server-status?auto")).stdout).toContain("ServerMPM: event\n");
   });
 
   it("php -r opcache_reset() in the CLI leaves Apache's opcache alone", async () => {
@@ -68,10 +131,13 @@ describe("CLI maintenance mode (enable_cli_maintenance_mode)", () => {
     expect(node(l, "web2").maintenanceFlag).toBe(false);
   });
 
-  it("falls back to Moodle's default page without a template", async () => {
+  it("falls back to Moodle's default page without a template, owned by www-data with $CFG->filepermissions", async () => {
     const l = start();
     await l.sh("web2", `${MAINT} --enable`);
-    expect((await l.sh("web1", "cat /var/moodledata/climaintenance.html")).stdout).toContain("<p>The site is undergoing maintenance and is currently not available</p>");
+    const page = (await l.sh("web1", "cat /var/moodledata/climaintenance.html")).stdout;
+    expect(page).toContain("<title>ClusterDeck Moodle under maintenance</title>");
+    expect(page).toContain("<div class='alert-danger'>The site is undergoing maintenance and is currently not available</div>");
+    expect((await l.sh("web1", "stat -c '%U %a' /var/moodledata/climaintenance.html")).stdout).toBe("www-data 666\n");
   });
 
   it("a node that lost the NFS dataroot does not see the flag", async () => {
