@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apacheStatusProbe, parseApacheStatus } from "@/lib/probes/apache-status";
+import { type ApacheStatus, apacheStatusProbe, parseApacheStatus, requestRate } from "@/lib/probes/apache-status";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 const read = (file: string) => valueOf(parseApacheStatus(fixture("apache-server-status", file)));
@@ -54,6 +54,50 @@ describe("apache-status", () => {
     const value = read("telegraf-event-large.txt");
     expect(value).toMatchObject({ totalAccesses: 129811861, totalKBytes: 5213701865, busyWorkers: 270, idleWorkers: 630, connsTotal: 1451, requestsPerSecond: 137.87 });
     expect(value.fields.ConnsAsyncKeepAlive).toBe("945");
+  });
+
+  it("reads Debian 12's Apache 2.4.71 with both MPMs, GracefulWorkers included", () => {
+    expect(read("debian12-2.4.71-prefork-41-requests-CAPTURED.txt")).toMatchObject({
+      serverVersion: "Apache/2.4.71 (Debian)",
+      mpm: "prefork",
+      uptimeSeconds: 2,
+      totalAccesses: 41,
+      requestsPerSecond: 20.5,
+      busyWorkers: 1,
+      gracefulWorkers: 0,
+      idleWorkers: 4,
+    });
+    expect(read("debian12-2.4.71-event-41-requests-CAPTURED.txt")).toMatchObject({ mpm: "event", totalAccesses: 41, connsTotal: 0, idleWorkers: 49, gracefulWorkers: 0 });
+    // a graceful restart keeps the counters and the uptime (RestartTime is the first start)
+    expect(read("debian12-2.4.71-prefork-after-graceful-CAPTURED.txt")).toMatchObject({ uptimeSeconds: 5, totalAccesses: 44, fields: { ParentServerConfigGeneration: "2" } });
+  });
+
+  it("reads the first second after a start, when Apache prints CPULoad as 0.e+79", () => {
+    const value = read("debian12-2.4.71-prefork-uptime0-CAPTURED.txt");
+    expect(value).toMatchObject({ uptimeSeconds: 0, totalAccesses: 0, cpuLoad: null, requestsPerSecond: null, busyWorkers: 1 });
+  });
+
+  describe("requestRate", () => {
+    const status = (totalAccesses: number | null, uptimeSeconds: number | null): ApacheStatus => ({
+      ...read("debian12-2.4.71-event-41-requests-CAPTURED.txt"),
+      totalAccesses,
+      uptimeSeconds,
+    });
+    it("is the accesses between two polls over the time between them, less the console's own status request", () => {
+      // 0.73 req/s over the lifetime while 43 req/s are served now
+      const before = { at: 1_000_000, status: status(1_000_000, 1_369_863) };
+      const after = { at: 1_002_000, status: status(1_000_087, 1_369_865) };
+      expect(requestRate(before, after)).toEqual({ perSecond: 43, reason: null });
+      expect(after.status.requestsPerSecond).not.toBe(43);
+    });
+    it("is unknown across a restart, on the first poll, and without ExtendedStatus", () => {
+      expect(requestRate({ at: 0, status: status(5000, 900) }, { at: 2000, status: status(12, 1) })).toEqual({ perSecond: null, reason: "Apache restarted since the last poll" });
+      expect(requestRate(null, { at: 0, status: status(5, 1) })).toMatchObject({ perSecond: null, reason: "needs a second poll" });
+      expect(requestRate({ at: 0, status: status(null, null) }, { at: 2000, status: status(null, null) }).perSecond).toBeNull();
+    });
+    it("never goes below zero when only the console asked", () => {
+      expect(requestRate({ at: 0, status: status(10, 100) }, { at: 2000, status: status(11, 102) })).toEqual({ perSecond: 0, reason: null });
+    });
   });
 
   const sample = fixture("apache-server-status", "apache_exporter-24-event.txt");

@@ -1,4 +1,4 @@
-import { needDecimal, needInt } from "@/lib/probes/numbers";
+import { needInt, toDecimal } from "@/lib/probes/numbers";
 import { shellQuote } from "@/lib/ssh/quote";
 import { cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
@@ -28,11 +28,14 @@ export interface ApacheStatus {
   uptimeSeconds: number | null;
   totalAccesses: number | null;
   totalKBytes: number | null;
+  /** ReqPerSec: Total Accesses over the whole uptime, not the current rate (see requestRate) */
   requestsPerSecond: number | null;
   bytesPerSecond: number | null;
   cpuLoad: number | null;
   busyWorkers: number;
   idleWorkers: number;
+  /** 2.4.x: workers finishing their requests after a graceful restart */
+  gracefulWorkers: number | null;
   /** event MPM only */
   connsTotal: number | null;
   scoreboard: Scoreboard;
@@ -82,7 +85,8 @@ export function parseApacheStatus(stdout: string): Parsed<ApacheStatus> {
       else if (i === 0 && /^[\w.:-]+$/.test(line)) serverName = line;
       else if (line !== "TLSSessionCacheStatus") cannotRead(`not a server-status?auto line: ${quoteLine(line)}`);
     });
-    const decimal = (key: string): number | null => (fields.has(key) ? needDecimal(fields.get(key), key) : null);
+    // Apache prints derived figures as garbage while uptime is 0 ("CPULoad: 0.e+79", 2.4.71): they read as unknown.
+    const decimal = (key: string): number | null => toDecimal(fields.get(key));
     const whole = (key: string): number | null => (fields.has(key) ? needInt(fields.get(key), key) : null);
     const board = fields.get("Scoreboard") ?? cannotRead("no Scoreboard line");
     return {
@@ -97,11 +101,37 @@ export function parseApacheStatus(stdout: string): Parsed<ApacheStatus> {
       cpuLoad: decimal("CPULoad"),
       busyWorkers: whole("BusyWorkers") ?? cannotRead("no BusyWorkers line"),
       idleWorkers: whole("IdleWorkers") ?? cannotRead("no IdleWorkers line"),
+      gracefulWorkers: whole("GracefulWorkers"),
       connsTotal: whole("ConnsTotal"),
       scoreboard: scoreboard(board),
       fields: Object.fromEntries(fields),
     };
   });
+}
+
+export interface StatusSample {
+  /** when the console received it (epoch ms) */
+  at: number;
+  status: ApacheStatus;
+}
+
+export type RequestRate = { perSecond: number; reason: null } | { perSecond: null; reason: string };
+
+/**
+ * Requests per second between two polls: the Total Accesses delta over the time between them. Each status
+ * request is itself counted once served, so one access per interval is the console's own and is left out.
+ */
+export function requestRate(previous: StatusSample | null, current: StatusSample): RequestRate {
+  const now = current.status;
+  if (now.totalAccesses === null || now.uptimeSeconds === null) return { perSecond: null, reason: "no Total Accesses (ExtendedStatus off?)" };
+  if (!previous) return { perSecond: null, reason: "needs a second poll" };
+  const was = previous.status;
+  if (was.totalAccesses === null || was.uptimeSeconds === null) return { perSecond: null, reason: "needs a second poll" };
+  if (now.uptimeSeconds < was.uptimeSeconds || now.totalAccesses < was.totalAccesses) return { perSecond: null, reason: "Apache restarted since the last poll" };
+  const seconds = (current.at - previous.at) / 1000;
+  if (seconds <= 0) return { perSecond: null, reason: "needs a second poll" };
+  const served = Math.max(0, now.totalAccesses - was.totalAccesses - 1);
+  return { perSecond: served / seconds, reason: null };
 }
 
 export const apacheStatusProbe: Probe<ApacheStatus, ApacheStatusParams> = {

@@ -6,7 +6,7 @@ const EXPECTED = [
   "proc-drbd", "drbdadm-status", "drbd-events2", "exportfs", "mysql-replica-status", "mysql-master-status",
   "loadavg", "meminfo", "df", "uptime", "rsync-itemize",
   // issue 3's smaller probes: host clock, unit state, Moodle's config/maintenance/sessions/code, mounts, MySQL vitals
-  "clock", "service-state", "moodle-config", "moodle-maintenance", "session-files", "code-fingerprint", "findmnt", "mysql-vitals",
+  "clock", "service-state", "moodle-config", "moodle-maintenance", "session-files", "code-fingerprint", "php-handler", "moodle-settings", "findmnt", "mysql-vitals",
 ];
 
 describe("probe registry", () => {

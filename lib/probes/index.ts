@@ -4,6 +4,8 @@ import { codeFingerprintProbe } from "@/lib/probes/code-fingerprint";
 import { findmntProbe } from "@/lib/probes/findmnt";
 import { moodleConfigProbe } from "@/lib/probes/moodle-config";
 import { moodleMaintenanceProbe } from "@/lib/probes/moodle-maintenance";
+import { moodleSettingsProbe } from "@/lib/probes/moodle-settings";
+import { phpHandlerProbe } from "@/lib/probes/php-handler";
 import { mysqlVitalsProbe } from "@/lib/probes/mysql-vitals";
 import { serviceStateProbe } from "@/lib/probes/service-state";
 import { sessionFilesProbe } from "@/lib/probes/session-files";
@@ -53,6 +55,8 @@ export const probes = {
   "moodle-maintenance": moodleMaintenanceProbe,
   "session-files": sessionFilesProbe,
   "code-fingerprint": codeFingerprintProbe,
+  "php-handler": phpHandlerProbe,
+  "moodle-settings": moodleSettingsProbe,
   findmnt: findmntProbe,
   "mysql-vitals": mysqlVitalsProbe,
 } as const;

@@ -1,39 +1,13 @@
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { moodleConfigProbe, parseMoodleConfig } from "@/lib/probes/moodle-config";
+import { CONFIG_PATTERN, moodleConfigProbe, parseMoodleConfig, readAssignment } from "@/lib/probes/moodle-config";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
-// The layout Moodle's installer writes (admin/cli/install.php, config-dist.php).
-const installerConfig = `<?php  // Moodle configuration file
+const read = (name: string) => valueOf(parseMoodleConfig(fixture("moodle", name)));
 
-unset($CFG);
-global $CFG;
-$CFG = new stdClass();
-
-$CFG->dbtype    = 'mysqli';
-$CFG->dblibrary = 'native';
-$CFG->dbhost    = '192.168.10.18';
-$CFG->dbname    = 'moodle';
-$CFG->dbuser    = 'moodle';
-$CFG->dbpass    = 'very-secret';
-$CFG->prefix    = 'mdl_';
-$CFG->dboptions = array (
-  'dbpersist' => 0,
-  'dbport' => '',
-);
-
-$CFG->wwwroot   = 'https://moodle.example.org';
-$CFG->dataroot  = '/var/moodledata';
-$CFG->admin     = 'admin';
-$CFG->session_handler_class = '\\core\\session\\database';
-$CFG->session_database_acquire_lock_timeout = 120;
-
-require_once(__DIR__ . '/lib/setup.php');
-`;
-
-describe("moodle-config on real config.php files", () => {
+describe("moodle-config on what the real grep prints of real config.php files", () => {
   it("reads a site's installer-written file with the Redis session handler", () => {
-    const config = valueOf(parseMoodleConfig(fixture("moodle", "config-php-redis-installer-layout-EDITED-UNATTRIBUTED-id3850658952.txt")));
-    expect(config).toEqual({
+    expect(read("grep-oE-config-redis-installer-layout-EDITED-UNATTRIBUTED-id3850658952-CAPTURED.txt")).toEqual({
       dbtype: "mysqli",
       dbhost: "10.1.0.109",
       dbname: "moodle_trilhas",
@@ -42,13 +16,17 @@ describe("moodle-config on real config.php files", () => {
       dataroot: "/var/moodledata/moodle-trilhas",
       sessionHandlerClass: "\\core\\session\\redis",
       sessionFileSavePath: null,
+      sessionRedisHost: "127.0.0.1",
+      sessionRedisPort: "6379",
+      sessionMemcachedSavePath: null,
+      dbsessions: null,
+      maintenanceMessage: null,
       computed: [],
     });
-    expect(JSON.stringify(config)).not.toContain("password");
   });
 
-  it("reads the database session handler, with the password taken from a secrets file left alone", () => {
-    expect(valueOf(parseMoodleConfig(fixture("moodle", "config-php-database-sessions-UNATTRIBUTED-id3592893279.txt")))).toMatchObject({
+  it("reads the database session handler", () => {
+    expect(read("grep-oE-config-database-sessions-UNATTRIBUTED-id3592893279-CAPTURED.txt")).toMatchObject({
       dbhost: "db17.rz.uni-potsdam.de",
       dataroot: "/data",
       sessionHandlerClass: "\\core\\session\\database",
@@ -57,53 +35,78 @@ describe("moodle-config on real config.php files", () => {
   });
 
   it("says which settings only PHP can know: from $_ENV, or assigned inside an if", () => {
-    const config = valueOf(parseMoodleConfig(fixture("moodle", "config-php-env-driven-UNATTRIBUTED-id55815160133.txt")));
+    const config = read("grep-oE-config-env-driven-UNATTRIBUTED-id55815160133-CAPTURED.txt");
     expect(config).toMatchObject({ dbtype: "pgsql", prefix: "mdl_", dataroot: "/var/www/moodledata", dbhost: null, wwwroot: null, sessionHandlerClass: null });
-    expect([...config.computed].sort()).toEqual(["dbhost", "dbname", "sessionHandlerClass", "wwwroot"]);
+    expect([...config.computed].sort()).toEqual(["dbhost", "dbname", "sessionHandlerClass", "sessionRedisHost", "sessionRedisPort", "wwwroot"]);
+  });
+
+  it("understands config-dist's $CFG->dataroot.'/sessions', dbsessions, and a maintenance message cut at its ';'", () => {
+    expect(read("grep-oE-config-installer-config-dist-file-sessions-CONSTRUCTED-CAPTURED.txt")).toMatchObject({
+      dbtype: "mariadb",
+      sessionHandlerClass: "\\core\\session\\file",
+      sessionFileSavePath: "/var/moodledata/sessions",
+      dbsessions: false,
+      maintenanceMessage: true,
+      computed: [],
+    });
+  });
+
+  it("never receives the password: grep prints only the settings' own statements (real grep)", () => {
+    const file = fixture("moodle", "config-php-installer-config-dist-file-sessions-CONSTRUCTED.txt");
+    const printed = execFileSync("grep", ["-oE", CONFIG_PATTERN], { input: file, encoding: "utf8" });
+    expect(file).toContain("dbpass");
+    expect(printed).not.toMatch(/dbpass|password/);
+    expect(printed).toBe(fixture("moodle", "grep-oE-config-installer-config-dist-file-sessions-CONSTRUCTED-CAPTURED.txt"));
   });
 });
 
 describe("moodle-config", () => {
-  it("reads the settings ClusterDeck needs and nothing secret", () => {
-    const config = valueOf(parseMoodleConfig(installerConfig));
-    expect(config).toEqual({
-      dbtype: "mysqli",
-      dbhost: "192.168.10.18",
-      dbname: "moodle",
-      prefix: "mdl_",
-      wwwroot: "https://moodle.example.org",
-      dataroot: "/var/moodledata",
-      sessionHandlerClass: "\\core\\session\\database",
-      sessionFileSavePath: null,
-      computed: [],
-    });
-    expect(JSON.stringify(config)).not.toContain("very-secret");
+  it("reads config.php as www-data, by its absolute path, only the lines of the settings it needs", () => {
+    expect(moodleConfigProbe.command({ dirroot: "/var/www/moodle/" })).toBe(`sudo -n -u www-data grep -oE '${CONFIG_PATTERN}' /var/www/moodle/config.php`);
   });
 
-  it("reads a file session handler with its save path", () => {
-    const text = installerConfig.replace(
-      "$CFG->session_handler_class = '\\core\\session\\database';",
-      "$CFG->session_handler_class = '\\core\\session\\file';\n$CFG->session_file_save_path = \"/var/lib/moodle/sessions\";",
-    );
-    expect(valueOf(parseMoodleConfig(text))).toMatchObject({ sessionHandlerClass: "\\core\\session\\file", sessionFileSavePath: "/var/lib/moodle/sessions" });
+  it.each([
+    ["$CFG->session_file_save_path = $CFG->dataroot . '/sessions';", "/srv/md/sessions"],
+    ['$CFG->session_file_save_path = "/var/lib/sess";', "/var/lib/sess"],
+    ["$CFG->dbsessions = true;", "true"],
+    ["$CFG->session_redis_port = 6379;", "6379"],
+    ["$CFG->session_file_save_path = $CFG->wwwroot . '/x';", null],
+    ["$CFG->session_file_save_path = getenv('S');", null],
+    ['$CFG->session_file_save_path = "$root/sessions";', null],
+    ["$CFG->session_file_save_path = '/a' '/b';", null],
+    ["  $CFG->session_file_save_path = '/indented';", null],
+  ])("evaluates %s", (line, value) => {
+    expect(readAssignment(line, new Map([["dataroot", "/srv/md"]]))?.value).toBe(value);
   });
 
-  it("never carries the database password in a could-not-read result", () => {
-    const broken = installerConfig.replace("$CFG->dataroot  = '/var/moodledata';", "");
-    const result = parseMoodleConfig(broken);
-    expect(result.ok).toBe(false);
-    if (!result.ok) {
-      expect(result.reason).toMatch(/dataroot/);
-      expect(result.raw).not.toContain("very-secret");
-      expect(result.raw).toContain("$CFG->dbpass    = <redacted>");
-    }
+  it("reads dbsessions as PHP's empty() would", () => {
+    const base = "$CFG->dataroot = '/d';\n";
+    expect(valueOf(parseMoodleConfig(`${base}$CFG->dbsessions = 1;`)).dbsessions).toBe(true);
+    expect(valueOf(parseMoodleConfig(`${base}$CFG->dbsessions = '0';`)).dbsessions).toBe(false);
+    expect(valueOf(parseMoodleConfig(`${base}$CFG->dbsessions = false;`)).dbsessions).toBe(false);
+    expect(valueOf(parseMoodleConfig(base)).dbsessions).toBeNull();
   });
 
-  it("reads config.php from the dirroot", () => {
-    expect(moodleConfigProbe.command({ dirroot: "/var/www/moodle/" })).toBe("cat /var/www/moodle/config.php");
+  it("tells a blank maintenance message from a real one", () => {
+    const base = "$CFG->dataroot = '/d';\n";
+    expect(valueOf(parseMoodleConfig(`${base}$CFG->maintenance_message = '<p> &nbsp;</p>';`)).maintenanceMessage).toBe(false);
+    expect(valueOf(parseMoodleConfig(`${base}$CFG->maintenance_message = 'Back soon';`)).maintenanceMessage).toBe(true);
   });
 
-  it.each([...garbage("cat"), ["not php", "$CFG->dataroot = '/x';\n"], ["php without CFG", "<?php\necho 'hi';\n"]])("refuses %s", (_n, text) => {
+  it("stays linear on a very long line", () => {
+    const long = `$CFG->dataroot = '${"a".repeat(200_000)}`;
+    const started = performance.now();
+    expect(valueOf(parseMoodleConfig(long))).toMatchObject({ dataroot: null, computed: ["dataroot"] });
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it.each([
+    ...garbage("grep"),
+    ["no dataroot", "$CFG->dbhost = 'x';\n"],
+    ["another setting", "$CFG->dataroot = '/d';\n$CFG->dbpass = 'x';\n"],
+    ["sudo refusing", "sudo: a password is required\n"],
+    ["a whole config.php", fixture("moodle", "config-php-installer-config-dist-file-sessions-CONSTRUCTED.txt")],
+  ])("refuses %s", (_n, text) => {
     expect(parseMoodleConfig(text).ok).toBe(false);
   });
 });

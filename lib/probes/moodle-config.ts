@@ -1,6 +1,6 @@
-import { cannotRead, readOutput } from "@/lib/probes/read";
+import { cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
 import { shellQuote } from "@/lib/ssh/quote";
-import { type Parsed, type Probe, unreadable } from "@/lib/probes/types";
+import type { Parsed, Probe } from "@/lib/probes/types";
 
 export interface MoodleConfig {
   dbtype: string | null;
@@ -9,18 +9,28 @@ export interface MoodleConfig {
   prefix: string | null;
   wwwroot: string | null;
   dataroot: string | null;
-  /** $CFG->session_handler_class, null when config.php leaves Moodle's default (file sessions in the dataroot) */
+  /** $CFG->session_handler_class, null when config.php leaves it to Moodle (dbsessions, else files) */
   sessionHandlerClass: string | null;
+  /** $CFG->session_file_save_path, null when unset (Moodle then uses <dataroot>/sessions) */
   sessionFileSavePath: string | null;
+  sessionRedisHost: string | null;
+  sessionRedisPort: string | null;
+  sessionMemcachedSavePath: string | null;
+  /** $CFG->dbsessions set in config.php, which wins over the admin setting; null when config.php leaves it */
+  dbsessions: boolean | null;
+  /** config.php sets a $CFG->maintenance_message that is not blank: it replaces the maintenance page's text */
+  maintenanceMessage: boolean | null;
   /**
    * Settings config.php assigns in a way only PHP can evaluate (from $_ENV, a function call, or
    * inside an if): their value above is null because it is unknown, not because it is unset.
    */
-  computed: (keyof Omit<MoodleConfig, "computed">)[];
+  computed: ConfigKey[];
 }
 
-// Only these settings are read; credentials (dbpass, passwords in dboptions) never leave the parser.
-const KEYS: Record<string, keyof Omit<MoodleConfig, "computed">> = {
+export type ConfigKey = keyof Omit<MoodleConfig, "computed">;
+
+// Only these settings are read; credentials (dbpass, passwords in dboptions) never leave the host.
+const KEYS: Record<string, ConfigKey> = {
   dbtype: "dbtype",
   dbhost: "dbhost",
   dbname: "dbname",
@@ -29,35 +39,109 @@ const KEYS: Record<string, keyof Omit<MoodleConfig, "computed">> = {
   dataroot: "dataroot",
   session_handler_class: "sessionHandlerClass",
   session_file_save_path: "sessionFileSavePath",
+  session_redis_host: "sessionRedisHost",
+  session_redis_port: "sessionRedisPort",
+  session_memcached_save_path: "sessionMemcachedSavePath",
+  dbsessions: "dbsessions",
+  maintenance_message: "maintenanceMessage",
 };
 
-const ASSIGN = /^(\s*)\$CFG->(\w+)\s*=\s*(.*)$/;
-const LITERAL = /^(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\$]|\\.)*)")\s*;/;
+const MAX_LINE = 4096;
+const ASSIGN = /^([ \t]*)\$CFG->(\w{1,64})[ \t]*=[ \t]*(.*)$/;
 
-/** config.php with every password-looking assignment blanked, for "could not read" results. */
-export function redactConfig(text: string): string {
-  return text.replace(/^(.*(?:pass|secret|key)\w*['"]?\s*(?:=>|=)\s*).*$/gim, "$1<redacted>");
+type Token = { kind: "string"; value: string } | { kind: "cfg"; name: string } | { kind: "word"; value: string } | { kind: "dot" } | { kind: "end" };
+
+/** PHP tokens of an assignment's right-hand side, up to its `;`; null when it holds anything else. Linear. */
+function tokens(rhs: string): Token[] | null {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < rhs.length) {
+    const c = rhs[i] ?? "";
+    if (c === " " || c === "\t") {
+      i++;
+    } else if (c === "'" || c === '"') {
+      let value = "";
+      let j = i + 1;
+      for (; j < rhs.length && rhs[j] !== c; j++) {
+        const d = rhs[j] ?? "";
+        // PHP: single quotes unescape only \\ and \'; double quotes also \" (a "$" would interpolate: not a literal)
+        if (d === "\\" && (rhs[j + 1] === "\\" || rhs[j + 1] === c)) value += rhs[++j];
+        else if (c === '"' && (d === "$" || (d === "\\" && /[nrtvef0-7xu]/.test(rhs[j + 1] ?? "")))) return null;
+        else value += d;
+      }
+      if (j >= rhs.length) return null;
+      out.push({ kind: "string", value });
+      i = j + 1;
+    } else if (c === ".") {
+      out.push({ kind: "dot" });
+      i++;
+    } else if (c === ";") {
+      out.push({ kind: "end" });
+      return out;
+    } else {
+      const m = /^\$CFG->(\w{1,64})|^[A-Za-z0-9_.\\-]{1,64}/.exec(rhs.slice(i, i + 72));
+      if (!m) return null;
+      out.push(m[1] !== undefined ? { kind: "cfg", name: m[1] } : { kind: "word", value: m[0] });
+      i += m[0].length;
+    }
+  }
+  return out;
 }
 
 /**
- * One `$CFG->name = ...;` line of config.php, for the settings read here: its literal value, or null
- * when PHP would have to compute it (an expression, a variable, an assignment inside a block).
+ * The value PHP would give a right-hand side made of string literals, numbers, true/false and the
+ * $CFG settings read so far, joined with `.` (config-dist's `$CFG->dataroot.'/sessions'`); null for anything else.
  */
-export function readAssignment(line: string): { key: keyof Omit<MoodleConfig, "computed">; value: string | null } | null {
-  const m = ASSIGN.exec(line);
-  const key = m?.[2] ? KEYS[m[2]] : undefined;
-  if (!m || !key) return null;
-  const literal = LITERAL.exec(m[3] ?? "");
-  // An indented assignment sits inside a block (if, function): whether it applies is PHP's to decide.
-  if (!literal || (m[1] ?? "") !== "") return { key, value: null };
-  // PHP: single quotes unescape only \\ and \'; double quotes also \" (a "$" would interpolate: not a literal).
-  return { key, value: literal[1] !== undefined ? literal[1].replace(/\\([\\'])/g, "$1") : (literal[2] ?? "").replace(/\\([\\"])/g, "$1") };
+function evaluate(rhs: string, known: ReadonlyMap<string, string>): string | null {
+  const t = tokens(rhs);
+  if (!t || t.at(-1)?.kind !== "end") return null;
+  const parts: string[] = [];
+  for (let i = 0; i < t.length - 1; i++) {
+    const tok = t[i];
+    if (!tok) return null;
+    if (i % 2 === 1) {
+      if (tok.kind !== "dot") return null;
+      continue;
+    }
+    if (tok.kind === "string") parts.push(tok.value);
+    else if (tok.kind === "cfg" && known.has(tok.name)) parts.push(known.get(tok.name) ?? "");
+    else if (tok.kind === "word" && /^(\d+(\.\d+)?|true|false|null)$/i.test(tok.value) && t.length === 2) parts.push(tok.value.toLowerCase());
+    else return null;
+  }
+  return t.length % 2 === 0 ? parts.join("") : null;
 }
 
+/**
+ * One `$CFG->name = ...;` line of config.php, for the settings read here: its value, or null when PHP
+ * would have to compute it (a call, a variable, an assignment inside a block). `known` holds the
+ * settings assigned above it, by their PHP names, so `$CFG->dataroot.'/sessions'` is understood.
+ */
+export function readAssignment(line: string, known: ReadonlyMap<string, string> = new Map()): { key: ConfigKey; name: string; value: string | null } | null {
+  const m = ASSIGN.exec(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);
+  const name = m?.[2] ?? "";
+  const key = KEYS[name];
+  if (!m || !key) return null;
+  // An indented assignment sits inside a block (if, function): whether it applies is PHP's to decide.
+  if ((m[1] ?? "") !== "") return { key, name, value: null };
+  return { key, name, value: evaluate(m[3] ?? "", known) };
+}
+
+/** PHP's empty(): "", "0", false and null are empty */
+function phpTruthy(value: string): boolean {
+  return !["", "0", "false", "null"].includes(value.toLowerCase());
+}
+
+/** Moodle's html_is_blank(): nothing but tags and whitespace */
+function htmlBlank(value: string): boolean {
+  return value.replace(/<[^<>]{0,2000}>/g, "").replace(/&nbsp;/gi, "").trim() === "";
+}
+
+/**
+ * What the config reader prints: the assignment lines of the settings in KEYS (grep -o, each cut at its
+ * first `;`), never the rest of config.php.
+ */
 export function parseMoodleConfig(stdout: string): Parsed<MoodleConfig> {
-  const result = readOutput(stdout, (text) => {
-    if (!/^\s*<\?php/.test(text)) cannotRead("not a PHP file (no <?php opening tag)");
-    if (!/\$CFG\s*=\s*new\s+stdClass/.test(text) && !/\$CFG->/.test(text)) cannotRead("no $CFG settings: not Moodle's config.php");
+  return readOutput(stdout, (text) => {
     const config: MoodleConfig = {
       dbtype: null,
       dbhost: null,
@@ -67,13 +151,33 @@ export function parseMoodleConfig(stdout: string): Parsed<MoodleConfig> {
       dataroot: null,
       sessionHandlerClass: null,
       sessionFileSavePath: null,
+      sessionRedisHost: null,
+      sessionRedisPort: null,
+      sessionMemcachedSavePath: null,
+      dbsessions: null,
+      maintenanceMessage: null,
       computed: [],
     };
-    const computed = new Set<keyof Omit<MoodleConfig, "computed">>();
-    for (const line of text.split("\n")) {
-      const a = readAssignment(line);
-      if (!a) continue;
-      if (a.value === null) computed.add(a.key);
+    const known = new Map<string, string>();
+    const computed = new Set<ConfigKey>();
+    for (const line of contentLines(text)) {
+      const a = readAssignment(line, known) ?? cannotRead(`not a config.php setting line: ${quoteLine(line)}`);
+      if (a.key === "maintenanceMessage") {
+        // a message spread over several lines is cut at the first one: set, and not blank if it shows text
+        const opened = /^\s*['"]/.test((ASSIGN.exec(line)?.[3] ?? "").trim()) && (ASSIGN.exec(line)?.[1] ?? "") === "";
+        if (a.value !== null) config.maintenanceMessage = !htmlBlank(a.value);
+        else if (opened) config.maintenanceMessage = !htmlBlank((ASSIGN.exec(line)?.[3] ?? "").replace(/^\s*['"]/, ""));
+        else computed.add(a.key);
+        continue;
+      }
+      if (a.value === null) {
+        computed.add(a.key);
+        known.delete(a.name);
+        continue;
+      }
+      computed.delete(a.key);
+      known.set(a.name, a.value);
+      if (a.key === "dbsessions") config.dbsessions = phpTruthy(a.value);
       else config[a.key] = a.value;
     }
     for (const key of computed) config[key] = null;
@@ -81,17 +185,27 @@ export function parseMoodleConfig(stdout: string): Parsed<MoodleConfig> {
     if (config.dataroot === null && !computed.has("dataroot")) cannotRead("config.php sets no $CFG->dataroot");
     return config;
   });
-  return result.ok ? result : unreadable(result.reason, redactConfig(result.raw));
 }
 
 export interface MoodleConfigParams {
   dirroot: string;
 }
 
+/** The settings' assignments, each cut at its first `;`: a line's other statements (a password) never leave. */
+export const CONFIG_PATTERN = `^[[:space:]]*\\$CFG->(${Object.keys(KEYS).join("|")})[[:space:]]*=[^;]*;?`;
+
+/**
+ * config.php is 0640 www-data as Moodle's installer writes it (admin/cli/install.php: umask(0137)), so it is
+ * read as the web server's user, and only the lines of the settings above.
+ */
+export function configReaderCommand(dirroot: string): string {
+  return `sudo -n -u www-data grep -oE ${shellQuote(CONFIG_PATTERN)} ${shellQuote(`${dirroot.replace(/\/+$/, "")}/config.php`)}`;
+}
+
 export const moodleConfigProbe: Probe<MoodleConfig, MoodleConfigParams> = {
   name: "moodle-config",
   roles: ["web"],
   readOnly: true,
-  command: ({ dirroot }) => `cat ${shellQuote(`${dirroot.replace(/\/+$/, "")}/config.php`)}`,
+  command: ({ dirroot }) => configReaderCommand(dirroot),
   parse: parseMoodleConfig,
 };
