@@ -142,7 +142,8 @@ class HostPoller {
           : item.outcome === "failed" || item.outcome === "ok"
             ? { ok: false, error: "failed", exitCode: item.exitCode, stderr: item.stderr }
             : { ok: false, error: item.outcome, stderr: item.stderr };
-        readings[item.id] = { at: done, sentAt: at, result };
+        const before = this.state.readings[item.id];
+        readings[item.id] = { at: done, sentAt: at, result, ...(before?.result.ok ? { previous: { at: before.at, value: before.result.value } } : {}) };
       }
       this.state = {
         ...this.state,

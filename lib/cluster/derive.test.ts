@@ -11,6 +11,12 @@ import { parseIpvsadm } from "@/lib/probes/ipvsadm";
 import { parseIpvsadmConns } from "@/lib/probes/ipvsadm-conns";
 import { parseLoadavg } from "@/lib/probes/loadavg";
 import { parseMeminfo } from "@/lib/probes/meminfo";
+import { parseApacheStatus } from "@/lib/probes/apache-status";
+import { parseMoodleConfig } from "@/lib/probes/moodle-config";
+import { parseMaintenance } from "@/lib/probes/moodle-maintenance";
+import { parseMoodleSettings } from "@/lib/probes/moodle-settings";
+import { parsePhpHandler } from "@/lib/probes/php-handler";
+import { parseSessionFiles } from "@/lib/probes/session-files";
 import type { Parsed } from "@/lib/probes/types";
 
 const fixture = (dir: string, name: string) => fs.readFileSync(path.join(process.cwd(), "lib/probes/__fixtures__", dir, name), "utf8");
@@ -157,5 +163,56 @@ describe("stateOf", () => {
     const lbOnLo = host("lb2");
     lbOnLo.readings["ip-addr"] = reading(parseIpAddr("1: lo    inet 172.18.56.100/32 scope global lo\\       valid_lft forever preferred_lft forever\n"));
     expect(stateOf(cluster, snapshot([lb1WithVip(), lbOnLo])).vipHolders).toEqual(["lb1"]);
+  });
+});
+
+describe("stateOf, web nodes", () => {
+  const config = (text: string) => reading(parseMoodleConfig(text));
+  const settings = (rows: string) => reading(parseMoodleSettings(`name\tvalue\n${rows}`));
+  const db = (rows: string) => host("db1", { readings: { "moodle-settings": settings(rows) } });
+  const web = (readings: Record<string, ProbeReading>) => host("web1", { readings });
+  const base = "$CFG->dataroot  = '/var/moodledata';\n$CFG->wwwroot   = 'https://moodle.example.org';\n";
+
+  it("sends sessions to the database when the admin setting dbsessions is on and config.php names no handler", () => {
+    const state = stateOf(cluster, snapshot([web({ "moodle-config": config(base) }), db("dbsessions\t1")]));
+    expect(state.web[0]).toMatchObject({ sessionHandler: "database", sessionStore: { kind: "database", decidedBy: "dbsessions setting" }, fileSessions: null, wwwroot: "https://moodle.example.org" });
+    expect(state.moodle).toMatchObject({ from: "db1", settings: { dbsessions: true } });
+  });
+
+  it("keeps files in <dataroot>/sessions by default, and says so; not known while the setting is not read", () => {
+    const count = reading(parseSessionFiles("17\n"));
+    const state = stateOf(cluster, snapshot([web({ "moodle-config": config(base), "session-files": count }), db("")]));
+    expect(state.web[0]).toMatchObject({ sessionHandler: "file", fileSessions: 17, sessionStore: { kind: "file", decidedBy: "Moodle's default", location: "/var/moodledata/sessions", inDataroot: true } });
+    expect(stateOf(cluster, snapshot([web({ "moodle-config": config(base), "session-files": count })])).web[0]).toMatchObject({ sessionHandler: null, fileSessions: null });
+  });
+
+  it("understands Redis, and config.php's dbsessions over the setting", () => {
+    const redis = config(`${base}$CFG->session_handler_class = '\\core\\session\\redis';\n$CFG->session_redis_host = '10.0.0.5';\n`);
+    expect(stateOf(cluster, snapshot([web({ "moodle-config": redis })])).web[0]?.sessionStore).toMatchObject({ kind: "redis", location: "10.0.0.5", decidedBy: "config.php" });
+    const forced = config(`${base}$CFG->dbsessions = 0;\n`);
+    expect(stateOf(cluster, snapshot([web({ "moodle-config": forced }), db("dbsessions\t1")])).web[0]?.sessionStore).toMatchObject({ kind: "file", decidedBy: "dbsessions in config.php" });
+  });
+
+  it("shows maintenance switched on from the web (mdl_config) though no climaintenance.html is there", () => {
+    const flag = reading(parseMaintenance("off\n"));
+    const on = stateOf(cluster, snapshot([web({ "moodle-maintenance": flag }), db("maintenance_enabled\t1")]));
+    expect(on.web[0]).toMatchObject({ maintenance: true, maintenanceCli: false });
+    expect(stateOf(cluster, snapshot([web({ "moodle-maintenance": flag }), db("maintenance_enabled\t0")])).web[0]).toMatchObject({ maintenance: false });
+  });
+
+  it("computes requests per second from the last two status readings, not Apache's lifetime average", () => {
+    const before = parseApacheStatus(fixture("apache-server-status", "debian12-2.4.71-prefork-41-requests-CAPTURED.txt"));
+    const after = parseApacheStatus(fixture("apache-server-status", "debian12-2.4.71-prefork-after-graceful-CAPTURED.txt"));
+    if (!before.ok) throw new Error("fixture");
+    const status: ProbeReading = { ...reading(after), previous: { at: NOW - 3000, value: before.value } };
+    const w = stateOf(cluster, snapshot([web({ "apache-status": status })])).web[0];
+    // 41 -> 44 accesses in 3 s, one of them the previous status request
+    expect(w?.apache.requestRate).toEqual({ perSecond: 2 / 3, reason: null });
+    expect(w?.apache.status?.requestsPerSecond).toBe(8.8);
+  });
+
+  it("says how Apache runs PHP", () => {
+    const fpm = reading(parsePhpHandler("/etc/apache2/conf-enabled:\nphp8.2-fpm.conf\n\n/etc/apache2/mods-enabled:\nmpm_event.load\nproxy_fcgi.load\n\n/run/php:\nphp8.2-fpm.pid\nphp8.2-fpm.sock\n"));
+    expect(stateOf(cluster, snapshot([web({ "php-handler": fpm })])).web[0]?.php).toEqual({ handler: "php-fpm", fpmService: "php8.2-fpm", fpmRunning: true });
   });
 });

@@ -8,11 +8,12 @@ import type {
   HostState,
   ProbeProblem,
   SessionHandler,
+  SessionStore,
   StorageState,
   WebState,
 } from "@/lib/cluster/state";
 import type { ClusterSpec } from "@/lib/inventory/schema";
-import type { ApacheStatus } from "@/lib/probes/apache-status";
+import { type ApacheStatus, requestRate } from "@/lib/probes/apache-status";
 import type { HeartbeatStatus } from "@/lib/probes/cl-status";
 import type { HostClock } from "@/lib/probes/clock";
 import type { CodeFingerprint } from "@/lib/probes/code-fingerprint";
@@ -29,10 +30,12 @@ import type { LoadAvg } from "@/lib/probes/loadavg";
 import type { MemInfo } from "@/lib/probes/meminfo";
 import type { MoodleConfig } from "@/lib/probes/moodle-config";
 import type { MaintenanceFlag } from "@/lib/probes/moodle-maintenance";
+import type { MoodleSettings } from "@/lib/probes/moodle-settings";
 import type { MoodleVersion } from "@/lib/probes/moodle-version";
 import type { MasterStatus } from "@/lib/probes/mysql-master-status";
 import type { ReplicaStatus } from "@/lib/probes/mysql-replica-status";
 import type { MysqlVitals } from "@/lib/probes/mysql-vitals";
+import type { PhpHandler } from "@/lib/probes/php-handler";
 import type { ProcDrbd } from "@/lib/probes/proc-drbd";
 import type { ServiceState } from "@/lib/probes/service-state";
 import type { SessionFiles } from "@/lib/probes/session-files";
@@ -169,19 +172,63 @@ function balancerState(host: HostSnapshot, cluster: ClusterSpec): BalancerState 
   };
 }
 
-function sessionHandlerOf(config: MoodleConfig | null): SessionHandler | null {
+const FILE_HANDLER = "\\core\\session\\file";
+const DATABASE_HANDLER = "\\core\\session\\database";
+
+/**
+ * Moodle's choice of session handler (lib/classes/session/manager.php get_handler_class()): config.php's
+ * session_handler_class, else the database when dbsessions is set (config.php's value wins over the admin
+ * setting in mdl_config), else files in session_file_save_path or <dataroot>/sessions (session/file.php).
+ */
+export function sessionStoreOf(config: MoodleConfig | null, settings: MoodleSettings | null, dataroot: string): SessionStore | null {
   if (!config || config.computed.includes("sessionHandlerClass")) return null;
-  const cls = config.sessionHandlerClass;
-  if (cls === null || /session\\file$/.test(cls)) return "file";
-  if (/session\\database$/.test(cls)) return "database";
-  return "other";
+  let className: string;
+  let decidedBy: SessionStore["decidedBy"];
+  if (config.sessionHandlerClass !== null) {
+    className = config.sessionHandlerClass;
+    decidedBy = "config.php";
+  } else if (config.computed.includes("dbsessions")) {
+    return null;
+  } else if (config.dbsessions !== null) {
+    className = config.dbsessions ? DATABASE_HANDLER : FILE_HANDLER;
+    decidedBy = "dbsessions in config.php";
+  } else if (settings === null) {
+    return null;
+  } else {
+    className = settings.dbsessions ? DATABASE_HANDLER : FILE_HANDLER;
+    decidedBy = settings.dbsessions ? "dbsessions setting" : "Moodle's default";
+  }
+  const name = className.replace(/^\\+/, "");
+  const kind = name === "core\\session\\file" ? "file" : name === "core\\session\\database" ? "database" : name === "core\\session\\redis" ? "redis" : name === "core\\session\\memcached" ? "memcached" : "other";
+  const root = (config.dataroot ?? dataroot).replace(/\/+$/, "");
+  const folder = config.computed.includes("sessionFileSavePath") ? null : (config.sessionFileSavePath ?? `${root}/sessions`);
+  const redis = config.sessionRedisHost === null ? null : `${config.sessionRedisHost}${config.sessionRedisPort ? ` port ${config.sessionRedisPort}` : ""}`;
+  const location = kind === "file" ? folder : kind === "redis" ? redis : kind === "memcached" ? config.sessionMemcachedSavePath : null;
+  return { kind, className, decidedBy, location, inDataroot: kind === "file" && folder !== null && folder.startsWith(`${root}/`) };
 }
 
-function webState(host: HostSnapshot): WebState {
+function legacyHandler(store: SessionStore | null): SessionHandler | null {
+  return store === null ? null : store.kind === "file" ? "file" : store.kind === "database" ? "database" : "other";
+}
+
+/** the last two apache-status readings as rate samples */
+function apacheRate(host: HostSnapshot, status: ApacheStatus | null) {
+  const reading = host.readings["apache-status"];
+  if (!status || !reading) return null;
+  const previous = reading.previous ? { at: reading.previous.at, status: reading.previous.value as ApacheStatus } : null;
+  return requestRate(previous, { at: reading.at, status });
+}
+
+function webState(host: HostSnapshot, cluster: ClusterSpec, moodle: ClusterState["moodle"]): WebState {
   const version = readingValue<MoodleVersion>(host, "moodle-version");
   const config = readingValue<MoodleConfig>(host, "moodle-config");
-  const handler = sessionHandlerOf(config);
+  const store = sessionStoreOf(config, moodle?.settings ?? null, cluster.web.dataroot);
+  const handler = legacyHandler(store);
   const mount = readingValue<MountPoint>(host, "dataroot-mount");
+  const status = readingValue<ApacheStatus>(host, "apache-status");
+  const php = readingValue<PhpHandler>(host, "php-handler");
+  const cli = readingValue<MaintenanceFlag>(host, "moodle-maintenance")?.enabled ?? null;
+  const setting = moodle?.settings.maintenanceEnabled ?? null;
   return {
     ...freshness(host),
     name: host.name,
@@ -189,12 +236,19 @@ function webState(host: HostSnapshot): WebState {
     clusterAddress: host.clusterAddress,
     apache: {
       active: readingValue<ServiceState>(host, "apache-active")?.active ?? null,
-      status: readingValue<ApacheStatus>(host, "apache-status"),
+      status,
+      requestRate: apacheRate(host, status),
     },
+    php: php ? { handler: php.handler, fpmService: php.fpmService, fpmRunning: php.fpmRunning } : null,
+    wwwroot: config?.wwwroot ?? null,
     moodle: version ? { version: version.version, release: version.release, branch: version.branch } : null,
     sessionHandler: handler,
+    sessionStore: store,
     codeFingerprint: readingValue<CodeFingerprint>(host, "code-fingerprint")?.fingerprint ?? null,
-    maintenance: readingValue<MaintenanceFlag>(host, "moodle-maintenance")?.enabled ?? null,
+    // the setting unread (no database answer) does not hide a CLI flag that is on
+    maintenance: cli === true || setting === true ? true : cli === false ? false : null,
+    maintenanceCli: cli,
+    maintenanceMessageInConfig: config ? (config.computed.includes("maintenanceMessage") ? null : config.maintenanceMessage === true) : null,
     fileSessions: handler === "file" ? (readingValue<SessionFiles>(host, "session-files")?.count ?? null) : null,
     nfs: mount ? { mounted: mount.mounted, source: mount.source, fstype: mount.fstype } : null,
   };
@@ -293,9 +347,22 @@ function databaseState(host: HostSnapshot): DatabaseState {
 }
 
 /** The typed state of the cluster from one snapshot; every reader of the cluster goes through this. */
+/** Moodle's settings from the database the site writes to: the writable source, else any database that answered. */
+function moodleOf(hosts: HostSnapshot[], databases: DatabaseState[]): ClusterState["moodle"] {
+  const source = databases.find((d) => d.replication?.isReplica === false && d.readOnly === false)?.name;
+  const order = [...hosts].sort((a, b) => Number(b.name === source) - Number(a.name === source));
+  for (const h of order) {
+    const settings = h.reachable ? readingValue<MoodleSettings>(h, "moodle-settings") : null;
+    if (settings) return { settings, from: h.name };
+  }
+  return null;
+}
+
 export function stateOf(cluster: ClusterSpec, snapshot: ClusterSnapshot): ClusterState {
   const byRole = (role: string) => snapshot.hosts.filter((h) => h.role === role);
   const balancers = byRole("lb").map((h) => balancerState(h, cluster));
+  const databases = byRole("db").map(databaseState);
+  const moodle = moodleOf(byRole("db"), databases);
   return {
     clusterId: cluster.id,
     takenAt: snapshot.takenAt,
@@ -304,8 +371,9 @@ export function stateOf(cluster: ClusterSpec, snapshot: ClusterSnapshot): Cluste
     servers: cluster.servers.map((s) => ({ name: s.name, label: s.label ?? `Server ${s.name}` })),
     hosts: snapshot.hosts.map(hostState),
     balancers,
-    web: byRole("web").map(webState),
+    web: byRole("web").map((h) => webState(h, cluster, moodle)),
     storage: byRole("fs").map((h) => storageState(h, cluster)),
-    databases: byRole("db").map(databaseState),
+    databases,
+    moodle,
   };
 }

@@ -177,7 +177,7 @@ const CASES: Case[] = [
   },
   {
     name: "Apache's state unreadable while the host answers",
-    state: () => broken((s) => (web(s, "web2").apache = { active: null, status: null })),
+    state: () => broken((s) => (web(s, "web2").apache = { active: null, status: null, requestRate: null })),
     id: "apache-down:web2",
     severity: "critical",
     message: "Apache on web2 does not answer",
@@ -198,10 +198,24 @@ const CASES: Case[] = [
   },
   {
     name: "maintenance mode",
-    state: () => broken((s) => s.web.forEach((w) => (w.maintenance = true))),
+    state: () => broken((s) => s.web.forEach((w) => Object.assign(w, { maintenance: true, maintenanceCli: true }))),
     id: "maintenance-on:cluster",
     severity: "warning",
-    message: "Moodle is in maintenance mode",
+    message: "Moodle is in maintenance mode, users get its 503 page: CLI maintenance mode (climaintenance.html, seen on web1, web2)",
+  },
+  {
+    name: "maintenance switched on from the web (mdl_config), no climaintenance.html",
+    state: () => broken((s) => Object.assign(s.moodle?.settings ?? {}, { maintenanceEnabled: true })),
+    id: "maintenance-on:cluster",
+    severity: "warning",
+    message: "users get its 503 page: switched on in Site administration (maintenance_enabled)",
+  },
+  {
+    name: "php-fpm not running behind Apache",
+    state: () => broken((s) => (web(s, "web2").php = { handler: "php-fpm", fpmService: "php8.2-fpm", fpmRunning: false })),
+    id: "php-fpm-down:web2",
+    severity: "critical",
+    message: "Apache on web2 hands PHP to php8.2-fpm, which is not running",
   },
   {
     name: "moodledata not mounted",

@@ -16,6 +16,7 @@ import {
   virtualService,
 } from "@/lib/cluster/findings-facts";
 import type { Finding, Severity, Tier } from "@/lib/cluster/findings-types";
+import { maintenanceSource } from "@/lib/cluster/view-helpers";
 import type { BalancerState, ClusterState, DatabaseState, DrbdResourceState, HostState, StorageState, WebState } from "@/lib/cluster/state";
 import type { ClusterSpec, Role } from "@/lib/inventory/schema";
 import type { ReplicationChannel } from "@/lib/probes/mysql-replica-status";
@@ -307,9 +308,16 @@ function codeMismatch(ctx: Context): Raised[] {
 }
 
 function maintenanceOn(ctx: Context): Raised[] {
-  const on = live(ctx, ctx.state.web).filter((w) => w.maintenance === true).map((w) => w.name);
-  if (on.length === 0) return [];
-  return [raise("warning", "web", "cluster", on, `Moodle is in maintenance mode (seen on ${listNames(on)})`)];
+  const source = maintenanceSource(ctx.state);
+  if (source.on !== true) return [];
+  const hosts = source.cliOn.length > 0 ? source.cliOn : live(ctx, ctx.state.web).map((w) => w.name);
+  return [raise("warning", "web", "cluster", hosts, `Moodle is in maintenance mode, users get its 503 page: ${source.text}`)];
+}
+
+function phpFpmDown(ctx: Context): Raised[] {
+  return live(ctx, ctx.state.web)
+    .filter((w) => w.php?.handler === "php-fpm" && !w.php.fpmRunning && w.apache.active !== false)
+    .map((w) => raise("critical", "web", w.name, [w.name], `Apache on ${w.name} hands PHP to ${w.php?.fpmService ?? "php-fpm"}, which is not running: Moodle's pages fail there`));
 }
 
 function nfsUnmounted(ctx: Context): Raised[] {
@@ -580,6 +588,7 @@ export const RULES: readonly Rule[] = [
   { rule: "moodle-version-mismatch", check: moodleVersionMismatch },
   { rule: "code-mismatch", check: codeMismatch },
   { rule: "maintenance-on", check: maintenanceOn },
+  { rule: "php-fpm-down", check: phpFpmDown },
   { rule: "nfs-unmounted", check: nfsUnmounted },
   { rule: "nfs-export-missing", check: nfsExportMissing },
   { rule: "nfs-address-unheld", check: nfsAddressUnheld },

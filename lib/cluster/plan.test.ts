@@ -12,6 +12,11 @@ const config = (over: Partial<MoodleConfig>): MoodleConfig => ({
   dataroot: "/var/moodledata",
   sessionHandlerClass: null,
   sessionFileSavePath: null,
+  sessionRedisHost: null,
+  sessionRedisPort: null,
+  sessionMemcachedSavePath: null,
+  dbsessions: null,
+  maintenanceMessage: null,
   computed: [],
   ...over,
 });
@@ -33,7 +38,15 @@ describe("a web node's probe plan", () => {
 
   it("does not guess when the handler is another one, or only PHP can say which", () => {
     expect(webPlan(config({ sessionHandlerClass: "\\core\\session\\database" })).map((p) => p.name)).not.toContain("session-files");
+    expect(webPlan(config({ sessionHandlerClass: "\\core\\session\\redis" })).map((p) => p.name)).not.toContain("session-files");
+    expect(webPlan(config({ dbsessions: true })).map((p) => p.name)).not.toContain("session-files");
     expect(webPlan(config({ computed: ["sessionHandlerClass"] })).map((p) => p.name)).not.toContain("session-files");
+  });
+
+  it("asks Apache's PHP handler, and reads config.php as www-data", () => {
+    const plan = webPlan(config({}));
+    expect(plan.find((p) => p.name === "php-handler")?.command).toBe("ls -1 /etc/apache2/mods-enabled /etc/apache2/conf-enabled /run/php");
+    expect(plan.find((p) => p.name === "moodle-config")?.command).toMatch(/^sudo -n -u www-data grep -oE '.*' \/var\/www\/moodle\/config\.php$/);
   });
 
   it("runs probes that touch the NFS dataroot under a timeout, and the rest bare", () => {

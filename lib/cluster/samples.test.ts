@@ -31,6 +31,16 @@ describe("samplesOf", () => {
     expect(of(samplesOf(s), "web.sessions")).toEqual({ web1: 12 });
   });
 
+  it("file sessions in the dataroot both nodes share over NFS: once, for the cluster", () => {
+    const s = healthyCluster();
+    for (const w of s.web) {
+      w.sessionHandler = "file";
+      w.sessionStore = { kind: "file", className: "\\core\\session\\file", decidedBy: "Moodle's default", location: "/var/moodledata/sessions", inDataroot: true };
+      w.fileSessions = 40;
+    }
+    expect(of(samplesOf(s), "web.sessions")).toEqual({ cluster: 40 });
+  });
+
   it("connections come from the VIP holder's table; a node missing from it has none", () => {
     const s = healthyCluster();
     s.vipHolders = ["lb2"];

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ClusterState, DatabaseState, DrbdResourceState, Freshness, StorageState } from "@/lib/cluster/state";
+import { sessionCounts } from "@/lib/cluster/view-helpers";
 
 export const SERIES_NAMES = ["web.sessions", "web.connections", "db.lag.seconds-behind", "db.lag.heartbeat", "drbd.resync.percent", "host.load1"] as const;
 export const SeriesName = z.enum(SERIES_NAMES);
@@ -63,7 +64,10 @@ export function samplesOf(state: ClusterState): SampleValue[] {
   };
 
   const web = state.web.filter((w) => current(state, w));
-  for (const w of web) if (w.sessionHandler === "file") add("web.sessions", w.name, w.fileSessions);
+  // files in the dataroot every node shares are one count for the cluster, not one per node
+  const files = sessionCounts(web, state.databases);
+  if (files.sharedFolder !== null) add("web.sessions", "cluster", files.fileTotal);
+  else for (const w of web) if (w.sessionHandler === "file") add("web.sessions", w.name, w.fileSessions);
   if (web.some((w) => w.sessionHandler === "database")) {
     const source = state.databases.find((d) => current(state, d) && isSource(d));
     add("web.sessions", "cluster", source?.databaseSessions);

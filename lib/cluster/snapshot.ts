@@ -12,6 +12,8 @@ export interface ProbeReading {
     | Parsed<unknown>
     | { ok: false; error: "failed"; exitCode: number | null; stderr: string }
     | { ok: false; error: "timeout" | "missing"; stderr: string };
+  /** the reading before this one, when it was read: counters (Apache's Total Accesses) become rates */
+  previous?: { at: number; value: unknown };
 }
 
 export interface HostSnapshot {

@@ -1,10 +1,11 @@
 import type { HaStack, Role } from "@/lib/inventory/schema";
-import type { ApacheStatus } from "@/lib/probes/apache-status";
+import type { ApacheStatus, RequestRate } from "@/lib/probes/apache-status";
 import type { Filesystem } from "@/lib/probes/df";
 import type { NfsExport } from "@/lib/probes/exportfs";
 import type { IpvsCounters, IpvsRates } from "@/lib/probes/ipvsadm";
 import type { LoadAvg } from "@/lib/probes/loadavg";
 import type { MemInfo } from "@/lib/probes/meminfo";
+import type { MoodleSettings } from "@/lib/probes/moodle-settings";
 import type { MasterStatus } from "@/lib/probes/mysql-master-status";
 import type { ReplicationChannel } from "@/lib/probes/mysql-replica-status";
 
@@ -94,6 +95,24 @@ export interface BalancerState extends Freshness {
 
 export type SessionHandler = "file" | "database" | "other";
 
+/** Where Moodle keeps this node's sessions, and what decided it (lib/classes/session/manager.php get_handler_class()). */
+export interface SessionStore {
+  kind: "file" | "database" | "redis" | "memcached" | "other";
+  className: string;
+  decidedBy: "config.php" | "dbsessions in config.php" | "dbsessions setting" | "Moodle's default";
+  /** file: the folder; redis: the server(s); memcached: its save path; null otherwise or when not known */
+  location: string | null;
+  /** the folder is inside the dataroot: shared by every node when the dataroot is their common NFS mount */
+  inDataroot: boolean;
+}
+
+/** How Apache runs PHP here: under php-fpm, apachectl graceful leaves the OPcache; php-fpm must be reloaded too. */
+export interface PhpState {
+  handler: "mod_php" | "php-fpm" | null;
+  fpmService: string | null;
+  fpmRunning: boolean;
+}
+
 export interface WebState extends Freshness {
   name: string;
   server: string;
@@ -102,15 +121,25 @@ export interface WebState extends Freshness {
     /** systemctl is-active */
     active: boolean | null;
     status: ApacheStatus | null;
+    /** requests per second between the last two polls (Apache's ReqPerSec is a lifetime average) */
+    requestRate: RequestRate | null;
   };
+  php: PhpState | null;
+  /** config.php's $CFG->wwwroot: the address Moodle answers for (others get a 303 to it) */
+  wwwroot: string | null;
   moodle: { version: string; release: string; branch: string | null } | null;
-  /** from config.php */
+  /** from config.php and Moodle's dbsessions setting */
   sessionHandler: SessionHandler | null;
+  sessionStore: SessionStore | null;
   /** a hash over the code folder's files: differs between nodes serving different code */
   codeFingerprint: string | null;
-  /** climaintenance.html exists in the (shared) dataroot */
+  /** users get Moodle's maintenance page (503): climaintenance.html, or maintenance switched on in the settings */
   maintenance: boolean | null;
-  /** session files touched within the session timeout (file handler only) */
+  /** climaintenance.html exists in the (shared) dataroot: Moodle's CLI maintenance mode */
+  maintenanceCli: boolean | null;
+  /** config.php sets a $CFG->maintenance_message that is not blank (it replaces the page's text) */
+  maintenanceMessageInConfig: boolean | null;
+  /** session files touched within the session timeout (file handler only), anonymous visitors' included */
   fileSessions: number | null;
   nfs: { mounted: boolean; source: string | null; fstype: string | null } | null;
 }
@@ -175,4 +204,6 @@ export interface ClusterState {
   web: WebState[];
   storage: StorageState[];
   databases: DatabaseState[];
+  /** Moodle's own settings (mdl_config), read on the source database when there is one; null when not read */
+  moodle: { settings: MoodleSettings; from: string } | null;
 }

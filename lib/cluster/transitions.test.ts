@@ -85,7 +85,7 @@ describe("transitionsOf", () => {
       s.vipHolders = [];
       s.hosts = s.hosts.map((h) => ({ ...h, ...blank, load: null }));
       s.balancers = s.balancers.map((b) => ({ ...b, ...blank, holdsVip: false, service: null, realServers: [] }));
-      s.web = s.web.map((w) => ({ ...w, ...blank, apache: { active: null, status: null }, moodle: null, maintenance: null }));
+      s.web = s.web.map((w) => ({ ...w, ...blank, apache: { active: null, status: null, requestRate: null }, moodle: null, maintenance: null, maintenanceCli: null }));
       s.storage = s.storage.map((x) => ({ ...x, ...blank, drbd: [] }));
       s.databases = s.databases.map((d) => ({ ...d, ...blank, replication: null, readOnly: null, heartbeatLagSeconds: null }));
       return s;

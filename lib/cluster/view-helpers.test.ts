@@ -16,6 +16,7 @@ import {
   realServerDrift,
   remainingSeconds,
   resyncOf,
+  maintenanceSource,
   sessionCounts,
   sortFindings,
   sourceDatabase,
@@ -206,9 +207,44 @@ describe("web", () => {
         { node: "web1", handler: "database", files: null },
         { node: "web2", handler: "database", files: null },
       ],
+      sharedFolder: null,
+      fileTotal: null,
       database: 38,
       databaseFrom: "db1",
     });
+  });
+
+  const fileSessions = (state: ReturnType<typeof healthyCluster>, counts: [number | null, number | null], location = "/var/moodledata/sessions") => {
+    state.web.forEach((w, i) => {
+      w.sessionHandler = "file";
+      w.sessionStore = { kind: "file", className: "\\core\\session\\file", decidedBy: "Moodle's default", location, inDataroot: location.startsWith("/var/moodledata/") };
+      w.fileSessions = counts[i] ?? null;
+    });
+    return state;
+  };
+
+  it("counts session files once when every node keeps them in the dataroot they share over NFS", () => {
+    const state = fileSessions(healthyCluster(), [120, 121]);
+    at(state.web, 1).lastSeenAt = (at(state.web, 0).lastSeenAt ?? 0) + 1000;
+    expect(sessionCounts(state.web, state.databases)).toMatchObject({ sharedFolder: "/var/moodledata/sessions", fileTotal: 121 });
+  });
+
+  it("adds session files up when each node keeps its own, and says nothing when one count is missing", () => {
+    expect(sessionCounts(fileSessions(healthyCluster(), [12, 30], "/var/lib/php/sessions").web, []).fileTotal).toBe(42);
+    const local = fileSessions(healthyCluster(), [12, 30]);
+    for (const w of local.web) w.nfs = { mounted: true, source: "/dev/sda3", fstype: "ext4" };
+    expect(sessionCounts(local.web, []).fileTotal).toBe(42);
+    expect(sessionCounts(fileSessions(healthyCluster(), [12, null], "/var/lib/php/sessions").web, []).fileTotal).toBeNull();
+  });
+
+  it("says why users get the maintenance page: the CLI flag or the site setting", () => {
+    const state = healthyCluster();
+    expect(maintenanceSource(state)).toMatchObject({ on: false, text: "off" });
+    if (state.moodle) state.moodle.settings.maintenanceEnabled = true;
+    expect(maintenanceSource(state)).toMatchObject({ on: true, cliOn: [], setting: true, text: "switched on in Site administration (maintenance_enabled)" });
+    state.moodle = null;
+    for (const w of state.web) w.maintenanceCli = true;
+    expect(maintenanceSource(state)).toMatchObject({ on: true, cliOn: ["web1", "web2"], setting: null });
   });
 
   it("knows no source when both databases are writable", () => {

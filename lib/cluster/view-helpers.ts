@@ -223,18 +223,74 @@ export function sourceDatabase(databases: readonly DatabaseState[]): DatabaseSta
 export interface SessionCount {
   /** per node, file sessions (null: not known or not the file handler) */
   fileByNode: { node: string; handler: WebState["sessionHandler"]; files: number | null }[];
+  /**
+   * Every file-session node keeps them in one folder of the dataroot they share over NFS: each node counts the
+   * same files, so the cluster has that many once (the freshest count), not the sum.
+   */
+  sharedFolder: string | null;
+  /** session files in the cluster: counted once when shared, summed over nodes otherwise; null when not known */
+  fileTotal: number | null;
   /** mdl_sessions rows on the source database; null when not known */
   database: number | null;
   databaseFrom: string | null;
 }
 
+/** The one folder all file-session nodes share through the same NFS mount of the dataroot, or null. */
+export function sharedSessionFolder(web: readonly WebState[]): string | null {
+  const files = web.filter((w) => w.sessionStore?.kind === "file");
+  const first = files[0]?.sessionStore;
+  if (!first?.location || files.length < 2) return null;
+  const shared = files.every(
+    (w) => w.sessionStore?.location === first.location && w.sessionStore.inDataroot && w.nfs?.mounted === true && /^nfs/.test(w.nfs.fstype ?? "") && w.nfs.source === files[0]?.nfs?.source,
+  );
+  return shared ? first.location : null;
+}
+
 export function sessionCounts(web: readonly WebState[], databases: readonly DatabaseState[]): SessionCount {
   const source = sourceDatabase(databases);
+  const sharedFolder = sharedSessionFolder(web);
+  const counts = web.filter((w) => w.sessionHandler === "file").map((w) => w.fileSessions);
+  const known = counts.filter((c): c is number => c !== null);
+  const freshest = [...web].filter((w) => w.sessionHandler === "file" && w.fileSessions !== null).sort((a, b) => (b.lastSeenAt ?? 0) - (a.lastSeenAt ?? 0))[0];
   return {
     fileByNode: web.map((w) => ({ node: w.name, handler: w.sessionHandler, files: w.fileSessions })),
+    sharedFolder,
+    fileTotal: known.length === 0 ? null : sharedFolder !== null ? (freshest?.fileSessions ?? null) : known.length === counts.length ? known.reduce((a, b) => a + b, 0) : null,
     database: source?.databaseSessions ?? null,
     databaseFrom: source?.name ?? null,
   };
+}
+
+export interface MaintenanceSource {
+  /** users get the maintenance page */
+  on: boolean | null;
+  /** climaintenance.html (Moodle's CLI maintenance mode), on the nodes that see it */
+  cliOn: string[];
+  /** switched on in Site administration (maintenance_enabled in mdl_config); null when the setting was not read */
+  setting: boolean | null;
+  /** in words, for the page and the finding */
+  text: string;
+}
+
+/** Why users get Moodle's maintenance page, if they do: the page and the finding both say it this way. */
+export function maintenanceSource(state: Pick<ClusterState, "web" | "moodle">): MaintenanceSource {
+  const answering = state.web.filter((w) => w.reachable && !w.stale);
+  const cliOn = answering.filter((w) => w.maintenanceCli === true).map((w) => w.name);
+  const setting = state.moodle?.settings.maintenanceEnabled ?? null;
+  const on = cliOn.length > 0 || setting === true ? true : answering.some((w) => w.maintenance === false) ? false : null;
+  const parts = [
+    ...(cliOn.length > 0 ? [`CLI maintenance mode (climaintenance.html, seen on ${cliOn.join(", ")})`] : []),
+    ...(setting === true ? ["switched on in Site administration (maintenance_enabled)"] : []),
+  ];
+  const text = on === true ? parts.join(" and ") : on === false ? (setting === null ? "off (no climaintenance.html; the site setting was not read)" : "off") : "unknown";
+  return { on, cliOn, setting, text };
+}
+
+export function phpHandlerText(php: WebState["php"]): string {
+  if (!php) return "unknown";
+  if (php.handler === "php-fpm") return `php-fpm (${php.fpmService ?? "?"}${php.fpmRunning ? ", running" : ", NOT running"}): a code change needs php-fpm reloaded too`;
+  if (php.handler === "mod_php") return "mod_php: Apache's graceful reload starts PHP's OPcache afresh";
+  return "neither mod_php nor php-fpm is enabled in /etc/apache2";
 }
 
 // ---- storage ----

@@ -2,7 +2,7 @@ import type { ClusterSpec, HostSpec, Role } from "@/lib/inventory/schema";
 import { apacheStatusProbe } from "@/lib/probes/apache-status";
 import { clStatusProbe } from "@/lib/probes/cl-status";
 import { clockProbe } from "@/lib/probes/clock";
-import { codeFingerprintProbe } from "@/lib/probes/code-fingerprint";
+import { type CodeFingerprint, codeFingerprintProbe } from "@/lib/probes/code-fingerprint";
 import { crmMonXmlProbe } from "@/lib/probes/crm-mon-xml";
 import { dfProbe } from "@/lib/probes/df";
 import { drbdEvents2Probe } from "@/lib/probes/drbd-events2";
@@ -16,10 +16,12 @@ import { loadavgProbe } from "@/lib/probes/loadavg";
 import { meminfoProbe } from "@/lib/probes/meminfo";
 import { type MoodleConfig, moodleConfigProbe } from "@/lib/probes/moodle-config";
 import { moodleMaintenanceProbe } from "@/lib/probes/moodle-maintenance";
+import { moodleSettingsProbe } from "@/lib/probes/moodle-settings";
 import { moodleVersionProbe } from "@/lib/probes/moodle-version";
 import { mysqlMasterStatusProbe } from "@/lib/probes/mysql-master-status";
 import { mysqlReplicaStatusProbe } from "@/lib/probes/mysql-replica-status";
 import { mysqlVitalsProbe } from "@/lib/probes/mysql-vitals";
+import { phpHandlerProbe } from "@/lib/probes/php-handler";
 import { type ProcDrbd, procDrbdProbe } from "@/lib/probes/proc-drbd";
 import { serviceStateProbe } from "@/lib/probes/service-state";
 import { sessionFilesProbe } from "@/lib/probes/session-files";
@@ -86,11 +88,15 @@ function haStackOf(ctx: CommandContext): ClusterSpec["balancer"]["ha"] | null {
   return null;
 }
 
+/**
+ * Where this node's session files would be, once config.php is read: unless it names another handler or
+ * sets dbsessions (the admin setting in mdl_config may still send sessions to the database: derive.ts decides).
+ */
 function sessionPath(ctx: CommandContext): string | null {
   const config = ctx.previous("moodle-config") as MoodleConfig | undefined;
   if (!config || config.computed.includes("sessionHandlerClass") || config.computed.includes("sessionFileSavePath")) return null;
-  const handler = config.sessionHandlerClass ?? "\\core\\session\\file";
-  if (!/session\\file$/.test(handler)) return null;
+  if (config.sessionHandlerClass !== null && !/^\\?core\\session\\file$/.test(config.sessionHandlerClass)) return null;
+  if (config.sessionHandlerClass === null && config.dbsessions === true) return null;
   return config.sessionFileSavePath ?? `${config.dataroot ?? ctx.cluster.web.dataroot}/sessions`;
 }
 
@@ -138,13 +144,17 @@ export const hostCommands: readonly HostCommand[] = [
     okExitCodes: [0, 3, 4],
     roles: ["web"],
   }),
-  probe("apache-status", apacheStatusProbe, "Apache's workers and request rate (mod_status on the node itself)", (ctx) =>
+  probe("apache-status", apacheStatusProbe, "Apache's workers and request counters (mod_status on the node itself; the rate is the change between two polls)", (ctx) =>
     apacheStatusProbe.command({ statusUrl: ctx.cluster.web.statusUrl }),
+  ),
+  probe("php-handler", phpHandlerProbe, "how Apache runs PHP (mod_php or php-fpm, from Debian's enabled modules and configuration) and whether php-fpm runs", () =>
+    phpHandlerProbe.command(),
+    { okExitCodes: [0, 2] },
   ),
   probe("moodle-version", moodleVersionProbe, "the Moodle $version and $release the node serves", (ctx) =>
     moodleVersionProbe.command({ dirroot: ctx.cluster.web.dirroot }),
   ),
-  probe("moodle-config", moodleConfigProbe, "config.php's session handler, dataroot and database host (never credentials)", (ctx) =>
+  probe("moodle-config", moodleConfigProbe, "config.php's wwwroot, dataroot, database host and session settings, read as www-data (never credentials)", (ctx) =>
     moodleConfigProbe.command({ dirroot: ctx.cluster.web.dirroot }),
   ),
   probe(
@@ -154,8 +164,17 @@ export const hostCommands: readonly HostCommand[] = [
     (ctx) => moodleMaintenanceProbe.command({ dataroot: ctx.cluster.web.dataroot }),
     { mayHang: true },
   ),
-  probe("code-fingerprint", codeFingerprintProbe, "a hash of the code folder's file list, sizes and times", (ctx) =>
-    codeFingerprintProbe.command({ dirroot: ctx.cluster.web.dirroot }),
+  probe(
+    "code-fingerprint",
+    codeFingerprintProbe,
+    "a hash of the code folder's file list, sizes and times: the last answer while recent, a look for changed folders every 30 s, the whole hash when one changed or every 10 min",
+    (ctx) =>
+      codeFingerprintProbe.command({
+        dirroot: ctx.cluster.web.dirroot,
+        previous: (ctx.previous("code-fingerprint") as CodeFingerprint | undefined) ?? null,
+        now: Date.now(),
+        cadence: ctx.cluster.web.codeFingerprint,
+      }),
   ),
   probe(
     "dataroot-mount",
@@ -172,6 +191,14 @@ export const hostCommands: readonly HostCommand[] = [
       const path = sessionPath(ctx);
       return path === null ? null : sessionFilesProbe.command({ path, timeoutMinutes: SESSION_TIMEOUT_MINUTES });
     },
+    { mayHang: true },
+  ),
+  probe(
+    "moodle-settings",
+    moodleSettingsProbe,
+    "Moodle's own settings in mdl_config: database sessions, maintenance switched on from the web, the maintenance message, the version the database was upgraded to",
+    (ctx) =>
+      moodleSettingsProbe.command({ defaultsFile: ctx.cluster.database.defaultsFile, database: ctx.cluster.database.moodleDatabase, tablePrefix: ctx.cluster.database.tablePrefix }),
     { mayHang: true },
   ),
 

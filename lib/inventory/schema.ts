@@ -70,6 +70,16 @@ export const WebSettings = z
     apacheService: z.string().default("apache2"),
     statusUrl: z.string().default("http://127.0.0.1/server-status?auto"),
     releaseSource: z.object({ host: name, path: absolutePath }).strict().optional(),
+    /** the php-fpm service reloaded after a code change on nodes whose Apache hands PHP to php-fpm */
+    phpFpmService: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, "a service name").default("php8.2-fpm"),
+    /** how often the code fingerprint looks for a changed folder, and hashes the whole tree regardless */
+    codeFingerprint: z
+      .object({
+        checkEverySeconds: z.number().min(1).max(3600).default(30),
+        hashEverySeconds: z.number().min(10).max(86_400).default(600),
+      })
+      .strict()
+      .default({ checkEverySeconds: 30, hashEverySeconds: 600 }),
   })
   .strict();
 

@@ -99,11 +99,16 @@ function webState(name: string, server: string, clusterAddress: string): WebStat
     name,
     server,
     clusterAddress,
-    apache: { active: true, status: null },
+    apache: { active: true, status: null, requestRate: null },
+    php: { handler: "mod_php", fpmService: null, fpmRunning: false },
+    wwwroot: "https://moodle.example.org",
     moodle: { version: "2024042202.02", release: "4.4.2+ (Build: 20240802)", branch: "404" },
     sessionHandler: "database",
+    sessionStore: { kind: "database", className: "\\core\\session\\database", decidedBy: "config.php", location: null, inDataroot: false },
     codeFingerprint: "sha1:5f1c0d",
     maintenance: false,
+    maintenanceCli: false,
+    maintenanceMessageInConfig: false,
     fileSessions: null,
     nfs: { mounted: true, source: "192.168.10.30:/srv/moodledata", fstype: "nfs4" },
   };
@@ -194,6 +199,10 @@ export function healthyCluster(): ClusterState {
     web: [webState("web1", "A", "192.168.10.11"), webState("web2", "B", "192.168.10.21")],
     storage: [storage("fs1", "A", true), storage("fs2", "B", false)],
     databases: [database("db1", "A", true), database("db2", "B", false)],
+    moodle: {
+      settings: { dbsessions: false, maintenanceEnabled: false, maintenanceMessage: false, maintenanceLater: null, sessionTimeoutSeconds: 28_800, version: "2024042202.02", release: "4.4.2+ (Build: 20240802)" },
+      from: "db1",
+    },
   };
 }
 

@@ -108,10 +108,14 @@ export class Sessions {
     if (db.data.sessions.has(sid)) this.db.cluster.webWrite(db, { kind: "session-delete", sid }, vm);
   }
 
-  /** the session cleanup task of Moodle's cron, run from `vm` once a minute of model time */
+  /** is the cleanup task due (once a minute of model time)? */
+  gcDue(): boolean {
+    return this.world.now() - this.lastGc >= GC_EVERY_MS;
+  }
+
+  /** the session cleanup task of Moodle's cron, run from `vm` */
   gc(vm: WebVm, cfg: Map<string, string>, db: MysqlServer): void {
     const now = this.world.now();
-    if (now - this.lastGc < GC_EVERY_MS) return;
     this.lastGc = now;
     const t = Math.floor(now / 1000);
     for (const row of [...db.data.sessions.values()]) {

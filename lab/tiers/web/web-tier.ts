@@ -330,6 +330,7 @@ export class WebTier {
 
   /** Moodle's cron (a crontab line on web1, or web2 while web1 is away): the session cleanup task */
   private cron(): void {
+    if (!this.sessions.gcDue()) return;
     const vm = WEB_VMS.find((v) => this.world.isUp(v) && this.world.serviceRunning(v, "cron"));
     if (!vm) return;
     const boot = bootstrap(this, vm);
