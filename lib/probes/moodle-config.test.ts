@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { CONFIG_PATTERN, moodleConfigProbe, parseMoodleConfig, readAssignment } from "@/lib/probes/moodle-config";
+import { CONFIG_PATTERN, moodleConfigProbe, parseMoodleConfig, readAssignmentAfter } from "@/lib/probes/moodle-config";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 const read = (name: string) => valueOf(parseMoodleConfig(fixture("moodle", name)));
@@ -76,7 +76,7 @@ describe("moodle-config", () => {
     ["$CFG->session_file_save_path = '/a' '/b';", null],
     ["  $CFG->session_file_save_path = '/indented';", null],
   ])("evaluates %s", (line, value) => {
-    expect(readAssignment(line, new Map([["dataroot", "/srv/md"]]))?.value).toBe(value);
+    expect(readAssignmentAfter(line, new Map([["dataroot", "/srv/md"]]))?.value).toBe(value);
   });
 
   it("reads dbsessions as PHP's empty() would", () => {

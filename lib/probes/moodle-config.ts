@@ -116,7 +116,12 @@ function evaluate(rhs: string, known: ReadonlyMap<string, string>): string | nul
  * would have to compute it (a call, a variable, an assignment inside a block). `known` holds the
  * settings assigned above it, by their PHP names, so `$CFG->dataroot.'/sessions'` is understood.
  */
-export function readAssignment(line: string, known: ReadonlyMap<string, string> = new Map()): { key: ConfigKey; name: string; value: string | null } | null {
+export function readAssignment(line: string): { key: ConfigKey; name: string; value: string | null } | null {
+  return readAssignmentAfter(line, new Map());
+}
+
+/** readAssignment, with the values config.php assigned above the line (by their PHP names) */
+export function readAssignmentAfter(line: string, known: ReadonlyMap<string, string>): { key: ConfigKey; name: string; value: string | null } | null {
   const m = ASSIGN.exec(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);
   const name = m?.[2] ?? "";
   const key = KEYS[name];
@@ -161,7 +166,7 @@ export function parseMoodleConfig(stdout: string): Parsed<MoodleConfig> {
     const known = new Map<string, string>();
     const computed = new Set<ConfigKey>();
     for (const line of contentLines(text)) {
-      const a = readAssignment(line, known) ?? cannotRead(`not a config.php setting line: ${quoteLine(line)}`);
+      const a = readAssignmentAfter(line, known) ?? cannotRead(`not a config.php setting line: ${quoteLine(line)}`);
       if (a.key === "maintenanceMessage") {
         // a message spread over several lines is cut at the first one: set, and not blank if it shows text
         const opened = /^\s*['"]/.test((ASSIGN.exec(line)?.[3] ?? "").trim()) && (ASSIGN.exec(line)?.[1] ?? "") === "";

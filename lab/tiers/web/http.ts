@@ -16,6 +16,7 @@ export type HttpOutcome =
 export const REASONS: Record<number, string> = {
   200: "OK",
   301: "Moved Permanently",
+  400: "Bad Request",
   302: "Found",
   303: "See Other",
   403: "Forbidden",
@@ -37,18 +38,23 @@ export interface HttpRequest {
 }
 
 const ERROR_TEXT: Record<number, string> = {
+  400: "<p>Your browser sent a request that this server could not understand.<br />\n</p>",
   403: "<p>You don't have permission to access this resource.</p>",
   404: "<p>The requested URL was not found on this server.</p>",
   503: "<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>",
 };
 
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
 /** Apache 2.4.71's own error page, with Debian's `ServerSignature On` (conf-available/security.conf) */
 function apacheError(status: number, hostHeader: string): SiteResponse {
   const reason = REASONS[status] ?? "Error";
   const { name, port } = splitHost(hostHeader);
-  const body = `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${status} ${reason}</title>\n</head><body>\n<h1>${reason}</h1>\n${ERROR_TEXT[status] ?? ""}\n<hr>\n<address>${APACHE_VERSION} Server at ${name} Port ${port}</address>\n</body></html>\n`;
+  const body = `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${status} ${reason}</title>\n</head><body>\n<h1>${reason}</h1>\n${ERROR_TEXT[status] ?? ""}\n<hr>\n<address>${APACHE_VERSION} Server at ${escapeHtml(name)} Port ${port}</address>\n</body></html>\n`;
   const headers: [string, string][] = [["Content-Type", "text/html; charset=iso-8859-1"]];
-  if (status === 503) headers.unshift(["Connection", "close"]);
+  if (status === 503 || status === 400) headers.unshift(["Connection", "close"]);
   return { status, reason, headers, body };
 }
 
@@ -104,13 +110,18 @@ const TYPES: Record<string, string> = { ".txt": "text/plain", ".html": "text/htm
  */
 function answer(web: WebTier, vm: WebVm, req: HttpRequest, local: boolean, clientIp: string): SiteResponse {
   const q = req.target.indexOf("?");
-  const pathname = decodeURIComponent(q < 0 ? req.target : req.target.slice(0, q)).replace(/\/{2,}/g, "/");
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(q < 0 ? req.target : req.target.slice(0, q)).replace(/\/{2,}/g, "/");
+  } catch {
+    return apacheError(400, req.hostHeader);
+  }
   const query = q < 0 ? "" : req.target.slice(q + 1);
   if (pathname === "/server-status") {
     if (!local) return apacheError(403, req.hostHeader);
     const text = serverStatusAuto(web.world, web.nodes[vm].apache, splitHost(req.hostHeader).name, web.mpm());
     const auto = query.split("&").includes("auto");
-    const body = auto ? text : `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>Apache Status</title>\n</head><body>\n<h1>Apache Server Status for ${splitHost(req.hostHeader).name} (via ${clientIp})</h1>\n<pre>\n${text}</pre></body></html>\n`;
+    const body = auto ? text : `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>Apache Status</title>\n</head><body>\n<h1>Apache Server Status for ${escapeHtml(splitHost(req.hostHeader).name)} (via ${clientIp})</h1>\n<pre>\n${text}</pre></body></html>\n`;
     return { status: 200, reason: "OK", headers: [["Content-Type", auto ? "text/plain; charset=ISO-8859-1" : "text/html; charset=ISO-8859-1"]], body };
   }
   const dirroot = web.world.settings.dirroot;

@@ -133,6 +133,8 @@ describe("curl on a web node, as Moodle answers it", () => {
     const dir = await exec(w, "web1", ["curl", "-sI", "-H", "Host: 203.0.113.10", "http://127.0.0.1/login"]);
     expect(dir.stdout).toMatch(/^HTTP\/1\.1 301 Moved Permanently\r\n[^]*Location: http:\/\/203\.0\.113\.10\/login\/\r\n/);
     expect((await exec(w, "web1", code("http://127.0.0.1/nothere.php", "-H", "Host: 203.0.113.10"))).stdout).toBe("404");
+    const bad = await exec(w, "web1", ["curl", "-s", "-H", "Host: 203.0.113.10", "http://127.0.0.1/login/%zz.php"]);
+    expect(bad.stdout).toContain("<title>400 Bad Request</title>\n</head><body>\n<h1>Bad Request</h1>\n<p>Your browser sent a request that this server could not understand.<br />\n</p>\n<hr>");
     w.setService("web1", "apache2", false);
     expect(await exec(w, "web1", code("http://127.0.0.1/login/index.php"))).toEqual({
       stdout: "000",
