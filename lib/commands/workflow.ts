@@ -65,6 +65,13 @@ function releaseOperand(source: { host: string; path: string }, runsOn: string, 
   return shellQuote(`${host?.clusterAddress ?? source.host}:${path}`);
 }
 
+/** A page of the site as Moodle's wwwroot names it: the host and port curl must resolve to the node itself. */
+export function smokeTarget(url: string): { url: string; host: string; port: number } {
+  const m = /^(https?):\/\/([A-Za-z0-9.-]{1,253})(?::(\d{1,5}))?(\/[A-Za-z0-9._~/-]*)$/.exec(url);
+  if (!m?.[1] || !m[2] || !m[4]) throw new Error(`not a page of a site: ${url}`);
+  return { url, host: m[2], port: m[3] ? Number(m[3]) : m[1] === "https" ? 443 : 80 };
+}
+
 export const ROLLBACK_ROOT = "/var/lib/clusterdeck/rollback";
 export const DUMP_ROOT = "/var/backups/clusterdeck";
 
@@ -185,7 +192,7 @@ export const workflowCommands = {
     roles: ["web"],
     readOnly: false,
     runAs: "root",
-    what: "reload Apache gracefully: running requests finish, PHP's opcache starts empty",
+    what: "reload Apache gracefully: running requests finish; under mod_php PHP's OPcache starts empty (under php-fpm it does not: php-fpm-reload)",
     sudoers: () => [sudoersCommand(debianPath("apachectl"), ["graceful"])],
     build: () => "sudo -n apachectl graceful",
     example: {},
@@ -263,15 +270,28 @@ export const workflowCommands = {
     build: (c, a) => a.files.map((f) => `${shellQuote(c.web.php)} -l ${shellQuote(moodlePath(c, f))}`).join(" && "),
     example: { files: ["lib/moodlelib.php"] },
   }),
-  smokeTest: spec<{ path: string }>({
+  phpFpmReload: spec<Record<string, never>>({
+    name: "php-fpm-reload",
+    roles: ["web"],
+    readOnly: false,
+    runAs: "root",
+    what: "reload php-fpm gracefully (Debian's service command: systemctl reload under systemd, else SIGUSR2 to the master): new workers with an empty OPcache, which apachectl graceful does not give php-fpm",
+    sudoers: (c) => [`/usr/sbin/service ${c.web.phpFpmService} reload`],
+    build: (c) => `sudo -n service ${shellQuote(c.web.phpFpmService)} reload`,
+    example: {},
+  }),
+  smokeTest: spec<{ url: string }>({
     name: "smoke-test-node",
     roles: ["web"],
     readOnly: true,
     runAs: "self",
-    what: "request a Moodle page from the node itself (not through the VIP) and print the HTTP status",
+    what: "request a Moodle page from the node itself (not through the VIP) under the site's own name ($CFG->wwwroot, resolved to 127.0.0.1), following no redirect: the HTTP status and any redirect target",
     sudoers: () => [],
-    build: (_c, a) => `curl -sS -o /dev/null -w '%{http_code}\\n' --max-time 10 ${shellQuote(`http://127.0.0.1${a.path}`)}`,
-    example: { path: "/login/index.php" },
+    build: (_c, a) => {
+      const target = smokeTarget(a.url);
+      return `curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\\n' --max-time 10 --retry 3 --retry-delay 1 --retry-connrefused --resolve ${shellQuote(`${target.host}:${target.port}:127.0.0.1`)} ${shellQuote(target.url)}`;
+    },
+    example: { url: "https://moodle.example.org/login/index.php" },
   }),
   dump: spec<{ file: string }>({
     name: "mysqldump-replica",

@@ -1,11 +1,25 @@
 import { type WorkflowDefinition, guard } from "@/lib/workflows/definition";
 import type { CodeUpdateParams } from "@/lib/workflows/params";
 import { type NodeFacts, balancerGuards, drainSteps, inPoolGuard, nodeFacts, undrainSteps } from "@/lib/workflows/steps/balancer";
-import { type ReleaseFacts, codeGuard, copyReleaseSteps, dropSnapshotStep, gracefulStep, installedVersion, lintStep, releaseFacts, smokeStep, webHealthGuards } from "@/lib/workflows/steps/code";
+import {
+  type ReleaseFacts,
+  codeGuard,
+  copyReleaseSteps,
+  dropSnapshotStep,
+  gracefulStep,
+  installedVersion,
+  lintStep,
+  releaseFacts,
+  smokeStep,
+  smokeUrl,
+  webHealthGuards,
+} from "@/lib/workflows/steps/code";
 import { webNodes } from "@/lib/workflows/steps/maintenance";
 
 interface Facts extends ReleaseFacts {
   nodes: NodeFacts[];
+  /** each node's login page as its config.php's wwwroot names it (the inventory's siteUrl when not read) */
+  smokeUrls?: Record<string, string | null>;
 }
 
 export const codeUpdateWorkflow: WorkflowDefinition<CodeUpdateParams, Facts> = {
@@ -16,11 +30,13 @@ export const codeUpdateWorkflow: WorkflowDefinition<CodeUpdateParams, Facts> = {
     ["its version.php", facts.release ? `${facts.release.release} ($version ${facts.release.version})` : (facts.releaseProblem ?? "not read")],
     ["installed", Object.entries(facts.installed).map(([n, v]) => `${n}: ${v ? `${v.release} (${v.version})` : "unknown"}`).join(", ")],
     ["order", facts.nodes.map((n) => n.host).join(" → ")],
-    ["each node", `drain (up to ${params.drainWaitSeconds} s for clients), dry run, your approval, copy, PHP check, reload, smoke test, undrain`],
+    ["each node", `drain (up to ${params.drainWaitSeconds} s for clients), dry run, your approval, copy, PHP check, reload (php-fpm too where it runs PHP), smoke test, undrain`],
   ],
   async gather(params, live) {
     const release = await releaseFacts(live, { host: params.sourceHost, path: params.sourcePath });
-    return { ...release, nodes: webNodes(live.cluster).map((n) => nodeFacts(live, n)) };
+    const nodes = webNodes(live.cluster);
+    const smokeUrls = Object.fromEntries(nodes.map((n) => [n, smokeUrl(live.view.state.web.find((w) => w.name === n)?.wwwroot ?? null, live.cluster.siteUrl)]));
+    return { ...release, nodes: nodes.map((n) => nodeFacts(live, n)), smokeUrls };
   },
   guards(params, facts, live) {
     const installed = installedVersion(facts);
@@ -39,6 +55,15 @@ export const codeUpdateWorkflow: WorkflowDefinition<CodeUpdateParams, Facts> = {
         false,
       ),
       codeGuard(live.view, "roll out more code"),
+      ...facts.nodes.map((n) => {
+        const url = facts.smokeUrls?.[n.host] ?? null;
+        return guard(
+          `smoke-address-${n.host}`,
+          url !== null,
+          url !== null ? `${n.host} is checked at ${url}` : `the site's address on ${n.host} is not known (config.php's wwwroot unread, no siteUrl in the inventory): its smoke test could not ask Moodle as a user does`,
+          false,
+        );
+      }),
       ...webHealthGuards(live.view, facts.nodes.map((n) => n.host), "a rolling update takes one node out at a time, so every other node must be serving"),
       guard("none-drained", drained.length === 0, drained.length === 0 ? "no node is drained" : `${drained.join(", ")} is drained; undrain it first (the update puts every node back in)`),
       ...(facts.nodes[0] ? balancerGuards(facts.nodes[0], "the drains") : []),
@@ -58,7 +83,7 @@ export const codeUpdateWorkflow: WorkflowDefinition<CodeUpdateParams, Facts> = {
         ...copyReleaseSteps(cluster, node.host, { runId, source, segment, approve: true }),
         lintStep(cluster, node.host, segment),
         gracefulStep(cluster, node.host, segment),
-        smokeStep(cluster, node.host, segment),
+        smokeStep(cluster, node.host, facts.smokeUrls?.[node.host] ?? null, segment),
         ...undrainSteps(cluster, node, weights, segment),
         dropSnapshotStep(cluster, node.host, runId, segment),
       ];

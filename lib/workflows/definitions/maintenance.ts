@@ -1,7 +1,8 @@
+import { maintenanceSource } from "@/lib/cluster/view-helpers";
 import { workflowCommands } from "@/lib/commands/workflow";
 import { type WorkflowDefinition, guard, planned } from "@/lib/workflows/definition";
 import type { MaintenanceParams } from "@/lib/workflows/params";
-import { cliNode, maintenanceOffSteps, maintenanceOnSteps, verifyMaintenanceStep, webNodes } from "@/lib/workflows/steps/maintenance";
+import { cliNode, maintenanceOffSteps, maintenanceOnSteps, ownMessageWarning, verifyMaintenanceStep, webNodes } from "@/lib/workflows/steps/maintenance";
 import { codeGuard } from "@/lib/workflows/steps/code";
 
 interface Facts {
@@ -38,14 +39,15 @@ export const maintenanceWorkflow: WorkflowDefinition<MaintenanceParams, Facts> =
     );
     if (params.action === "disable") guards.push(codeGuard(live.view, "reopen the site"));
     const on = Object.values(facts.flags).some((f) => f === true);
-    if (params.action !== "disable" && on) guards.push(guard("already-on", false, "maintenance mode is already on", true));
+    if (params.action !== "disable" && on) guards.push(guard("already-on", false, `maintenance mode is already on: ${maintenanceSource(live.view.state).text}`, true));
     if (params.action === "disable" && !on && Object.values(facts.flags).every((f) => f === false)) {
       guards.push(guard("already-off", false, "maintenance mode is already off", true));
     }
     return guards;
   },
-  warnings(params) {
-    return params.action === "disable" ? [] : ["Every user is logged out of the web pages and sees the maintenance page until it is switched off."];
+  warnings(params, _facts, live) {
+    if (params.action === "disable") return [];
+    return ["Every user is logged out of the web pages and sees the maintenance page until it is switched off.", ...ownMessageWarning(live.view, params.message)];
   },
   steps({ cluster, params, facts }) {
     const node = facts.node;

@@ -1,8 +1,8 @@
 import { DUMP_ROOT, workflowCommands } from "@/lib/commands/workflow";
 import { type StepDef, StepFailed, type WorkflowDefinition, guard, planned } from "@/lib/workflows/definition";
 import type { UpgradeParams } from "@/lib/workflows/params";
-import { type ReleaseFacts, copyReleaseSteps, dropSnapshotStep, installedVersion, releaseFacts, webHealthGuards } from "@/lib/workflows/steps/code";
-import { cliNode, maintenanceOffSteps, maintenanceOnSteps, webNodes } from "@/lib/workflows/steps/maintenance";
+import { type ReleaseFacts, copyReleaseSteps, dropSnapshotStep, installedVersion, releaseFacts, reloadPhp, webHealthGuards } from "@/lib/workflows/steps/code";
+import { cliNode, maintenanceOffSteps, maintenanceOnSteps, ownMessageWarning, webNodes } from "@/lib/workflows/steps/maintenance";
 import { dataGuards, preflightSteps, replicationProblem } from "@/lib/workflows/steps/preflight";
 
 interface Facts extends ReleaseFacts {
@@ -61,8 +61,9 @@ export const upgradeWorkflow: WorkflowDefinition<UpgradeParams, Facts> = {
       ...webHealthGuards(live.view, facts.nodes, "the new code must reach every node"),
     ];
   },
-  warnings(_params, facts) {
+  warnings(params, facts, live) {
     return [
+      ...ownMessageWarning(live.view, params.message),
       `The site goes into maintenance for the whole upgrade: nobody can use it until it is switched off at the end.`,
       `The upgrade changes the database once, for every node; it cannot be undone except by restoring the dump taken on ${facts.replica ?? "the replica"} first.`,
     ];
@@ -140,13 +141,18 @@ export const upgradeWorkflow: WorkflowDefinition<UpgradeParams, Facts> = {
         (n): StepDef => ({
           key: `purge-${n}`,
           kind: "action",
-          title: `Purge caches and reload Apache on ${n}`,
+          title: `Purge caches and reload Apache on ${n} (and php-fpm where it runs PHP)`,
           host: n,
-          planned: [planned(cluster, n, workflowCommands.purgeCaches, {}), planned(cluster, n, workflowCommands.apacheGraceful, {})],
+          planned: [
+            planned(cluster, n, workflowCommands.purgeCaches, {}),
+            planned(cluster, n, workflowCommands.apacheGraceful, {}),
+            planned(cluster, n, workflowCommands.phpFpmReload, {}),
+          ],
+          runtimeNote: "php-fpm is reloaded only on a node whose Apache hands PHP to it: the CLI's cache purge does not touch the web server's OPcache.",
           async run(rt) {
             await rt.exec(planned(rt.cluster, n, workflowCommands.purgeCaches, {}), { timeoutMs: 600_000 });
             await rt.exec(planned(rt.cluster, n, workflowCommands.apacheGraceful, {}));
-            return undefined;
+            return reloadPhp(rt, n);
           },
         }),
       ),

@@ -138,7 +138,7 @@ export function copyReleaseSteps(cluster: ClusterSpec, node: string, o: CodeStep
     host: node,
     segment: o.segment,
     planned: [apply],
-    plannedUndo: [restore, graceful],
+    plannedUndo: [restore, graceful, planned(cluster, node, workflowCommands.phpFpmReload, {})],
     async run(rt) {
       const r = await rt.exec(apply, { timeoutMs: 600_000 });
       const parsed = parseRsyncItemize(r.stdout);
@@ -149,6 +149,7 @@ export function copyReleaseSteps(cluster: ClusterSpec, node: string, o: CodeStep
     async undo(rt) {
       await rt.exec(restore, { timeoutMs: 600_000 });
       await rt.exec(graceful);
+      await reloadPhp(rt, node);
     },
   });
   return steps;
@@ -174,41 +175,91 @@ export function lintStep(cluster: ClusterSpec, node: string, segment?: string): 
   };
 }
 
+/** PHP-FPM keeps its OPcache through Apache's graceful reload: the node's handler decides whether php-fpm is reloaded too. */
 export function gracefulStep(cluster: ClusterSpec, node: string, segment?: string): StepDef {
-  const cmd = planned(cluster, node, workflowCommands.apacheGraceful, {});
+  const graceful = planned(cluster, node, workflowCommands.apacheGraceful, {});
+  const fpm = planned(cluster, node, workflowCommands.phpFpmReload, {});
   return {
     key: `graceful-${node}`,
     kind: "action",
-    title: `Reload Apache on ${node} (opcache starts empty)`,
+    title: `Reload Apache on ${node}, and php-fpm where it runs PHP (the OPcache starts empty)`,
     host: node,
     segment,
-    planned: [cmd],
+    planned: [graceful, fpm],
+    runtimeNote: `${fpm.line} runs only when ${node}'s Apache hands PHP to php-fpm (under mod_php the graceful reload is enough).`,
     async run(rt) {
-      await rt.exec(cmd);
-      return undefined;
+      await rt.exec(graceful);
+      return reloadPhp(rt, node);
     },
   };
 }
 
-export function smokeStep(cluster: ClusterSpec, node: string, segment?: string): StepDef {
-  const cmd = planned(cluster, node, workflowCommands.smokeTest, { path: "/login/index.php" });
+/** After Apache's graceful reload: php-fpm's own reload where Apache hands PHP to it, checked back up. */
+export async function reloadPhp(rt: StepRuntime, node: string): Promise<string> {
+  const php = (await rt.view()).state.web.find((w) => w.name === node)?.php ?? null;
+  if (php === null || php.handler === null) return `Apache reloaded; how it runs PHP is not known on ${node}, so php-fpm was not reloaded`;
+  if (php.handler === "mod_php") return "Apache reloaded (mod_php: its OPcache starts empty)";
+  if (php.fpmService !== null && php.fpmService !== rt.cluster.web.phpFpmService) {
+    throw new StepFailed(`${node} runs ${php.fpmService}, but the inventory names ${rt.cluster.web.phpFpmService} (web.phpFpmService): php-fpm's OPcache still holds the old code`);
+  }
+  const reloadedAt = Date.now();
+  await rt.exec(planned(rt.cluster, node, workflowCommands.phpFpmReload, {}));
+  await rt.waitUntil(
+    (view) => {
+      const w = view.state.web.find((x) => x.name === node);
+      const fresh = (w?.sentAt ?? 0) > reloadedAt;
+      return { done: fresh && w?.php?.fpmRunning === true, progress: fresh ? (w?.php?.fpmRunning ? "php-fpm runs" : "php-fpm's pid file is not there yet") : "waiting for a poll" };
+    },
+    { timeoutMs: 30_000, failMessage: `php-fpm did not come back on ${node} after its reload` },
+  );
+  return `Apache and ${php.fpmService ?? "php-fpm"} reloaded: PHP's OPcache starts empty`;
+}
+
+/** The login page as Moodle's wwwroot names it: the node's own config.php, else the inventory's siteUrl. */
+export function smokeUrl(wwwroot: string | null, siteUrl: string | undefined): string | null {
+  const base = wwwroot ?? siteUrl ?? null;
+  return base === null ? null : `${base.replace(/\/+$/, "")}/login/index.php`;
+}
+
+export type SmokeVerdict = { ok: true; summary: string } | { ok: false; reason: string };
+
+/**
+ * Moodle's answer to its login page as a user gets it: 200; a 303 when the request's address is not
+ * $CFG->wwwroot's (lib/setuplib.php initialise_fullme() then redirect()); 503 in maintenance.
+ */
+export function judgeSmoke(stdout: string, exitCode: number, url: string, node: string): SmokeVerdict {
+  const m = /^(\d{3}) ?(\S*)$/.exec(stdout.trim().split("\n").at(-1) ?? "");
+  const code = m?.[1] ?? null;
+  const location = m?.[2] ?? "";
+  if (code === "200") return { ok: true, summary: `HTTP 200 from ${url} on ${node} itself` };
+  if (code === null || code === "000") return { ok: false, reason: `nothing answered ${url} on ${node} (curl exit ${exitCode}${stdout.trim() ? `: ${stdout.trim()}` : ""})` };
+  if (code === "503") return { ok: false, reason: `${node} answered 503: Moodle is in maintenance mode (climaintenance.html, or switched on in its settings)` };
+  if (/^30[1-8]$/.test(code)) {
+    return {
+      ok: false,
+      reason: `${node} answered ${code} to ${location || "?"}: Moodle redirects requests that are not for its $CFG->wwwroot, so ${url} is not the address config.php on ${node} names (or it forces https)`,
+    };
+  }
+  return { ok: false, reason: `${node} answered HTTP ${code} for ${url}, not 200` };
+}
+
+export function smokeStep(cluster: ClusterSpec, node: string, url: string | null, segment?: string): StepDef {
+  const cmd = url === null ? null : planned(cluster, node, workflowCommands.smokeTest, { url });
   return {
     key: `smoke-${node}`,
     kind: "verify",
     title: `Moodle answers on ${node} itself (not through the VIP)`,
+    detail: "The request carries the site's own name, so Moodle answers as it would a user; nothing is followed.",
     host: node,
     segment,
-    planned: [cmd],
+    planned: cmd ? [cmd] : [],
     async run(rt) {
-      // Apache may need a moment after a graceful reload
-      let last = "";
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const r = await rt.exec(cmd, { allow: [7, 22, 28, 52, 56] });
-        last = r.stdout.trim() || r.stderr.trim();
-        if (last === "200") return "HTTP 200 from the login page";
-        await new Promise((res) => setTimeout(res, 1000));
-      }
-      throw new StepFailed(`${node} answered ${last || "nothing"} instead of 200 for /login/index.php`);
+      if (!cmd || url === null) throw new StepFailed(`the site's address on ${node} is not known: config.php's wwwroot could not be read and the inventory has no siteUrl`);
+      // curl itself retries a refused connection or a 503 while php-fpm comes back
+      const r = await rt.exec(cmd, { allow: [6, 7, 28, 35, 51, 52, 56, 60] });
+      const verdict = judgeSmoke(r.stdout, r.exitCode ?? -1, url, node);
+      if (!verdict.ok) throw new StepFailed(verdict.reason);
+      return verdict.summary;
     },
   };
 }

@@ -29,6 +29,19 @@ export function cliNode(cluster: ClusterSpec, view: ClusterView): string {
   return web?.name ?? cluster.hosts.find((h) => h.role === "web")?.name ?? "web1";
 }
 
+/**
+ * Moodle writes climaintenance.html from $CFG->maintenance_message when it is set and not blank, before the
+ * template this workflow writes (lib/adminlib.php enable_cli_maintenance_mode()): say so before the start.
+ */
+export function ownMessageWarning(view: ClusterView, message: string): string[] {
+  if (!message) return [];
+  const inConfig = view.state.web.filter((w) => w.maintenanceMessageInConfig === true).map((w) => w.name);
+  const inSettings = view.state.moodle?.settings.maintenanceMessage === true;
+  if (inConfig.length === 0 && !inSettings) return [];
+  const where = [...(inSettings ? ["in Site administration > Server > Maintenance mode"] : []), ...(inConfig.length > 0 ? [`in config.php on ${inConfig.join(", ")}`] : [])].join(" and ");
+  return [`Moodle has its own maintenance message (${where}): it replaces the page written here, so users will see that message, not yours. Clear it there to show this one.`];
+}
+
 export function webNodes(cluster: ClusterSpec): string[] {
   return cluster.hosts.filter((h) => h.role === "web").map((h) => h.name);
 }
