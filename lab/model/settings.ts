@@ -16,7 +16,7 @@ export const DEFAULT_SETTINGS: LabSettings = {
   nfsAddress: "192.168.10.30",
   mysqlDefaultsFile: "/etc/mysql/clusterdeck.cnf",
   heartbeatTable: "percona.heartbeat",
-  mysqlFlavour: "mysql8",
+  mysqlFlavour: "mariadb",
   sessionHandler: "file",
   phpHandler: "mod_php",
   heartbeatDeadtimeMs: 10_000,

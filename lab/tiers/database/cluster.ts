@@ -1,7 +1,24 @@
 import type { DbVm, Fault, VmName, World } from "../../model/types";
 import { findVm } from "../shared/exec";
+import type { LabAccountSettings } from "./accounts";
+import { authenticate, hasGlobal, labAccounts, matchAccount } from "./accounts";
+import { currentPos } from "./gtid";
 import type { Flavour, ReplicaChannel, Txn, TxnOp } from "./server";
 import { MysqlServer, fileName, newChannel } from "./server";
+
+/** the lab's MySQL accounts: the console's (its defaults file), replication's, Moodle's (its config.php) */
+export const LAB_ACCOUNTS: LabAccountSettings = {
+  monitorUser: "clusterdeck",
+  monitorPassword: "clusterdeck-lab",
+  replicationUser: "repl",
+  replicationPassword: "repl-lab-secret",
+  moodleUser: "moodle",
+  moodlePassword: "moodle-lab-secret",
+  heartbeatTable: "percona.heartbeat",
+  moodleDatabase: "moodle",
+};
+/** every lab server listens here */
+export const MYSQL_PORT = 3306;
 
 export const DB_VMS: readonly DbVm[] = ["db1", "db2"];
 /** slave_net_timeout: a silently vanished source is noticed only after this long */
@@ -14,7 +31,7 @@ export function isDbVm(vm: VmName): vm is DbVm {
 }
 
 export type Reach =
-  | { ok: true; server: MysqlServer }
+  | { ok: true; server: MysqlServer; /** the host the server sees: `localhost` over the socket */ clientHost: string }
   | { ok: false; errno: 2002 | 2003 | 2005; reason: string; code: number };
 
 function applyCost(t: Txn): number {
@@ -41,7 +58,14 @@ export class DatabaseCluster {
     };
     const src = this.servers.db1;
     const rep = this.servers.db2;
-    const ch = newChannel(world.vm("db1").clusterAddress, world.now());
+    const accounts = labAccounts(this.flavour, { ...LAB_ACCOUNTS, heartbeatTable: world.settings.heartbeatTable });
+    const seq = 1_093_112 + world.rng.int(0, 5000);
+    const history = new Map([[src.serverId, seq]]);
+    src.seedHistory(history, { domain: 0, server: src.serverId, seq }, accounts);
+    rep.seedHistory(history, { domain: 0, server: src.serverId, seq }, accounts);
+    rep.slavePos = { domain: 0, server: src.serverId, seq };
+    const ch = newChannel(world.vm("db1").clusterAddress, world.now(), this.flavour);
+    ch.sourcePassword = LAB_ACCOUNTS.replicationPassword;
     ch.readFile = src.binlogFile;
     ch.readPos = src.binlogPos;
     ch.execFile = src.binlogFile;
@@ -52,7 +76,9 @@ export class DatabaseCluster {
     rep.data.logRows = src.data.logRows;
     rep.data.nextLogId = src.data.nextLogId;
     const hb = src.commit({ kind: "heartbeat", row: src.heartbeatRow() });
-    rep.data.heartbeat.set(1, hb.op.kind === "heartbeat" ? { ...hb.op.row } : src.heartbeatRow());
+    rep.commit(hb.op, hb.origin, hb.ts, hb.gtid);
+    rep.slavePos = hb.gtid;
+    ch.gtidIoPos = hb.gtid;
     ch.readPos = src.binlogPos;
     ch.execPos = src.binlogPos;
     ch.lastAppliedTs = world.now();
@@ -68,8 +94,8 @@ export class DatabaseCluster {
     return this.servers[vm];
   }
 
-  /** can `from` open a MySQL connection to `host` (a name, address, or loopback)? */
-  reach(from: VmName, host: string | null): Reach {
+  /** can `from` open a MySQL connection to `host` (a name, address, or loopback; null or localhost = the socket)? */
+  reach(from: VmName, host: string | null, port = MYSQL_PORT): Reach {
     const local = host === null || host === "localhost" || host === "127.0.0.1" || host === "";
     const target = local ? from : findVm(this.world, host);
     if (target === null) {
@@ -83,12 +109,12 @@ export class DatabaseCluster {
     if (from !== target && !this.world.canReach(from, target)) {
       return { ok: false, errno: 2003, reason: "unreachable", code: 113 };
     }
-    if (!s.running) {
-      return host === null || host === "localhost" || host === ""
-        ? { ok: false, errno: 2002, reason: "socket", code: 2 }
-        : { ok: false, errno: 2003, reason: "refused", code: 111 };
+    const socket = host === null || host === "localhost" || host === "";
+    if (!s.running || (!socket && port !== MYSQL_PORT)) {
+      return socket ? { ok: false, errno: 2002, reason: "socket", code: 2 } : { ok: false, errno: 2003, reason: "refused", code: 111 };
     }
-    return { ok: true, server: s };
+    const clientHost = socket ? "localhost" : local ? "127.0.0.1" : this.world.vm(from).clusterAddress;
+    return { ok: true, server: s, clientHost };
   }
 
   tick(dtMs: number): void {
@@ -119,7 +145,8 @@ export class DatabaseCluster {
     }
   }
 
-  private sourceOf(ch: ReplicaChannel): MysqlServer | null {
+  /** the lab server a replication channel points at, if its host names one */
+  sourceOfChannel(ch: ReplicaChannel): MysqlServer | null {
     const vm = findVm(this.world, ch.sourceHost);
     return vm && isDbVm(vm) ? this.servers[vm] : null;
   }
@@ -130,43 +157,121 @@ export class DatabaseCluster {
       ch.ioConnected = false;
       return;
     }
-    const src = this.sourceOf(ch);
+    const src = this.sourceOfChannel(ch);
     const reachable = src !== null && src !== s && this.world.canReach(s.vm, src.vm);
-    const alive = reachable && src !== null && src.running;
+    const listening = reachable && src !== null && src.running && ch.sourcePort === MYSQL_PORT;
     if (ch.ioConnected) {
-      if (alive && src) {
+      if (listening && src) {
         ch.lastContact = now;
         this.fetch(s, ch, src);
         return;
       }
-      if (!(reachable && src && !src.running) && now - ch.lastContact < NET_TIMEOUT_MS) return;
+      // a source that stops closes the connection at once; one that vanishes is noticed after slave_net_timeout
+      if (!(reachable && src && !listening) && now - ch.lastContact < NET_TIMEOUT_MS) return;
       ch.ioConnected = false;
       ch.lastIoAttempt = Number.NEGATIVE_INFINITY;
+      ch.ioWaitState = "reconnecting";
       this.log(`${s.vm}: replication IO thread lost its source ${ch.sourceHost}`);
     }
     if (now - ch.lastIoAttempt < ch.connectRetry * 1000) return;
     ch.lastIoAttempt = now;
-    if (alive && src) {
-      ch.ioConnected = true;
-      ch.ioRetries = 0;
-      ch.lastIoErrno = 0;
-      ch.lastIoError = "";
-      ch.lastIoErrorAt = null;
-      ch.lastContact = now;
-      this.log(`${s.vm}: replication IO thread connected to ${ch.sourceHost}`);
-      this.fetch(s, ch, src);
+    const reconnecting = ch.ioWaitState === "reconnecting";
+    if (!listening || !src) {
+      this.ioFailed(ch, src, reachable, reconnecting);
       return;
     }
+    const auth = authenticate(src.data.accounts, {
+      user: ch.sourceUser,
+      password: ch.sourcePassword,
+      clientHost: this.world.vm(s.vm).clusterAddress,
+      osUser: "",
+    });
+    if (!auth.ok) {
+      this.ioError(ch, 1045, auth.message, reconnecting, "connecting");
+      return;
+    }
+    if (!hasGlobal(auth.account, "REPLICATION SLAVE")) {
+      ch.ioRetries += 1;
+      ch.ioWaitState = "registration";
+      ch.lastIoErrno = 1597;
+      ch.lastIoError = `Master command COM_REGISTER_SLAVE failed: Access denied for user '${ch.sourceUser}'@'${auth.account.host}' (using password: ${ch.sourcePassword === "" ? "NO" : "YES"}) (Errno: 1045)`;
+      ch.lastIoErrorAt = now;
+      return;
+    }
+    if (ch.useGtid !== "No" && !this.gtidConnect(s, ch, src)) return;
+    ch.ioConnected = true;
+    ch.ioRetries = 0;
+    ch.ioWaitState = "";
+    ch.lastIoErrno = 0;
+    ch.lastIoError = "";
+    ch.lastIoErrorAt = null;
+    ch.lastContact = now;
+    this.log(`${s.vm}: replication IO thread connected to ${ch.sourceHost}`);
+    this.fetch(s, ch, src);
+  }
+
+  /** MASTER_USE_GTID: ask the source for everything after our position; it may refuse (error 1236) */
+  private gtidConnect(s: MysqlServer, ch: ReplicaChannel, src: MysqlServer): boolean {
+    const from = ch.useGtid === "Slave_Pos" ? s.slavePos : currentPos(s.ownBinlogged(), s.slavePos);
+    const start = src.gtidStart(from);
+    if (!start.ok) {
+      ch.ioRunning = false;
+      ch.ioConnected = false;
+      ch.ioWaitState = "";
+      ch.gtidIoPos = from;
+      ch.lastIoErrno = 1236;
+      ch.lastIoError = `Got fatal error 1236 from master when reading data from binary log: '${start.error}'`;
+      ch.lastIoErrorAt = this.world.now();
+      this.log(`${s.vm}: replication IO thread stopped: ${ch.lastIoError}`);
+      return false;
+    }
+    // the relay log is fetched again from the GTID position, so nothing is applied twice
+    ch.relay = [];
+    ch.relaySpace = 0;
+    const prev = src.binlog[start.index - 1];
+    const next = src.binlog[start.index];
+    if (prev) {
+      ch.readFile = prev.file;
+      ch.readPos = prev.endPos;
+    } else if (next) {
+      ch.readFile = next.file;
+      ch.readPos = next.endPos - next.size;
+    } else {
+      ch.readFile = src.binlogFile;
+      ch.readPos = src.binlogPos;
+    }
+    ch.gtidIoPos = from;
+    return true;
+  }
+
+  private ioFailed(ch: ReplicaChannel, src: MysqlServer | null, reachable: boolean, reconnecting: boolean): void {
+    if (src === null) {
+      const known = findVm(this.world, ch.sourceHost) !== null;
+      const message = this.flavour === "mariadb"
+        ? known ? `Can't connect to server on '${ch.sourceHost}' (111 "Connection refused")` : `Unknown server host '${ch.sourceHost}' (-2)`
+        : known ? `Can't connect to MySQL server on '${ch.sourceHost}${this.flavour === "mysql8" ? `:${ch.sourcePort}` : ""}' (111)` : `Unknown MySQL server host '${ch.sourceHost}' (-2)`;
+      this.ioError(ch, known ? 2003 : 2005, message, reconnecting, "connecting");
+      return;
+    }
+    const code = reachable ? 111 : 113;
+    const why = reachable ? "Connection refused" : "No route to host";
+    const message = this.flavour === "mariadb"
+      ? `Can't connect to server on '${ch.sourceHost}' (${code} "${why}")`
+      : `Can't connect to MySQL server on '${ch.sourceHost}${this.flavour === "mysql8" ? `:${ch.sourcePort}` : ""}' (${code})`;
+    this.ioError(ch, 2003, message, reconnecting, "connecting");
+  }
+
+  /** Last_IO_Error as the server words a failed (re)connection attempt */
+  private ioError(ch: ReplicaChannel, errno: number, message: string, reconnecting: boolean, state: string): void {
     ch.ioRetries += 1;
-    const code = src === null ? -2 : reachable ? 111 : 113;
+    ch.ioWaitState = reconnecting ? "reconnecting" : state;
     const target = `${ch.sourceUser}@${ch.sourceHost}:${ch.sourcePort}`;
-    const message =
-      src === null
-        ? `Unknown MySQL server host '${ch.sourceHost}' (${code})`
-        : `Can't connect to MySQL server on '${ch.sourceHost}${this.flavour === "mysql8" ? `:${ch.sourcePort}` : ""}' (${code})`;
-    ch.lastIoErrno = src === null ? 2005 : 2003;
-    ch.lastIoError = `error connecting to master '${target}' - retry-time: ${ch.connectRetry} retries: ${ch.ioRetries} message: ${message}`;
-    ch.lastIoErrorAt = now;
+    ch.lastIoErrno = errno;
+    ch.lastIoError =
+      this.flavour === "mariadb"
+        ? `error ${reconnecting ? "reconnecting" : "connecting"} to master '${target}' - retry-time: ${ch.connectRetry}  maximum-retries: ${ch.retryCount}  message: ${message}`
+        : `error connecting to master '${target}' - retry-time: ${ch.connectRetry} retries: ${ch.ioRetries} message: ${message}`;
+    ch.lastIoErrorAt = this.world.now();
   }
 
   private fetch(s: MysqlServer, ch: ReplicaChannel, src: MysqlServer): void {
@@ -174,9 +279,10 @@ export class DatabaseCluster {
     if (events === null) {
       ch.ioRunning = false;
       ch.ioConnected = false;
-      ch.lastIoErrno = 13114;
-      ch.lastIoError =
-        "Got fatal error 1236 from source when reading data from binary log: 'Could not find first log file name in binary log index file'";
+      ch.lastIoErrno = this.flavour === "mariadb" ? 1236 : 13114;
+      ch.lastIoError = this.flavour === "mariadb"
+        ? "Got fatal error 1236 from master when reading data from binary log: 'Could not find first log file name in binary log index file'"
+        : "Got fatal error 1236 from source when reading data from binary log: 'Could not find first log file name in binary log index file'";
       ch.lastIoErrorAt = this.world.now();
       this.log(`${s.vm}: replication IO thread stopped: ${ch.lastIoError}`);
       return;
@@ -188,6 +294,7 @@ export class DatabaseCluster {
       ch.relaySpace += t.size + 31;
       ch.relayPos += t.size + 31;
       ch.retrievedCount += 1;
+      ch.gtidIoPos = t.gtid;
     }
   }
 
@@ -206,6 +313,7 @@ export class DatabaseCluster {
           ch.skipCounter -= 1;
           if (ch.conflictPending && isRowWrite(t.op)) ch.conflictPending = false;
         }
+        s.slavePos = t.gtid;
         this.consume(ch, t);
         continue;
       }
@@ -216,7 +324,8 @@ export class DatabaseCluster {
       const cost = slow ? SLOW_APPLY_MS : applyCost(t);
       if (ch.applyBudgetMs < cost) break;
       ch.applyBudgetMs -= cost;
-      s.commit(t.op, t.origin, t.ts);
+      s.commit(t.op, t.origin, t.ts, t.gtid);
+      s.slavePos = t.gtid;
       this.consume(ch, t);
       ch.lastAppliedTs = t.ts;
     }
@@ -279,9 +388,16 @@ export class DatabaseCluster {
     return r.ok ? r.server : null;
   }
 
-  /** a write transaction from a web node; false when the server refuses (read-only) */
-  webWrite(server: MysqlServer, op: TxnOp): boolean {
-    if (server.readOnly || server.superReadOnly) return false;
+  /**
+   * A write transaction from Moodle on a web node, as its database user; false when the server refuses it:
+   * read_only stops every account without READ_ONLY ADMIN (SUPER on MySQL), super_read_only stops all.
+   */
+  webWrite(server: MysqlServer, op: TxnOp, from: VmName | null = null): boolean {
+    const host = from === null ? "192.168.10.11" : this.world.vm(from).clusterAddress;
+    const account = matchAccount(server.data.accounts, LAB_ACCOUNTS.moodleUser, host);
+    if (!account) return false;
+    if (server.superReadOnly) return false;
+    if (server.readOnly && !hasGlobal(account, readOnlyBypass(this.flavour))) return false;
     server.commit(op);
     server.questions += 1;
     if (op.kind === "session-insert" || op.kind === "log") server.comInsert += 1;
@@ -295,7 +411,7 @@ export class DatabaseCluster {
     const s = this.servers[vm];
     const ch = s.replica;
     if (!ch) return { secondsBehind: null, heartbeatLagSeconds: null };
-    const src = this.sourceOf(ch);
+    const src = this.sourceOfChannel(ch);
     const hb = src ? s.data.heartbeat.get(src.serverId) : undefined;
     const hbMs = hb ? Date.parse(`${hb.ts}Z`) : Number.NaN;
     return {
@@ -303,6 +419,11 @@ export class DatabaseCluster {
       heartbeatLagSeconds: Number.isNaN(hbMs) ? null : Math.max(0, (this.world.now() - hbMs) / 1000),
     };
   }
+}
+
+/** the privilege that lets an account write while read_only=1 (since MariaDB 10.11 SUPER no longer does) */
+export function readOnlyBypass(flavour: Flavour): string {
+  return flavour === "mariadb" ? "READ_ONLY ADMIN" : "SUPER";
 }
 
 /** Seconds_Behind_Source: NULL unless both threads run and the IO thread is connected */

@@ -2,7 +2,9 @@ import path from "node:path";
 import type { DbVm, Fault, Tool, VmName, World } from "../../model/types";
 import { writeIfMissing } from "../shared/files";
 import type { DatabaseCluster as DatabaseClusterType } from "./cluster";
-import { DB_VMS, DatabaseCluster } from "./cluster";
+import { DB_VMS, DatabaseCluster, LAB_ACCOUNTS } from "./cluster";
+import { formatGtid } from "./gtid";
+import { myPrintDefaultsTool } from "./my-print-defaults-tool";
 import { mysqlTool, mysqladminTool } from "./mysql-tool";
 import { mysqldumpTool } from "./mysqldump-tool";
 import { ptHeartbeatTool } from "./pt-heartbeat-tool";
@@ -18,12 +20,20 @@ export interface DatabaseTier {
 }
 
 function defaultsFile(): string {
-  return "[client]\nuser=clusterdeck\npassword=clusterdeck-lab\nsocket=/var/run/mysqld/mysqld.sock\n\n[mysql]\ndatabase=moodle\n";
+  return `[client]\nuser=${LAB_ACCOUNTS.monitorUser}\npassword=${LAB_ACCOUNTS.monitorPassword}\nsocket=/var/run/mysqld/mysqld.sock\n\n[mysql]\ndatabase=moodle\n`;
+}
+
+/** the replication account's credentials on each database host (the console's database.replicationCredentialsFile) */
+export const REPLICATION_CREDENTIALS_FILE = "/etc/mysql/clusterdeck-replication.cnf";
+
+function replicationFile(): string {
+  return `[client]\nuser=${LAB_ACCOUNTS.replicationUser}\npassword=${LAB_ACCOUNTS.replicationPassword}\n`;
 }
 
 export function createDatabase(world: World): DatabaseTier {
   for (const vm of DB_VMS) {
     writeIfMissing(path.join(world.vmRoot(vm), world.settings.mysqlDefaultsFile), defaultsFile());
+    writeIfMissing(path.join(world.vmRoot(vm), REPLICATION_CREDENTIALS_FILE), replicationFile());
   }
   const cluster = new DatabaseCluster(world);
 
@@ -37,6 +47,7 @@ export function createDatabase(world: World): DatabaseTier {
       serverUuid: s.uuid,
       readOnly: s.readOnly,
       superReadOnly: s.superReadOnly,
+      gtid: { binlogPos: formatGtid(s.lastBinlogGtid), slavePos: formatGtid(s.slavePos), ownBinlogged: formatGtid(s.ownBinlogged()) },
       binlog: { file: fileName(s.flavour, s.binlogFile), position: s.binlogPos },
       ownTransactions: s.ownTxns,
       mdlConfigVersion: s.data.config.get("version") ?? null,
@@ -46,6 +57,10 @@ export function createDatabase(world: World): DatabaseTier {
       replica: ch
         ? {
             source: ch.sourceHost,
+            user: ch.sourceUser,
+            passwordSet: ch.sourcePassword !== "",
+            usingGtid: ch.useGtid,
+            gtidIoPos: formatGtid(ch.gtidIoPos),
             ioThread: ch.ioRunning ? (ch.ioConnected ? "Yes" : "Connecting") : "No",
             sqlThread: ch.sqlRunning ? "Yes" : "No",
             lastIoError: ch.lastIoError,
@@ -66,6 +81,7 @@ export function createDatabase(world: World): DatabaseTier {
       mysqladmin: mysqladminTool(cluster),
       mysqldump: mysqldumpTool(cluster),
       "pt-heartbeat": ptHeartbeatTool(cluster),
+      my_print_defaults: myPrintDefaultsTool(),
     },
     tick: (dt) => cluster.tick(dt),
     onFault: (fault, active) => cluster.onFault(fault, active),
@@ -73,6 +89,7 @@ export function createDatabase(world: World): DatabaseTier {
       // mysqld start/stop is observed through serviceRunning on the next tick
     },
     truth: () => ({
+      backend: "emulated",
       flavour: cluster.flavour,
       writable: DB_VMS.filter((vm) => cluster.server(vm).running && !cluster.server(vm).readOnly),
       servers: { db1: serverTruth("db1"), db2: serverTruth("db2") },

@@ -4,9 +4,11 @@ import type { ExecContext, ExecResult, Tool } from "../../model/types";
 import { ToolError } from "../../model/types";
 import { fail, splitLongOption } from "../shared/exec";
 import { readOrNull } from "../shared/files";
-import { parseOptionFile } from "./client-options";
+import { anyOnDb, hasOn } from "./accounts";
+import type { ClientOptions } from "./client-options";
+import { osUser, parseOptionFile } from "./client-options";
 import type { DatabaseCluster } from "./cluster";
-import { connectError } from "./mysql-tool";
+import { openSession } from "./mysql-tool";
 import type { Flavour, MysqlServer } from "./server";
 import { versionString } from "./server-vars";
 
@@ -14,6 +16,7 @@ import { versionString } from "./server-vars";
 const EX_USAGE = 1;
 const EX_MYSQLERR = 2;
 const EX_EOF = 5;
+const EX_ILLEGAL_TABLE = 6;
 // my_getopt's codes for a bad command line
 const EXIT_UNKNOWN_OPTION = 2;
 const EXIT_ARGUMENT_REQUIRED = 5;
@@ -28,7 +31,7 @@ const ACCEPTED_FLAGS = new Set([
   "--extended-insert", "--create-options", "--disable-keys", "--set-charset", "--tz-utc", "--verbose", "--compress",
   "--no-defaults", "--force",
 ]);
-const ACCEPTED_VALUES = new Set(["--password", "--socket", "--port", "--protocol", "--default-character-set", "--column-statistics", "--ssl-mode", "--max-allowed-packet", "--net-buffer-length"]);
+const ACCEPTED_VALUES = new Set(["--protocol", "--default-character-set", "--column-statistics", "--ssl-mode", "--max-allowed-packet", "--net-buffer-length"]);
 
 class DumpExit extends Error {
   constructor(
@@ -41,6 +44,11 @@ class DumpExit extends Error {
 
 interface DumpOptions {
   host: string | null;
+  port: number;
+  socket: string | null;
+  user: string | null;
+  password: string | null;
+  singleTransaction: boolean;
   resultFile: string | null;
   databasesMode: boolean;
   names: string[];
@@ -58,20 +66,62 @@ function readDefaults(ctx: ExecContext, file: string): Map<string, string> {
     text = null;
   }
   if (text === null) {
-    throw new DumpExit(`mysqldump: [ERROR] Failed to open required defaults file: ${file}\nmysqldump: [ERROR] Fatal error in defaults handling. Program aborted!\n`, EX_USAGE);
+    throw ctx.world.settings.mysqlFlavour === "mariadb"
+      ? new DumpExit(`Could not open required defaults file: ${file}\nFatal error in defaults handling. Program aborted\n`, EX_USAGE)
+      : new DumpExit(`mysqldump: [ERROR] Failed to open required defaults file: ${file}\nmysqldump: [ERROR] Fatal error in defaults handling. Program aborted!\n`, EX_USAGE);
   }
-  return parseOptionFile(text, ["client", "mysqldump"]);
+  return parseOptionFile(text, ["client", "mysqldump", "client-server", "client-mariadb"]);
+}
+
+/** an option error: MariaDB's mysqldump words it without `[ERROR]` and has no --set-gtid-purged at all */
+function optionError(ctx: ExecContext, kind: "option" | "variable" | "argument", shown: string): DumpExit {
+  const mariadb = ctx.world.settings.mysqlFlavour === "mariadb";
+  if (kind === "argument") {
+    return new DumpExit(mariadb ? `mysqldump: option '${shown}' requires an argument\n` : `mysqldump: [ERROR] option '${shown}' requires an argument.\n`, EXIT_ARGUMENT_REQUIRED);
+  }
+  const code = kind === "option" ? EXIT_UNKNOWN_OPTION : EXIT_UNKNOWN_VARIABLE;
+  return new DumpExit(mariadb ? `mysqldump: unknown ${kind} '${shown}'\n` : `mysqldump: [ERROR] unknown ${kind} '${shown}'.\n`, code);
+}
+
+/** the --result-file of a command line, wherever it appears (MariaDB's mysqldump creates it even when an option is refused) */
+function resultFileOf(args: readonly string[]): string | null {
+  let file: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
+    if (a.startsWith("--result-file=")) file = a.slice("--result-file=".length);
+    else if (a === "--result-file" || a === "-r") file = args[i + 1] ?? null;
+    else if (/^-r./.test(a)) file = a.slice(2);
+  }
+  return file;
 }
 
 /** mysqldump's command line: option files only as the first argument (load_defaults), then my_getopt */
 function parseArgs(ctx: ExecContext): DumpOptions {
   const args = ctx.argv.slice(1);
-  const o: DumpOptions = { host: null, resultFile: null, databasesMode: false, names: [], routines: false, events: false, comments: true, gtidPurged: "AUTO" };
+  const mariadb = ctx.world.settings.mysqlFlavour === "mariadb";
+  const o: DumpOptions = {
+    host: null,
+    port: 3306,
+    socket: null,
+    user: null,
+    password: null,
+    singleTransaction: false,
+    resultFile: null,
+    databasesMode: false,
+    names: [],
+    routines: false,
+    events: false,
+    comments: true,
+    gtidPurged: "AUTO",
+  };
   let start = 0;
   const first = args[0] ?? "";
   if (first.startsWith("--defaults-file=") || first.startsWith("--defaults-extra-file=")) {
     const fromFile = readDefaults(ctx, splitLongOption(first)[1] ?? "");
     o.host = fromFile.get("host") ?? null;
+    o.user = fromFile.get("user") ?? null;
+    o.password = fromFile.get("password") ?? null;
+    o.socket = fromFile.get("socket") ?? null;
     start = 1;
   }
   for (let i = start; i < args.length; i++) {
@@ -81,27 +131,31 @@ function parseArgs(ctx: ExecContext): DumpOptions {
       const value = (): string => {
         if (inline !== undefined) return inline;
         const v = args[++i];
-        if (v === undefined) throw new DumpExit(`mysqldump: [ERROR] option '${name}' requires an argument.\n`, EXIT_ARGUMENT_REQUIRED);
+        if (v === undefined) throw optionError(ctx, "argument", name);
         return v;
       };
       if (name === "--defaults-file" || name === "--defaults-extra-file" || name === "--no-defaults") {
-        throw new DumpExit(`mysqldump: [ERROR] unknown ${inline === undefined ? "option" : "variable"} '${a.slice(2)}'.\n`, inline === undefined ? EXIT_UNKNOWN_OPTION : EXIT_UNKNOWN_VARIABLE);
+        throw optionError(ctx, inline === undefined ? "option" : "variable", inline === undefined && mariadb ? a : a.slice(2));
       }
       if (name === "--result-file") o.resultFile = value();
+      else if (name === "--single-transaction") o.singleTransaction = true;
       else if (name === "--databases") o.databasesMode = true;
       else if (name === "--routines") o.routines = true;
       else if (name === "--events") o.events = true;
       else if (name === "--skip-comments") o.comments = false;
       else if (name === "--host") o.host = value();
-      else if (name === "--user") value();
-      else if (name === "--set-gtid-purged") {
+      else if (name === "--user") o.user = value();
+      else if (name === "--password") o.password = inline ?? "";
+      else if (name === "--socket") o.socket = value();
+      else if (name === "--port") o.port = Number(value());
+      else if (name === "--set-gtid-purged" && !mariadb) {
         const v = value().toUpperCase();
         if (!GTID_MODES.includes(v)) throw new DumpExit(`mysqldump: [ERROR] Invalid value '${inline ?? v}' for option 'set-gtid-purged'.\n`, EXIT_ARGUMENT_INVALID);
         o.gtidPurged = v;
-      } else if (ACCEPTED_VALUES.has(name)) {
-        if (name !== "--password") value();
+      } else if (ACCEPTED_VALUES.has(name) && !(mariadb && name === "--column-statistics")) {
+        value();
       } else if (!ACCEPTED_FLAGS.has(name)) {
-        throw new DumpExit(`mysqldump: [ERROR] unknown ${inline === undefined ? "option" : "variable"} '${inline === undefined ? a : a.slice(2)}'.\n`, inline === undefined ? EXIT_UNKNOWN_OPTION : EXIT_UNKNOWN_VARIABLE);
+        throw optionError(ctx, inline === undefined ? "option" : "variable", inline === undefined ? a : a.slice(2));
       }
       continue;
     }
@@ -111,16 +165,22 @@ function parseArgs(ctx: ExecContext): DumpOptions {
         if ("rhuSP".includes(letter)) {
           const rest = a.slice(j + 1);
           const v = rest !== "" ? rest : args[++i];
-          if (v === undefined) throw new DumpExit(`mysqldump: [ERROR] option '-${letter}' requires an argument.\n`, EXIT_ARGUMENT_REQUIRED);
+          if (v === undefined) throw optionError(ctx, "argument", `-${letter}`);
           if (letter === "r") o.resultFile = v;
           if (letter === "h") o.host = v;
+          if (letter === "u") o.user = v;
+          if (letter === "S") o.socket = v;
+          if (letter === "P") o.port = Number(v);
           break;
         }
-        if (letter === "p") break;
+        if (letter === "p") {
+          o.password = a.slice(j + 1);
+          break;
+        }
         if (letter === "B") o.databasesMode = true;
         else if (letter === "R") o.routines = true;
         else if (letter === "E") o.events = true;
-        else if (!"qvfCe".includes(letter)) throw new DumpExit(`mysqldump: [ERROR] unknown option '-${letter}'.\n`, EXIT_UNKNOWN_OPTION);
+        else if (!"qvfCe".includes(letter)) throw optionError(ctx, "option", `-${letter}`);
       }
       continue;
     }
@@ -131,6 +191,8 @@ function parseArgs(ctx: ExecContext): DumpOptions {
 
 const USAGE =
   "Usage: mysqldump [OPTIONS] database [tables]\nOR     mysqldump [OPTIONS] --databases [OPTIONS] DB1 [DB2 DB3...]\nOR     mysqldump [OPTIONS] --all-databases [OPTIONS]\nFor more options, use mysqldump --help\n";
+const MARIADB_USAGE =
+  "Usage: mysqldump [OPTIONS] database [tables]\nOR     mysqldump [OPTIONS] --databases DB1 [DB2 DB3...]\nOR     mysqldump [OPTIONS] --all-databases\nOR     mysqldump [OPTIONS] --system=[SYSTEMOPTIONS]]\nFor more options, use mysqldump --help\n";
 
 type Cell = string | number | null;
 
@@ -221,7 +283,8 @@ function heartbeatTables(s: MysqlServer, table: string): TableDump[] {
         "  `relay_master_log_file` varchar(255) DEFAULT NULL,",
         `  \`exec_master_log_pos\` ${ubig} DEFAULT NULL,`,
         "  PRIMARY KEY (`server_id`)",
-        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci;",
+        // pt-heartbeat --create-table takes the server's default: Debian 12's 50-server.cnf sets utf8mb4_general_ci
+        `) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${s.flavour === "mariadb" ? "utf8mb4_general_ci" : "utf8mb4_0900_ai_ci"};`,
       ].join("\n"),
       rows: [...s.data.heartbeat.values()].map((h) => [h.ts, h.serverId, h.file, h.position, h.relayMasterLogFile, h.execMasterLogPos]),
     },
@@ -235,13 +298,16 @@ function tablesOf(ctx: ExecContext, s: MysqlServer, db: string): TableDump[] | n
   return null;
 }
 
-function dumpTable(t: TableDump, comments: boolean): string {
+function dumpTable(t: TableDump, comments: boolean, flavour: Flavour): string {
   const c = (text: string): string => (comments ? `--\n-- ${text}\n--\n\n` : "");
+  const mariadb = flavour === "mariadb";
   let out = `${c(`Table structure for table \`${t.name}\``)}DROP TABLE IF EXISTS \`${t.name}\`;\n`;
-  out += "/*!40101 SET @saved_cs_client     = @@character_set_client */;\n/*!50503 SET character_set_client = utf8mb4 */;\n";
+  out += `/*!40101 SET @saved_cs_client     = @@character_set_client */;\n/*!${mariadb ? "40101" : "50503"} SET character_set_client = utf8mb4 */;\n`;
   out += `${t.create}\n/*!40101 SET character_set_client = @saved_cs_client */;\n\n`;
   out += `${c(`Dumping data for table \`${t.name}\``)}LOCK TABLES \`${t.name}\` WRITE;\n/*!40000 ALTER TABLE \`${t.name}\` DISABLE KEYS */;\n`;
-  if (t.rows.length > 0) out += `INSERT INTO \`${t.name}\` VALUES ${t.rows.map((r) => `(${r.map(cell).join(",")})`).join(",")};\n`;
+  const values = t.rows.map((r) => `(${r.map(cell).join(",")})`);
+  // MariaDB 10.11's mysqldump puts each row of an extended INSERT on its own line
+  if (values.length > 0) out += mariadb ? `INSERT INTO \`${t.name}\` VALUES\n${values.join(",\n")};\n` : `INSERT INTO \`${t.name}\` VALUES ${values.join(",")};\n`;
   out += `/*!40000 ALTER TABLE \`${t.name}\` ENABLE KEYS */;\nUNLOCK TABLES;\n\n`;
   return out;
 }
@@ -250,18 +316,21 @@ function dumpDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 }
 
-function render(ctx: ExecContext, s: MysqlServer, o: DumpOptions, dbs: { name: string; tables: TableDump[] }[]): string {
+function header(s: MysqlServer, o: DumpOptions, firstDb: string): string {
   const version = versionString(s.flavour);
-  const distrib = s.flavour === "mariadb" ? "-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB, for debian-linux-gnu (x86_64)" : `-- MySQL dump 10.13  Distrib ${version.replace(/-log$/, "")}, for Linux (x86_64)`;
-  let out = "";
+  const mariadb = s.flavour === "mariadb";
+  let out = mariadb ? "/*M!999999\\- enable the sandbox mode */ \n" : "";
   if (o.comments) {
-    out += `${distrib}\n--\n-- Host: ${o.host ?? "localhost"}    Database: ${dbs[0]?.name ?? ""}\n-- ------------------------------------------------------\n-- Server version\t${version}\n\n`;
+    const distrib = mariadb
+      ? "-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)"
+      : `-- MySQL dump 10.13  Distrib ${version.replace(/-log$/, "")}, for Linux (x86_64)`;
+    out += `${distrib}\n--\n-- Host: ${o.host ?? "localhost"}    Database: ${firstDb}\n-- ------------------------------------------------------\n-- Server version\t${version}\n\n`;
   }
   out += [
     "/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;",
     "/*!40101 SET @OLD_CHARACTER_SET_RESULTS=@@CHARACTER_SET_RESULTS */;",
     "/*!40101 SET @OLD_COLLATION_CONNECTION=@@COLLATION_CONNECTION */;",
-    "/*!50503 SET NAMES utf8mb4 */;",
+    `/*!${mariadb ? "40101" : "50503"} SET NAMES utf8mb4 */;`,
     "/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;",
     "/*!40103 SET TIME_ZONE='+00:00' */;",
     "/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;",
@@ -270,17 +339,11 @@ function render(ctx: ExecContext, s: MysqlServer, o: DumpOptions, dbs: { name: s
     "/*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;",
     "",
   ].join("\n");
-  for (const db of dbs) {
-    if (o.databasesMode) {
-      if (o.comments) out += `\n--\n-- Current Database: \`${db.name}\`\n--\n`;
-      out += `\nCREATE DATABASE /*!32312 IF NOT EXISTS*/ \`${db.name}\` /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci */${s.flavour === "mysql8" ? " /*!80016 DEFAULT ENCRYPTION='N' */" : ""};\n\nUSE \`${db.name}\`;\n`;
-    }
-    out += "\n";
-    for (const t of db.tables) out += dumpTable(t, o.comments);
-    if (o.events && o.comments) out += `--\n-- Dumping events for database '${db.name}'\n--\n`;
-    if (o.routines && o.comments) out += `\n--\n-- Dumping routines for database '${db.name}'\n--\n`;
-  }
-  out += [
+  return out;
+}
+
+function trailer(o: DumpOptions): string {
+  let out = [
     "/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;",
     "",
     "/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;",
@@ -295,6 +358,11 @@ function render(ctx: ExecContext, s: MysqlServer, o: DumpOptions, dbs: { name: s
   // the trailer comes from the host's clock (UTC on these VMs), like every other file time in the lab
   if (o.comments) out += `\n-- Dump completed on ${dumpDate(Date.now())}\n`;
   return out;
+}
+
+/** `mysqldump: Got error: N: msg when ...`: MariaDB's quotes the server's message */
+function gotError(flavour: Flavour, errno: number, message: string, when: string): string {
+  return flavour === "mariadb" ? `mysqldump: Got error: ${errno}: "${message}" ${when}\n` : `mysqldump: Got error: ${errno}: ${message} ${when}\n`;
 }
 
 function openResultFile(ctx: ExecContext, file: string): string {
@@ -312,38 +380,119 @@ function openResultFile(ctx: ExecContext, file: string): string {
   return real;
 }
 
+/** what the dump has written when it stops, and why */
+class DumpStopped extends Error {
+  constructor(
+    readonly stderr: string,
+    readonly code: number,
+  ) {
+    super(stderr);
+  }
+}
+
+/** the dump itself: header, each database's tables, events and routines, trailer; stops as mysqldump does */
+function dumpText(ctx: ExecContext, sess: { server: MysqlServer; user: string; clientHost: string; account: Parameters<typeof hasOn>[0] }, o: DumpOptions, emit: (text: string) => void): void {
+  const s = sess.server;
+  const f = s.flavour;
+  const wanted = o.databasesMode ? o.names : o.names.slice(0, 1);
+  emit(header(s, o, wanted[0] ?? ""));
+  for (const name of wanted) {
+    const denied = (): string => `Access denied for user '${sess.user}'@'${sess.clientHost}' to database '${name}'`;
+    if (!anyOnDb(sess.account, name) && name !== "information_schema") throw new DumpStopped(gotError(f, 1044, denied(), "when selecting the database"), EX_MYSQLERR);
+    const tables = tablesOf(ctx, s, name);
+    if (tables === null) throw new DumpStopped(gotError(f, 1049, `Unknown database '${name}'`, "when selecting the database"), EX_MYSQLERR);
+    if (!o.singleTransaction && !hasOn(sess.account, "LOCK TABLES", name, null)) {
+      throw new DumpStopped(gotError(f, 1044, denied(), "when using LOCK TABLES"), EX_MYSQLERR);
+    }
+    let chosen = tables;
+    const only = o.databasesMode ? [] : o.names.slice(1);
+    if (only.length > 0) {
+      const missing = only.find((t) => !tables.some((x) => x.name === t));
+      if (missing !== undefined) throw new DumpStopped(`mysqldump: Couldn't find table: "${missing}"\n`, f === "mariadb" ? EX_ILLEGAL_TABLE : EX_MYSQLERR);
+      chosen = tables.filter((t) => only.includes(t.name));
+    }
+    if (o.databasesMode) {
+      let create = "";
+      if (o.comments) create += `\n--\n-- Current Database: \`${name}\`\n--\n`;
+      create += `\nCREATE DATABASE /*!32312 IF NOT EXISTS*/ \`${name}\` /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci */${f === "mysql8" ? " /*!80016 DEFAULT ENCRYPTION='N' */" : ""};\n\nUSE \`${name}\`;\n`;
+      emit(create);
+    }
+    emit("\n");
+    for (const t of chosen) emit(dumpTable(t, o.comments, f));
+    if (o.events) {
+      if (o.comments) emit(`--\n-- Dumping events for database '${name}'\n--\n`);
+      if (!hasOn(sess.account, "EVENT", name, null)) {
+        throw new DumpStopped(`mysqldump: Couldn't execute 'show events': ${denied()} (1044)\n`, EX_MYSQLERR);
+      }
+    }
+    if (o.routines && o.comments) emit(`\n--\n-- Dumping routines for database '${name}'\n--\n`);
+  }
+  emit(trailer(o));
+}
+
 export function mysqldumpTool(cluster: DatabaseCluster): Tool {
   return {
     roles: ["db", "web"],
     run(ctx: ExecContext): ExecResult {
+      const flavour = ctx.world.settings.mysqlFlavour;
+      let o: DumpOptions;
       try {
-        const o = parseArgs(ctx);
-        if (o.names.length === 0) return { stdout: USAGE, stderr: "", code: EX_USAGE };
+        o = parseArgs(ctx);
+      } catch (e) {
+        if (!(e instanceof DumpExit)) throw e;
+        // MariaDB's mysqldump still creates (empties) its result file after refusing an option (10.11.19)
+        const file = resultFileOf(ctx.argv.slice(1));
+        if (flavour === "mariadb" && e.code !== EX_USAGE && file !== null) {
+          try {
+            openResultFile(ctx, file);
+          } catch (err) {
+            if (!(err instanceof DumpExit)) throw err;
+          }
+        }
+        return fail(e.stderr, e.code);
+      }
+      try {
+        if (o.names.length === 0) return flavour === "mariadb" ? fail(MARIADB_USAGE, EX_USAGE) : { stdout: USAGE, stderr: "", code: EX_USAGE };
         const real = o.resultFile === null ? null : openResultFile(ctx, o.resultFile);
-        const reach = cluster.reach(ctx.vm, o.host);
-        if (!reach.ok) {
-          const err = connectError(ctx.world.settings.mysqlFlavour, o.host, reach).replace(/^ERROR (\d+) \(HY000\): /, "$1: ");
-          return fail(`mysqldump: Got error: ${err} when trying to connect\n`, EX_MYSQLERR);
+        const client: ClientOptions = {
+          defaultsFile: null,
+          host: o.host,
+          port: o.port,
+          socket: o.socket,
+          user: o.user ?? osUser(ctx),
+          password: o.password,
+          database: null,
+          execute: null,
+          batch: true,
+          skipColumnNames: false,
+          vertical: false,
+          silent: 0,
+          verbose: 0,
+          raw: false,
+          table: false,
+          force: false,
+          printQueryOnError: true,
+          positional: [],
+        };
+        const opened = openSession(cluster, ctx, client);
+        if (!opened.ok) {
+          const m = /^ERROR (\d+) \(\w+\): (.*)$/.exec(opened.result.stderr.trim());
+          return fail(gotError(flavour, Number(m?.[1] ?? 2002), m?.[2] ?? opened.result.stderr.trim(), "when trying to connect"), EX_MYSQLERR);
         }
-        const server = reach.server;
-        server.connections += 1;
-        // the lab's servers run with gtid_mode=OFF
+        const sess = opened.session;
+        // the lab's MySQL servers run with gtid_mode=OFF
         if (o.gtidPurged === "ON" || o.gtidPurged === "COMMENTED") return fail("Error: Server has GTIDs disabled.\n", EX_MYSQLERR);
-        const wanted = o.databasesMode ? o.names : o.names.slice(0, 1);
-        const dbs = wanted.map((name) => {
-          const tables = tablesOf(ctx, server, name);
-          if (tables === null) throw new DumpExit(`mysqldump: Got error: 1049: Unknown database '${name}' when selecting the database\n`, EX_MYSQLERR);
-          return { name, tables };
-        });
-        const only = o.databasesMode ? [] : o.names.slice(1);
-        const first = dbs[0];
-        if (first && only.length > 0) {
-          const missing = only.find((t) => !first.tables.some((x) => x.name === t));
-          if (missing !== undefined) throw new DumpExit(`mysqldump: Couldn't find table: "${missing}"\n`, EX_MYSQLERR);
-          first.tables = first.tables.filter((t) => only.includes(t.name));
+        let text = "";
+        let stopped: DumpStopped | null = null;
+        try {
+          dumpText(ctx, sess, o, (t) => {
+            text += t;
+          });
+        } catch (e) {
+          if (!(e instanceof DumpStopped)) throw e;
+          stopped = e;
         }
-        const text = render(ctx, server, o, dbs);
-        if (real === null) return { stdout: text, stderr: "", code: 0 };
+        if (real === null) return { stdout: text, stderr: stopped?.stderr ?? "", code: stopped?.code ?? 0 };
         if (ctx.world.diskFull(ctx.vm)) {
           // stdio's buffer reached the disk in whole blocks until the first write that found no space
           const bytes = Buffer.from(text);
@@ -351,7 +500,7 @@ export function mysqldumpTool(cluster: DatabaseCluster): Tool {
           return fail("mysqldump: Got errno 28 on write\n", EX_EOF);
         }
         fs.writeFileSync(real, text);
-        return { stdout: "", stderr: "", code: 0 };
+        return { stdout: "", stderr: stopped?.stderr ?? "", code: stopped?.code ?? 0 };
       } catch (e) {
         if (e instanceof DumpExit) return fail(e.stderr, e.code);
         throw e;

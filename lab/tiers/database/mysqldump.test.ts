@@ -5,8 +5,9 @@ import { createTiers } from "../index";
 
 let lab: TestLab | null = null;
 afterEach(() => lab?.cleanup());
+/** MySQL 8's mysqldump; mariadb-dump.test.ts holds the default flavour, MariaDB 10.11 */
 const start = (): TestLab => {
-  lab = testLab({ tiers: createTiers });
+  lab = testLab({ tiers: createTiers, settings: { mysqlFlavour: "mysql8" } });
   lab.advance(1000);
   return lab;
 };
@@ -14,7 +15,7 @@ const start = (): TestLab => {
 const DUMP = "mysqldump --defaults-file=/etc/mysql/clusterdeck.cnf --single-transaction --quick --routines --triggers --events --set-gtid-purged=OFF";
 const FILE = "/var/backups/moodle-pre-upgrade.sql";
 
-describe("mysqldump", () => {
+describe("mysqldump (MySQL 8)", () => {
   it("writes a complete dump of the real rows to --result-file", async () => {
     const l = start();
     const version = l.sim.tiers.truth().database as { servers: { db1: { mdlConfigVersion: string } } };

@@ -5,6 +5,7 @@ import type { DatabaseCluster } from "./cluster";
 import { isDbVm, secondsBehind } from "./cluster";
 import type { MysqlServer } from "./server";
 import { fileName } from "./server";
+import { formatGtid } from "./gtid";
 
 /** MySQL 8.0.22+ SHOW REPLICA STATUS columns, in server order */
 const REPLICA_80 = [
@@ -33,8 +34,10 @@ const MARIADB = [
   "Last_SQL_Errno", "Last_SQL_Error", "Replicate_Ignore_Server_Ids", "Master_Server_Id", "Master_SSL_Crl",
   "Master_SSL_Crlpath", "Using_Gtid", "Gtid_IO_Pos", "Replicate_Do_Domain_Ids", "Replicate_Ignore_Domain_Ids",
   "Parallel_Mode", "SQL_Delay", "SQL_Remaining_Delay", "Slave_SQL_Running_State", "Slave_DDL_Groups",
-  "Slave_Non_Transactional_Groups", "Slave_Transactional_Groups",
+  "Slave_Non_Transactional_Groups", "Slave_Transactional_Groups", "Replicate_Rewrite_DB",
 ];
+
+const ALL_SLAVES_EXTRA = ["Retried_transactions", "Max_relay_log_size", "Executed_log_entries", "Slave_received_heartbeats", "Slave_heartbeat_period", "Gtid_Slave_Pos"];
 
 /** the pre-8.0.22 name of a SHOW REPLICA STATUS column */
 function oldName(name: string): string {
@@ -53,7 +56,7 @@ export function replicaStatus(
   world: World,
   cluster: DatabaseCluster,
   s: MysqlServer,
-  statement: "replica" | "slave",
+  statement: "replica" | "slave" | "all",
 ): ReplicaStatus | null {
   const ch = s.replica;
   if (!ch) return null;
@@ -64,14 +67,20 @@ export function replicaStatus(
   const src = srcVm && isDbVm(srcVm) ? cluster.server(srcVm) : null;
   const caughtUp = ch.relay.every((t) => t.origin === s.serverId);
   const ioRunning = ch.ioRunning ? (ch.ioConnected ? "Yes" : "Connecting") : "No";
-  const ioState = !ch.ioRunning ? "" : ch.ioConnected ? `Waiting for ${word} to send event` : `Connecting to ${word}`;
+  let ioState = !ch.ioRunning ? "" : ch.ioConnected ? `Waiting for ${word} to send event` : `Connecting to ${word}`;
+  if (f === "mariadb" && ch.ioRunning && !ch.ioConnected) {
+    if (ch.ioWaitState === "reconnecting") ioState = "Reconnecting after a failed master event read";
+    if (ch.ioWaitState === "registration") ioState = "Waiting to reconnect after a failed registration on master";
+  }
   let sqlState = "";
   if (ch.sqlRunning) {
     if (caughtUp) sqlState = `${modern ? "Replica" : "Slave"} has read all relay log; waiting for more updates`;
     else sqlState = modern ? "Waiting for dependent transaction to commit" : "Reading event from the relay log";
   }
   const sbm = secondsBehind(world.now(), s, ch);
-  const relayName = `${world.vm(s.vm).hostname}-relay-bin.${String(ch.relayFile).padStart(6, "0")}`;
+  // MariaDB names relay logs after the pid file (Debian: /run/mysqld/mysqld.pid), MySQL after the host
+  const relayBase = f === "mariadb" ? "mysqld" : world.vm(s.vm).hostname;
+  const relayName = `${relayBase}-relay-bin.${String(ch.relayFile).padStart(6, "0")}`;
   const v: Record<string, string | null> = {
     Replica_IO_State: ioState,
     Source_Host: ch.sourceHost,
@@ -88,7 +97,7 @@ export function replicaStatus(
     Last_Errno: String(ch.lastSqlErrno),
     Last_Error: ch.lastSqlError,
     Skip_Counter: String(ch.skipCounter),
-    Exec_Source_Log_Pos: String(ch.execFile > 0 ? ch.execPos : 0),
+    Exec_Source_Log_Pos: String(ch.execFile > 0 ? ch.execPos : ch.sqlRunning && f === "mariadb" ? 4 : 0),
     Relay_Log_Space: String(ch.relayPos + 211),
     Until_Condition: "None",
     Until_Log_Pos: "0",
@@ -111,12 +120,12 @@ export function replicaStatus(
     Auto_Position: ch.autoPosition ? "1" : "0",
     Get_Source_public_key: "0",
     // MariaDB-only columns
-    Using_Gtid: "Slave_Pos",
-    Gtid_IO_Pos: `0-1-${ch.retrievedCount}`,
+    Using_Gtid: ch.useGtid,
+    Gtid_IO_Pos: formatGtid(ch.gtidIoPos),
     Parallel_Mode: "optimistic",
-    Slave_DDL_Groups: "0",
+    Slave_DDL_Groups: String(s.binlog.filter((t) => t.origin !== s.serverId && t.op.kind === "account").length),
     Slave_Non_Transactional_Groups: "0",
-    Slave_Transactional_Groups: String(s.binlog.filter((t) => t.origin !== s.serverId).length),
+    Slave_Transactional_Groups: String(s.binlog.filter((t) => t.origin !== s.serverId && t.op.kind !== "account").length),
   };
   if (f === "mariadb") {
     const canonical = (name: string): string => name.replace(/Master/g, "Source").replace(/^Slave_/, "Replica_");
@@ -124,7 +133,14 @@ export function replicaStatus(
       const key = c in v ? c : canonical(c);
       return key in v ? (v[key] ?? null) : "";
     };
-    return { columns: MARIADB, row: MARIADB.map(pick) };
+    const row = MARIADB.map(pick);
+    if (statement !== "all") return { columns: MARIADB, row };
+    // SHOW ALL SLAVES STATUS (10.11.19): the connection's name and SQL state first, counters and Gtid_Slave_Pos last
+    const applied = s.binlog.filter((t) => t.origin !== s.serverId).length;
+    return {
+      columns: ["Connection_name", "Slave_SQL_State", ...MARIADB, ...ALL_SLAVES_EXTRA],
+      row: ["", sqlState, ...row, "0", "1073741824", String(applied * 4 + 3), String(Math.floor((world.now() - s.startedAt) / 30_000)), "30.000", formatGtid(s.slavePos)],
+    };
   }
   let columns = REPLICA_80;
   if (f === "mysql57") columns = REPLICA_80.slice(0, REPLICA_80.indexOf("Source_TLS_Version") + 1);

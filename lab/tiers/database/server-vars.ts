@@ -2,6 +2,7 @@ import type { World } from "../../model/types";
 import type { DatabaseCluster } from "./cluster";
 import type { Flavour, MysqlServer } from "./server";
 import { binlogBase, fileName } from "./server";
+import { currentPos, formatGtid } from "./gtid";
 import type { SqlValue } from "./values";
 import { int, str } from "./values";
 
@@ -16,7 +17,8 @@ export interface VarEntry {
 export function versionString(flavour: Flavour): string {
   if (flavour === "mysql8") return "8.0.39";
   if (flavour === "mysql57") return "5.7.44-log";
-  return "10.11.6-MariaDB-0+deb12u1-log";
+  // Debian 12's mariadb-server with log_bin on (`mariadbd --version`: 10.11.19-MariaDB-0+deb12u1)
+  return "10.11.19-MariaDB-0+deb12u1-log";
 }
 
 function onOff(name: string, on: boolean): VarEntry {
@@ -72,12 +74,19 @@ export function globalVariables(world: World, s: MysqlServer): VarEntry[] {
       num(f === "mysql8" ? "replica_parallel_workers" : "slave_parallel_workers", f === "mysql8" ? 4 : 0),
     );
   } else {
+    const state = [...s.binlogState].sort(([a], [b]) => a - b).map(([server, seq]) => `0-${server}-${seq}`).join(",");
     vars.push(
-      text("gtid_binlog_pos", `0-${s.serverId}-${s.ownTxns}`),
-      text("gtid_slave_pos", s.replica ? `0-1-${s.replica.retrievedCount}` : ""),
+      text("gtid_binlog_pos", formatGtid(s.lastBinlogGtid)),
+      text("gtid_binlog_state", state),
+      text("gtid_current_pos", formatGtid(currentPos(s.ownBinlogged(), s.slavePos))),
+      num("gtid_domain_id", 0),
+      onOff("gtid_ignore_duplicates", false),
+      text("gtid_slave_pos", formatGtid(s.slavePos)),
+      onOff("gtid_strict_mode", false),
       num("slave_net_timeout", 60),
       num("sql_slave_skip_counter", skip),
       num("slave_parallel_threads", 0),
+      text("slave_parallel_mode", "optimistic"),
     );
   }
   if (f === "mysql8") {

@@ -1,5 +1,8 @@
 import type { DbVm, World } from "../../model/types";
 import { heartbeatTs } from "../shared/time";
+import type { Account, AccountChange } from "./accounts";
+import { applyAccountChange, cloneAccounts } from "./accounts";
+import type { Gtid } from "./gtid";
 
 export type Flavour = "mysql8" | "mysql57" | "mariadb";
 
@@ -29,7 +32,8 @@ export type TxnOp =
   | { kind: "session-delete"; sid: string }
   | { kind: "log"; userid: number }
   | { kind: "config"; name: string; value: string }
-  | { kind: "dml"; table: string };
+  | { kind: "dml"; table: string }
+  | { kind: "account"; change: AccountChange };
 
 /** one binary log event group (a committed transaction) */
 export interface Txn {
@@ -41,6 +45,7 @@ export interface Txn {
   endPos: number;
   size: number;
   op: TxnOp;
+  gtid: Gtid;
 }
 
 export interface MoodleData {
@@ -50,12 +55,24 @@ export interface MoodleData {
   logRows: number;
   nextSessionId: number;
   nextLogId: number;
+  /** mysql.global_priv: replicated like any other table */
+  accounts: Account[];
 }
+
+/** MASTER_USE_GTID as SHOW SLAVE STATUS shows it in Using_Gtid */
+export type UseGtid = "No" | "Slave_Pos" | "Current_Pos";
 
 export interface ReplicaChannel {
   sourceHost: string;
   sourcePort: number;
   sourceUser: string;
+  /** MASTER_PASSWORD as stored in master.info; "" when none was given */
+  sourcePassword: string;
+  useGtid: UseGtid;
+  /** the last GTID the IO thread received (Gtid_IO_Pos) */
+  gtidIoPos: Gtid | null;
+  /** Slave_IO_State while not connected: why the last attempt failed decides the wording */
+  ioWaitState: string;
   connectRetry: number;
   retryCount: number;
   autoPosition: boolean;
@@ -97,10 +114,14 @@ export function binlogBase(flavour: Flavour): string {
   return flavour === "mysql8" ? "binlog" : "mysql-bin";
 }
 
-export function binlogStart(flavour: Flavour): number {
+/**
+ * Position after a new binary log's header events. MariaDB 10.11.19 writes Format_desc (ends at 256),
+ * Gtid_list (29 + 16 bytes per GTID) and Binlog_checkpoint (27 + the file name): 358 with two GTIDs.
+ */
+export function binlogStart(flavour: Flavour, gtidListEntries = 0): number {
   if (flavour === "mysql8") return 157;
   if (flavour === "mysql57") return 154;
-  return 256;
+  return 256 + 29 + 16 * gtidListEntries + 27 + "mysql-bin.000000".length;
 }
 
 export function fileName(flavour: Flavour, index: number): string {
@@ -135,7 +156,14 @@ export class MysqlServer {
   data: MoodleData;
   replica: ReplicaChannel | null = null;
   heartbeatCarry = 0;
-  private trimmed = false;
+  /** gtid_binlog_state: the last sequence number binlogged per originating server_id (domain 0) */
+  binlogState = new Map<number, number>();
+  /** gtid_binlog_pos: the last GTID written to the binary log */
+  lastBinlogGtid: Gtid | null = null;
+  /** gtid_slave_pos: the last GTID the SQL thread applied (or skipped) */
+  slavePos: Gtid | null = null;
+  /** the Gtid_list of the oldest binary log still kept: earlier GTIDs were purged */
+  purgedState = new Map<number, number>();
 
   constructor(
     readonly vm: DbVm,
@@ -161,7 +189,28 @@ export class MysqlServer {
       logRows: 48_213,
       nextSessionId: 1,
       nextLogId: 48_214,
+      accounts: [],
     };
+  }
+
+  /** the server's history before the lab started: binary logs up to then are purged */
+  seedHistory(state: Map<number, number>, last: Gtid, accounts: readonly Account[]): void {
+    this.binlogState = new Map(state);
+    this.purgedState = new Map(state);
+    this.lastBinlogGtid = { ...last };
+    this.data.accounts = cloneAccounts(accounts);
+  }
+
+  /** the next GTID this server gives a transaction of its own: sequence numbers run on across the domain */
+  private nextGtid(): Gtid {
+    const top = Math.max(0, ...this.binlogState.values(), this.slavePos?.seq ?? 0);
+    return { domain: 0, server: this.serverId, seq: top + 1 };
+  }
+
+  /** the last GTID binlogged with this server's own server_id */
+  ownBinlogged(): Gtid | null {
+    const seq = this.binlogState.get(this.serverId);
+    return seq === undefined ? null : { domain: 0, server: this.serverId, seq };
   }
 
   get running(): boolean {
@@ -171,24 +220,40 @@ export class MysqlServer {
   /** a restart of mysqld: new binary log, uptime from zero */
   restarted(): void {
     this.startedAt = this.world.now();
-    this.binlogFile += 1;
-    this.binlogPos = binlogStart(this.flavour);
+    this.rotate();
     if (this.replica) {
       this.replica.ioConnected = false;
       this.replica.lastIoAttempt = Number.NEGATIVE_INFINITY;
     }
   }
 
-  /** write a transaction to this server's binary log and apply it to its data */
-  commit(op: TxnOp, origin = this.serverId, ts = this.world.now()): Txn {
+  /** FLUSH BINARY LOGS or a restart: a new file starting with the current GTID state */
+  rotate(): void {
+    this.binlogFile += 1;
+    this.binlogPos = binlogStart(this.flavour, this.binlogState.size);
+  }
+
+  /** RESET MASTER: binary logs and GTID state start again from nothing */
+  resetMaster(): void {
+    this.binlogFile = 1;
+    this.binlog = [];
+    this.binlogState = new Map();
+    this.purgedState = new Map();
+    this.lastBinlogGtid = null;
+    this.binlogPos = binlogStart(this.flavour);
+  }
+
+  /** write a transaction to this server's binary log and apply it to its data; a replicated one keeps its GTID */
+  commit(op: TxnOp, origin = this.serverId, ts = this.world.now(), gtid: Gtid = this.nextGtid()): Txn {
     const size = txnSize(op);
     this.binlogPos += size;
-    const txn: Txn = { origin, ts, file: this.binlogFile, endPos: this.binlogPos, size, op };
-    applyOp(this.data, op);
+    const txn: Txn = { origin, ts, file: this.binlogFile, endPos: this.binlogPos, size, op, gtid: { ...gtid } };
+    applyOp(this.data, op, this.flavour);
     this.binlog.push(txn);
+    this.binlogState.set(gtid.server, gtid.seq);
+    this.lastBinlogGtid = txn.gtid;
     if (this.binlog.length > BINLOG_KEEP) {
-      this.binlog.splice(0, this.binlog.length - BINLOG_KEEP);
-      this.trimmed = true;
+      for (const gone of this.binlog.splice(0, this.binlog.length - BINLOG_KEEP)) this.purgedState.set(gone.gtid.server, gone.gtid.seq);
     }
     if (origin === this.serverId) this.ownTxns += 1;
     return txn;
@@ -208,12 +273,28 @@ export class MysqlServer {
 
   /** binlog events after the given coordinates, or null when they were already purged */
   eventsAfter(file: number, pos: number): Txn[] | null {
-    const first = this.binlog[0];
-    if (this.trimmed && first && (file < first.file || (file === first.file && pos < first.endPos - first.size))) {
-      return null;
-    }
+    const oldest = this.binlog[0]?.file ?? this.binlogFile;
+    if (this.purgedState.size > 0 && file < oldest) return null;
     const idx = this.binlog.findIndex((t) => t.file > file || (t.file === file && t.endPos > pos));
     return idx < 0 ? [] : this.binlog.slice(idx);
+  }
+
+  /**
+   * Where a GTID-positioned replica starts reading (the index of the first event after `from`), or the
+   * reason the source refuses, in MariaDB 10.11.19's words (seen with purged and with diverged replicas).
+   */
+  gtidStart(from: Gtid | null): { ok: true; index: number } | { ok: false; error: string } {
+    const tooOld =
+      "Could not find GTID state requested by slave in any binlog files. Probably the slave state is too old and required binlog files have been purged.";
+    if (from === null) return this.purgedState.size > 0 ? { ok: false, error: tooOld } : { ok: true, index: 0 };
+    const have = this.binlogState.get(from.server);
+    if (have === undefined || from.seq > have) {
+      return { ok: false, error: `Error: connecting slave requested to start from GTID ${from.domain}-${from.server}-${from.seq}, which is not in the master's binlog` };
+    }
+    const purgedTo = this.purgedState.get(from.server);
+    if (purgedTo !== undefined && from.seq < purgedTo) return { ok: false, error: tooOld };
+    const idx = this.binlog.findIndex((t) => t.gtid.seq > from.seq);
+    return { ok: true, index: idx < 0 ? this.binlog.length : idx };
   }
 }
 
@@ -233,10 +314,12 @@ function txnSize(op: TxnOp): number {
       return 296;
     case "dml":
       return 420;
+    case "account":
+      return 388;
   }
 }
 
-export function applyOp(data: MoodleData, op: TxnOp): void {
+export function applyOp(data: MoodleData, op: TxnOp, flavour: Flavour): void {
   switch (op.kind) {
     case "heartbeat":
       data.heartbeat.set(op.row.serverId, op.row);
@@ -265,16 +348,23 @@ export function applyOp(data: MoodleData, op: TxnOp): void {
       return;
     case "dml":
       return;
+    case "account":
+      applyAccountChange(data.accounts, flavour, op.change);
+      return;
   }
 }
 
-export function newChannel(sourceHost: string, now: number): ReplicaChannel {
+export function newChannel(sourceHost: string, now: number, flavour: Flavour): ReplicaChannel {
   return {
     sourceHost,
     sourcePort: 3306,
     sourceUser: "repl",
+    sourcePassword: "",
+    useGtid: flavour === "mariadb" ? "Slave_Pos" : "No",
+    gtidIoPos: null,
+    ioWaitState: "",
     connectRetry: 60,
-    retryCount: 86_400,
+    retryCount: flavour === "mariadb" ? 100_000 : 86_400,
     autoPosition: false,
     ioRunning: true,
     sqlRunning: true,

@@ -10,11 +10,19 @@ export type Expr =
   | { k: "bin"; op: string; a: Expr; b: Expr }
   | { k: "neg"; a: Expr }
   | { k: "not"; a: Expr }
-  | { k: "fn"; name: string; args: Expr[]; star: boolean }
+  | { k: "fn"; name: string; args: Expr[]; star: boolean; concat?: GroupConcat }
   | { k: "interval"; n: Expr; unit: string }
   | { k: "isnull"; a: Expr; neg: boolean }
   | { k: "like"; a: Expr; pattern: Expr; neg: boolean }
   | { k: "in"; a: Expr; list: Expr[]; neg: boolean };
+
+/** GROUP_CONCAT([DISTINCT] expr [ORDER BY expr [ASC|DESC], ...] [SEPARATOR 'x'] [LIMIT n]) */
+export interface GroupConcat {
+  distinct: boolean;
+  order: { expr: Expr; desc: boolean }[];
+  separator: string;
+  limit: number | null;
+}
 
 export interface EvalEnv {
   now: number;
@@ -24,9 +32,11 @@ export interface EvalEnv {
   version: string;
   database: string | null;
   user: string;
+  /** CONNECTION_ID(): the session's thread id */
+  connectionId: number;
 }
 
-const AGGREGATES = new Set(["COUNT", "MAX", "MIN", "SUM"]);
+const AGGREGATES = new Set(["COUNT", "MAX", "MIN", "SUM", "GROUP_CONCAT"]);
 const NOW_FNS = new Set(["NOW", "CURRENT_TIMESTAMP", "SYSDATE", "UTC_TIMESTAMP", "LOCALTIMESTAMP"]);
 const UNIT_MS: Record<string, number> = {
   MICROSECOND: 0.001,
@@ -117,7 +127,12 @@ function numberLiteral(text: string): SqlValue {
   return int(Number(text));
 }
 
+/** words the parser never takes for a column name: a statement that puts one there fails at it */
+const RESERVED = new Set(["BY", "FROM", "WHERE", "ORDER", "GROUP", "HAVING", "LIMIT", "SELECT", "UNION", "INTO", "ON", "SET", "AND", "OR", "AS", "DESC", "ASC"]);
+
 function parsePrimary(c: Cursor): Expr {
+  const head = c.peek();
+  if (head.type === "ident" && !head.quoted && RESERVED.has(head.upper)) throw c.error();
   const t = c.next();
   if (t.type === "number") return { k: "lit", v: numberLiteral(t.text) };
   if (t.type === "string") return { k: "lit", v: str(t.text) };
@@ -146,6 +161,7 @@ function parsePrimary(c: Cursor): Expr {
       c.expect(")");
       return { k: "fn", name, args: [], star: true };
     }
+    if (name === "GROUP_CONCAT") return parseGroupConcat(c);
     const args: Expr[] = [];
     if (name === "TIMESTAMPDIFF") {
       const unit = c.next().upper;
@@ -166,6 +182,32 @@ function parsePrimary(c: Cursor): Expr {
   let name = t.text;
   while (c.accept(".")) name = c.next().text;
   return { k: "col", name: name.toLowerCase() };
+}
+
+function parseGroupConcat(c: Cursor): Expr {
+  const concat: GroupConcat = { distinct: c.accept("DISTINCT"), order: [], separator: ",", limit: null };
+  const args = [parseExpr(c)];
+  while (c.accept(",")) args.push(parseExpr(c));
+  if (c.accept("ORDER", "BY")) {
+    do {
+      const expr = parseExpr(c);
+      const desc = c.accept("DESC");
+      if (!desc) c.accept("ASC");
+      concat.order.push({ expr, desc });
+    } while (c.accept(","));
+  }
+  if (c.accept("SEPARATOR")) {
+    const t = c.next();
+    if (t.type !== "string") throw c.error();
+    concat.separator = t.text;
+  }
+  if (c.accept("LIMIT")) {
+    const t = c.next();
+    if (t.type !== "number") throw c.error();
+    concat.limit = Number(t.text);
+  }
+  c.expect(")");
+  return { k: "fn", name: "GROUP_CONCAT", args, star: false, concat };
 }
 
 export function hasAggregate(e: Expr): boolean {
@@ -239,6 +281,7 @@ function callFn(e: Extract<Expr, { k: "fn" }>, env: EvalEnv): SqlValue {
     const vals = rows.map((r) => evaluate(arg, { ...env, row: r, group: undefined })).filter((v) => v.t !== "null");
     if (vals.length === 0) return NULL;
     if (e.name === "SUM") return vals.reduce<SqlValue>((acc, v) => arith("+", acc, v), int(0));
+    if (e.name === "GROUP_CONCAT") return groupConcat(e, rows, env);
     return vals.reduce<SqlValue>((best, v) => {
       const cmp = compare(v, best) ?? 0;
       return (e.name === "MAX" ? cmp > 0 : cmp < 0) ? v : best;
@@ -276,7 +319,23 @@ function callFn(e: Extract<Expr, { k: "fn" }>, env: EvalEnv): SqlValue {
     case "SESSION_USER":
       return str(env.user);
     case "CONNECTION_ID":
-      return int(1000 + Math.floor(env.now / 1000) % 100_000);
+      return int(env.connectionId);
+    case "SUBSTRING_INDEX": {
+      const text = render(a0);
+      const delim = render(args[1] ?? NULL);
+      const count = toNumber(args[2] ?? NULL);
+      if (text === null || delim === null || count === null) return NULL;
+      return str(substringIndex(text, delim, Math.trunc(count)));
+    }
+    case "SUBSTRING":
+    case "SUBSTR": {
+      const text = render(a0);
+      const from = toNumber(args[1] ?? NULL);
+      if (text === null || from === null) return NULL;
+      const start = from > 0 ? from - 1 : from < 0 ? Math.max(0, text.length + from) : text.length;
+      const len = args[2] === undefined ? undefined : (toNumber(args[2]) ?? 0);
+      return str(len === undefined ? text.slice(start) : text.slice(start, start + Math.max(0, len)));
+    }
     case "ROUND": {
       const n = toNumber(a0);
       const d = toNumber(args[1] ?? int(0)) ?? 0;
@@ -300,6 +359,36 @@ function callFn(e: Extract<Expr, { k: "fn" }>, env: EvalEnv): SqlValue {
     default:
       throw new SqlError(1305, "42000", `FUNCTION ${env.database ?? "mysql"}.${e.name.toLowerCase()} does not exist`);
   }
+}
+
+/** SUBSTRING_INDEX(str, delim, count): before the count-th delimiter (from the end when negative) */
+export function substringIndex(text: string, delim: string, count: number): string {
+  if (delim === "" || count === 0) return "";
+  const parts = text.split(delim);
+  return count > 0 ? parts.slice(0, count).join(delim) : parts.slice(Math.max(0, parts.length + count)).join(delim);
+}
+
+function groupConcat(e: Extract<Expr, { k: "fn" }>, rows: Record<string, SqlValue>[], env: EvalEnv): SqlValue {
+  const gc = e.concat;
+  if (!gc) return NULL;
+  const items = rows
+    .map((r) => {
+      const vals = e.args.map((a) => evaluate(a, { ...env, row: r, group: undefined }));
+      const text = vals.some((v) => v.t === "null") ? null : vals.map((v) => render(v) ?? "").join("");
+      return { text, keys: gc.order.map((o) => evaluate(o.expr, { ...env, row: r, group: undefined })) };
+    })
+    .filter((x): x is { text: string; keys: SqlValue[] } => x.text !== null);
+  items.sort((x, y) => {
+    for (const [i, o] of gc.order.entries()) {
+      const cmp = compare(x.keys[i] ?? NULL, y.keys[i] ?? NULL) ?? 0;
+      if (cmp !== 0) return o.desc ? -cmp : cmp;
+    }
+    return 0;
+  });
+  let texts = items.map((x) => x.text);
+  if (gc.distinct) texts = texts.filter((t, i) => texts.indexOf(t) === i);
+  if (gc.limit !== null) texts = texts.slice(0, gc.limit);
+  return texts.length === 0 ? NULL : str(texts.join(gc.separator));
 }
 
 export function evaluate(e: Expr, env: EvalEnv): SqlValue {

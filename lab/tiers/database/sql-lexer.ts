@@ -20,17 +20,26 @@ export class SqlError extends Error {
   }
 }
 
+/**
+ * ERROR 1064 as the server words it: the rest of the statement from the offending token, cut to 80
+ * characters (MariaDB 10.11.19 shows 77 and `...` when longer), and the line of that token.
+ */
 export function syntaxError(sql: string, at: number, flavour: string): SqlError {
-  const near = sql.slice(at).trim();
+  let near = sql.slice(at).replace(/\s+$/, "");
+  if (flavour === "mariadb" && near.length > 80) near = `${near.slice(0, 77)}...`;
+  else if (near.length > 80) near = near.slice(0, 80);
+  const line = sql.slice(0, at).split("\n").length;
   const product = flavour === "mariadb" ? "MariaDB" : "MySQL";
   return new SqlError(
     1064,
     "42000",
-    `You have an error in your SQL syntax; check the manual that corresponds to your ${product} server version for the right syntax to use near '${near}' at line 1`,
+    `You have an error in your SQL syntax; check the manual that corresponds to your ${product} server version for the right syntax to use near '${near}' at line ${line}`,
   );
 }
 
-const OPS = ["<=>", "<>", "!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", ",", "(", ")", ".", ";", "%"];
+const OPS = ["<=>", "<>", "!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", ",", "(", ")", ".", ";", "%", "@"];
+/** backslash escapes inside string literals (sql_mode without NO_BACKSLASH_ESCAPES) */
+const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0", b: "\b", Z: "\u001a" };
 
 export function tokenize(sql: string, flavour: string): Token[] {
   const out: Token[] = [];
@@ -48,12 +57,24 @@ export function tokenize(sql: string, flavour: string): Token[] {
     if (c === "'" || c === '"') {
       let text = "";
       i++;
-      while (i < sql.length && sql[i] !== c) {
-        if (sql[i] === "\\" && i + 1 < sql.length) i++;
-        text += sql[i];
+      for (;;) {
+        if (i >= sql.length) throw syntaxError(sql, start, flavour);
+        const ch = sql[i] ?? "";
+        if (ch === c && sql[i + 1] === c) {
+          text += c;
+          i += 2;
+          continue;
+        }
+        if (ch === c) break;
+        if (ch === "\\" && i + 1 < sql.length) {
+          const next = sql[i + 1] ?? "";
+          text += next === "%" || next === "_" ? `\\${next}` : (ESCAPES[next] ?? next);
+          i += 2;
+          continue;
+        }
+        text += ch;
         i++;
       }
-      if (i >= sql.length) throw syntaxError(sql, start, flavour);
       i++;
       push("string", text, start, true);
       continue;
