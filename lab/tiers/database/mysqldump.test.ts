@@ -24,7 +24,8 @@ describe("mysqldump (MySQL 8)", () => {
     const size = Number((await l.sh("db1", `stat -c %s ${FILE}`)).stdout);
     expect(size).toBeGreaterThan(2000);
     expect((await l.sh("db1", `tail -n 1 ${FILE}`)).stdout).toMatch(/^-- Dump completed on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n$/);
-    expect((await l.sh("db1", "ls /var/backups")).stdout).toBe("moodle-pre-upgrade.sql\n");
+    // /var/backups/clusterdeck is the console's own dump folder, made by the admin (docs/host-commands.md)
+    expect((await l.sh("db1", "ls /var/backups")).stdout).toBe("clusterdeck\nmoodle-pre-upgrade.sql\n");
     const text = (await l.sh("db1", `cat ${FILE}`)).stdout;
     expect(text.split("\n").slice(0, 5)).toEqual([
       "-- MySQL dump 10.13  Distrib 8.0.39, for Linux (x86_64)",
