@@ -289,7 +289,7 @@ export const workflowCommands = {
     sudoers: () => [],
     build: (_c, a) => {
       const target = smokeTarget(a.url);
-      return `curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\\n' --max-time 10 --retry 3 --retry-delay 1 --retry-connrefused --resolve ${shellQuote(`${target.host}:${target.port}:127.0.0.1`)} ${shellQuote(target.url)}`;
+      return `curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\\n' --max-time 10 --resolve ${shellQuote(`${target.host}:${target.port}:127.0.0.1`)} ${shellQuote(target.url)}`;
     },
     example: { url: "https://moodle.example.org/login/index.php" },
   }),

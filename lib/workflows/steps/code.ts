@@ -255,7 +255,7 @@ export function smokeStep(cluster: ClusterSpec, node: string, url: string | null
     planned: cmd ? [cmd] : [],
     async run(rt) {
       if (!cmd || url === null) throw new StepFailed(`the site's address on ${node} is not known: config.php's wwwroot could not be read and the inventory has no siteUrl`);
-      // curl itself retries a refused connection or a 503 while php-fpm comes back
+      // no retry: Apache keeps its listening socket through a graceful reload, php-fpm through its own
       const r = await rt.exec(cmd, { allow: [6, 7, 28, 35, 51, 52, 56, 60] });
       const verdict = judgeSmoke(r.stdout, r.exitCode ?? -1, url, node);
       if (!verdict.ok) throw new StepFailed(verdict.reason);
