@@ -18,6 +18,7 @@ import { defaultConnectionOptions } from "@/lib/ssh/connection";
 import { SshPool } from "@/lib/ssh/pool";
 import { type TestSshd, leanAccount, startSshd } from "@/test/support/sshd";
 import { detectionBench } from "./detection";
+import { fingerprintBench } from "./fingerprint";
 import { timelineBench } from "./timeline";
 
 const RUNS = Math.max(20, Number(process.env.BENCH_RUNS ?? 30));
@@ -208,6 +209,8 @@ async function main(): Promise<void> {
   // a year of events (1M) in SQLite: every timeline query under 100 ms (bench/timeline.ts)
   await timelineBench();
   await detectionBench();
+  // the code fingerprint's CPU per poll on a 30,000-file tree, before and now
+  await fingerprintBench();
   const rows: Figures[] = [];
   const labDir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-bench-lab-"));
   const lab = await startLab({ dir: labDir, seed: 1, speed: 1, basePort: 0, controlPort: 0, quiet: true });
