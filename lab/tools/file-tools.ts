@@ -50,6 +50,7 @@ function ls(ctx: ExecContext, deps: CoreDeps): ExecResult {
   const fmt = (name: string, st: FileStat): string =>
     long ? `${modeString(st)} 1 ${names.nameOf(st.uid)} ${names.nameOf(st.gid)} ${String(st.size).padStart(6)} ${lsDate(st.mtimeMs)} ${name}\n` : `${name}\n`;
   const dirs: string[] = [];
+  const files: [string, FileStat][] = [];
   for (const t of targets) {
     const abs = absPath(ctx, t);
     const st = deps.files.stat(ctx.vm, abs);
@@ -57,9 +58,12 @@ function ls(ctx: ExecContext, deps: CoreDeps): ExecResult {
       err += `ls: cannot access '${t}': No such file or directory\n`;
       continue;
     }
-    if (st.type !== "directory" || f.has("d")) out += fmt(t, st);
+    if (st.type !== "directory" || f.has("d")) files.push([t, st]);
     else dirs.push(t);
   }
+  // GNU ls lists file operands first, then each directory, both in sorted order
+  for (const [t, st] of files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) out += fmt(t, st);
+  dirs.sort();
   for (const d of dirs) {
     const abs = absPath(ctx, d);
     if (!deps.files.may(ctx.vm, abs, userOf(ctx), "r")) {
@@ -312,10 +316,10 @@ function mutate(ctx: ExecContext, deps: CoreDeps, tool: "mkdir" | "touch" | "rm"
     try {
       const real = deps.files.real(ctx.vm, abs);
       if (tool !== "rm" && deps.world.diskFull(ctx.vm)) throw new ToolError("No space left on device");
-      if (tool === "mkdir") deps.files.mkdir(ctx.vm, abs, user, f.has("p"));
+      if (tool === "mkdir") deps.files.mkdir(ctx.vm, abs, user, f.has("p"), ctx.umask);
       else if (tool === "touch") {
         if (!fs.existsSync(real)) {
-          if (!f.has("c")) deps.files.write(ctx.vm, abs, "", true, user);
+          if (!f.has("c")) deps.files.write(ctx.vm, abs, "", true, user, ctx.umask);
         } else if (deps.world.access.owner(real).uid === deps.world.access.account(user).uid || deps.files.may(ctx.vm, abs, user, "w")) {
           fs.utimesSync(real, new Date(), new Date());
         } else throw new ToolError("Permission denied");

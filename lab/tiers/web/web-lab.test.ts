@@ -54,6 +54,34 @@ describe("config.php as Moodle's installer leaves it (www-data, 0640)", () => {
   });
 });
 
+describe("how Apache runs PHP, as Debian's a2enmod/a2enconf leave /etc/apache2", () => {
+  const LS = "ls -1 /etc/apache2/mods-enabled /etc/apache2/conf-enabled /run/php";
+  const confs = "charset.conf\nlocalized-error-pages.conf\nother-vhosts-access-log.conf\nsecurity.conf\nserve-cgi-bin.conf\n";
+  const mods = (mpm: string, extra: string[]): string =>
+    [...["access_compat.load", "alias.conf", "alias.load", "auth_basic.load", "authn_core.load", "authn_file.load", "authz_core.load", "authz_host.load", "authz_user.load", "autoindex.conf", "autoindex.load", "deflate.conf", "deflate.load", "dir.conf", "dir.load", "env.load", "filter.load", "mime.conf", "mime.load", `mpm_${mpm}.conf`, `mpm_${mpm}.load`, "negotiation.conf", "negotiation.load"], ...extra, "reqtimeout.conf", "reqtimeout.load", "setenvif.conf", "setenvif.load", "status.conf", "status.load"]
+      .sort()
+      .join("\n") + "\n";
+
+  it("mod_php: prefork and php8.2.load, and no /run/php (php-fpm is not installed)", async () => {
+    const l = start();
+    expect(await l.sh("web1", LS)).toEqual({
+      stdout: `/etc/apache2/conf-enabled:\n${confs}\n/etc/apache2/mods-enabled:\n${mods("prefork", ["php8.2.conf", "php8.2.load"])}`,
+      stderr: "ls: cannot access '/run/php': No such file or directory\n",
+      code: 2,
+    });
+  });
+
+  it("php-fpm: event, proxy_fcgi and php8.2-fpm.conf; its pid file and socket while it runs", async () => {
+    const l = fpm();
+    const r = await l.sh("web1", LS);
+    expect(r.stdout).toBe(`/etc/apache2/conf-enabled:\n${confs.replace("security.conf", "php8.2-fpm.conf\nsecurity.conf")}\n/etc/apache2/mods-enabled:\n${mods("event", ["proxy.conf", "proxy.load", "proxy_fcgi.load"])}\n/run/php:\nphp-fpm.sock\nphp8.2-fpm.pid\nphp8.2-fpm.sock\n`);
+    expect(r.code).toBe(0);
+    await l.sh("web1", "sudo -n systemctl stop php8.2-fpm");
+    l.advance(500);
+    expect((await l.sh("web1", "ls -1 /run/php; stat -c '%U %a' /run/php")).stdout).toBe("www-data 755\n");
+  });
+});
+
 describe("the smoke test as the console sends it", () => {
   it("gets 303 from the node's loopback address and 200 with the site's name resolved to it", async () => {
     const l = start();

@@ -15,6 +15,15 @@ import { isSet, sessionDir, sessionHandlerClass, Sessions, storeOf } from "./ses
 
 export const WEB_VMS: readonly WebVm[] = ["web1", "web2"];
 
+// /etc/apache2 as Debian 12 leaves it after `apt-get install apache2 libapache2-mod-php8.2` (seen on the
+// development machine); php-fpm instead: a2dismod php8.2 mpm_prefork, a2enmod mpm_event proxy_fcgi, a2enconf php8.2-fpm
+const MODS_COMMON = ["access_compat.load", "alias.conf", "alias.load", "auth_basic.load", "authn_core.load", "authn_file.load", "authz_core.load", "authz_host.load", "authz_user.load", "autoindex.conf", "autoindex.load", "deflate.conf", "deflate.load", "dir.conf", "dir.load", "env.load", "filter.load", "mime.conf", "mime.load", "negotiation.conf", "negotiation.load", "reqtimeout.conf", "reqtimeout.load", "setenvif.conf", "setenvif.load", "status.conf", "status.load"];
+const MODS: Record<"mod_php" | "php-fpm", readonly string[]> = {
+  mod_php: [...MODS_COMMON, "mpm_prefork.conf", "mpm_prefork.load", "php8.2.conf", "php8.2.load"],
+  "php-fpm": [...MODS_COMMON, "mpm_event.conf", "mpm_event.load", "proxy.conf", "proxy.load", "proxy_fcgi.load"],
+};
+const CONFS_COMMON = ["charset.conf", "localized-error-pages.conf", "other-vhosts-access-log.conf", "security.conf", "serve-cgi-bin.conf"];
+
 export interface WebNode {
   vm: WebVm;
   apache: ApacheState;
@@ -99,6 +108,10 @@ export class WebTier {
       ensureDir(dir);
       access.setup(dir, "www-data", "www-data", 0o2777);
     }
+    for (const vm of WEB_VMS) {
+      this.apacheLayout(vm);
+      this.syncRunPhp(vm);
+    }
     const srv = path.join(w.vmRoot("web1"), "srv");
     const releases = path.join(srv, "releases");
     for (const r of RELEASES) {
@@ -115,6 +128,47 @@ export class WebTier {
         // a dangling link may be absent
       }
       fs.symlinkSync(INSTALLED.dir, current);
+    }
+  }
+
+  /** mods-enabled and conf-enabled as a2enmod/a2enconf leave them for the PHP handler (symlinks into *-available) */
+  private apacheLayout(vm: WebVm): void {
+    const etc = path.join(this.world.vmRoot(vm), "etc/apache2");
+    const fpm = this.phpHandler() === "php-fpm";
+    const sets: [string, readonly string[], readonly string[]][] = [
+      ["mods", [...new Set([...MODS.mod_php, ...MODS["php-fpm"]])], MODS[this.phpHandler()]],
+      ["conf", [...CONFS_COMMON, "php8.2-fpm.conf"], fpm ? [...CONFS_COMMON, "php8.2-fpm.conf"] : CONFS_COMMON],
+    ];
+    for (const [kind, available, enabled] of sets) {
+      const availableDir = path.join(etc, `${kind}-available`);
+      const enabledDir = path.join(etc, `${kind}-enabled`);
+      ensureDir(availableDir);
+      for (const name of available) {
+        const module = name.replace(/\.load$/, "");
+        writeIfMissing(path.join(availableDir, name), name.endsWith(".load") ? `LoadModule ${module}_module /usr/lib/apache2/modules/mod_${module}.so\n` : `# ${name}\n`);
+      }
+      fs.rmSync(enabledDir, { recursive: true, force: true });
+      ensureDir(enabledDir);
+      for (const name of enabled) fs.symlinkSync(`../${kind}-available/${name}`, path.join(enabledDir, name));
+    }
+  }
+
+  /** /run/php (tmpfiles.d: www-data 0755) holds php-fpm's pid file and socket while it runs; there is none without php-fpm */
+  private syncRunPhp(vm: WebVm): void {
+    const run = path.join(this.world.vmRoot(vm), "run/php");
+    if (this.phpHandler() !== "php-fpm") {
+      if (fs.existsSync(run)) fs.rmSync(run, { recursive: true, force: true });
+      return;
+    }
+    if (!fs.existsSync(run)) {
+      ensureDir(run);
+      this.world.access.setup(run, "www-data", "www-data", 0o755);
+    }
+    const running = this.world.isUp(vm) && this.world.serviceRunning(vm, "php8.2-fpm");
+    for (const name of ["php8.2-fpm.pid", "php8.2-fpm.sock", "php-fpm.sock"]) {
+      const file = path.join(run, name);
+      if (running && !fs.existsSync(file)) fs.writeFileSync(file, name.endsWith(".pid") ? `${4000 + vm.length * 17}\n` : "");
+      else if (!running && fs.existsSync(file)) fs.rmSync(file, { force: true });
     }
   }
 
@@ -319,6 +373,7 @@ export class WebTier {
       node.apache.wasRunning = running;
       const fpm = this.world.isUp(vm) && this.world.serviceRunning(vm, "php8.2-fpm");
       if (fpm && !node.fpmWasRunning) this.opcacheRestarted(vm, "php-fpm");
+      if (fpm !== node.fpmWasRunning) this.syncRunPhp(vm);
       node.fpmWasRunning = fpm;
       const busy = running ? busyWorkers(node.apache, now) : 0;
       if (node.dbVm) conns[node.dbVm] += busy;
