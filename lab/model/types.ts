@@ -117,6 +117,8 @@ export interface ExecContext {
   cwd?: string;
   /** the account the command runs as (the SSH login, or sudo's target); absent = root, as in the tiers' own tests */
   user?: string;
+  /** the shell's umask for files the command creates; absent = 0o022, the login shell's */
+  umask?: number;
 }
 
 export interface ExecResult {

@@ -81,10 +81,10 @@ export class FileAccess {
   }
 
   /** a file or directory `user` just created: theirs, with the mode their umask gives */
-  created(real: string, user: string): void {
+  created(real: string, user: string, umask = 0o022): void {
     const a = this.account(user);
     try {
-      fs.chmodSync(real, fs.statSync(real).isDirectory() ? NEW_DIR_MODE : NEW_FILE_MODE);
+      fs.chmodSync(real, fs.statSync(real).isDirectory() ? 0o777 & ~umask : 0o666 & ~umask);
     } catch {
       return;
     }

@@ -55,7 +55,7 @@ export class VmFiles {
   }
 
   /** write (or append) as `user`: an existing file needs w on it, a new one w on its directory and is then theirs */
-  write(vm: VmName, p: string, data: string, append: boolean, user: string): void {
+  write(vm: VmName, p: string, data: string, append: boolean, user: string, umask = 0o022): void {
     if (p === "/dev/null") return;
     if (p.startsWith("/proc/") || p.startsWith("/sys/")) throw new ToolError(`${p}: Permission denied`);
     if (this.world.diskFull(vm) && (data.length > 0 || !append)) throw new ToolError(`${p}: No space left on device`);
@@ -66,14 +66,14 @@ export class VmFiles {
       if (!exists && fs.existsSync(path.dirname(real)) && !this.world.access.mayChange(user, path.dirname(real))) throw new ToolError(`${p}: Permission denied`);
       if (append) fs.appendFileSync(real, data);
       else fs.writeFileSync(real, data);
-      if (!exists) this.world.access.created(real, user);
+      if (!exists) this.world.access.created(real, user, umask);
     } catch (err) {
       throw fsError(p, err);
     }
   }
 
   /** mkdir as `user` (with `parents`, each missing directory on the way), each new directory theirs */
-  mkdir(vm: VmName, p: string, user: string, parents: boolean): void {
+  mkdir(vm: VmName, p: string, user: string, parents: boolean, umask = 0o022): void {
     try {
       const real = this.real(vm, p);
       if (fs.existsSync(real)) {
@@ -81,11 +81,11 @@ export class VmFiles {
         throw new ToolError(`${p}: File exists`);
       }
       const parent = path.posix.dirname(p);
-      if (parents && parent !== p) this.mkdir(vm, parent, user, true);
+      if (parents && parent !== p) this.mkdir(vm, parent, user, true, umask);
       const realParent = path.dirname(real);
       if (fs.existsSync(realParent) && !this.world.access.mayChange(user, realParent)) throw new ToolError(`${p}: Permission denied`);
       fs.mkdirSync(real);
-      this.world.access.created(real, user);
+      this.world.access.created(real, user, umask);
     } catch (err) {
       throw fsError(p, err);
     }

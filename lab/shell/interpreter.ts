@@ -23,6 +23,8 @@ export interface ShellHost {
 export interface ShellState {
   /** the account commands run as: the login, or sudo's target inside `sudo sh -c` */
   user: string;
+  /** the file-creation mask (`umask 077`) for redirections and the commands it runs */
+  umask: number;
   vars: Map<string, string>;
   exported: Set<string>;
   cwd: string;
@@ -56,7 +58,7 @@ export function initialState(host: ShellHost): ShellState {
     ["LANG", "C.UTF-8"],
     ["PWD", home],
   ]);
-  return { user: host.user, vars, exported: new Set(vars.keys()), cwd: home, status: 0, positional: [], errexit: false, pipefail: false };
+  return { user: host.user, umask: 0o022, vars, exported: new Set(vars.keys()), cwd: home, status: 0, positional: [], errexit: false, pipefail: false };
 }
 
 /** a tiny POSIX-ish shell: runs one command string the way `bash -c` would for the subset the console uses */
@@ -181,6 +183,13 @@ export class Shell {
   }
 
   private async execCommand(cmd: Command, fds: Fds, stdin: string): Promise<number> {
+    if (cmd.type === "group") {
+      // { list; } runs in this shell: its output goes where the group's redirections and pipe say
+      const local = new Map(fds);
+      const applied = await this.applyRedirects(cmd.redirects, local, stdin, cmd.line);
+      if (applied === null) return 1;
+      return this.execList(cmd.body, local, applied);
+    }
     if (cmd.type === "subshell") {
       const sub = new Shell(this.host, cloneState(this.state));
       const local = new Map(fds);
@@ -282,7 +291,7 @@ export class Shell {
     if (target === "/dev/stdout") return fds.get(1) ?? { kind: "null" };
     if (target === "/dev/stderr") return fds.get(2) ?? { kind: "null" };
     const p = this.abs(target);
-    this.host.files.write(this.host.vm, p, "", append, this.state.user);
+    this.host.files.write(this.host.vm, p, "", append, this.state.user, this.state.umask);
     return { kind: "file", path: p };
   }
 
@@ -295,7 +304,7 @@ export class Shell {
       return;
     }
     try {
-      this.host.files.write(this.host.vm, sink.path, text, true, this.state.user);
+      this.host.files.write(this.host.vm, sink.path, text, true, this.state.user, this.state.umask);
     } catch (e) {
       if (!(e instanceof ToolError)) throw e;
       const errSink = fds.get(2);
@@ -325,7 +334,7 @@ export class Shell {
       return { stdout: "", stderr: `bash: line ${line}: ${name}: command not found\n`, code: 127 };
     }
     try {
-      const r = await tool.run({ world: this.host.world, vm: this.host.vm, argv: [base, ...args], stdin, env, cwd: this.state.cwd, user });
+      const r = await tool.run({ world: this.host.world, vm: this.host.vm, argv: [base, ...args], stdin, env, cwd: this.state.cwd, user, umask: this.state.umask });
       return r;
     } catch (e) {
       if (e instanceof ToolError) return { stdout: "", stderr: e.message.endsWith("\n") ? e.message : `${e.message}\n`, code: e.code };
@@ -346,8 +355,9 @@ export class Shell {
       case ":":
       case "wait":
       case "trap":
-      case "umask":
         return ok("");
+      case "umask":
+        return this.umask(args);
       case "false":
         return { stdout: "", stderr: "", code: 1 };
       case "exit": {
@@ -435,6 +445,15 @@ export class Shell {
       default:
         return fail(`bash: ${name}: not supported`);
     }
+  }
+
+  /** dash's umask: prints the mask as four octal digits, sets it from an octal number */
+  private umask(args: string[]): ExecResult {
+    const arg = args.find((a) => a !== "-S");
+    if (arg === undefined) return ok(`${this.state.umask.toString(8).padStart(4, "0")}\n`);
+    if (!/^[0-7]{1,4}$/.test(arg)) return { stdout: "", stderr: `sh: 1: umask: Illegal number: ${arg}\n`, code: 2 };
+    this.state.umask = Number.parseInt(arg, 8) & 0o777;
+    return ok("");
   }
 
   private read(args: string[], stdin: string): ExecResult {

@@ -14,7 +14,8 @@ export interface Assignment {
 
 export type Command =
   | { type: "simple"; assigns: Assignment[]; words: Word[]; redirects: Redirect[]; line: number }
-  | { type: "subshell"; body: List; redirects: Redirect[]; line: number };
+  | { type: "subshell"; body: List; redirects: Redirect[]; line: number }
+  | { type: "group"; body: List; redirects: Redirect[]; line: number };
 
 export interface Pipeline {
   negate: boolean;
@@ -42,8 +43,11 @@ export function parseScript(src: string): List {
   const skipNewlines = (): void => {
     while (isOp(peek(), "\n")) pos++;
   };
+  /** `{` and `}` are reserved words: only an unquoted word that is exactly that, in command position */
+  const isReserved = (t: Token | undefined, word: "{" | "}"): boolean =>
+    t !== undefined && t.type === "word" && t.word.parts.length === 1 && t.word.parts[0]?.kind === "lit" && !t.word.parts[0].quoted && t.word.parts[0].text === word;
 
-  const parseList = (closing: boolean): List => {
+  const parseList = (closing: false | ")" | "}"): List => {
     const list: List = [];
     for (;;) {
       while (isOp(peek(), "\n", ";")) {
@@ -52,7 +56,8 @@ export function parseScript(src: string): List {
       }
       const t = peek();
       if (t === undefined) break;
-      if (closing && isOp(t, ")")) break;
+      if (closing === ")" && isOp(t, ")")) break;
+      if (closing === "}" && isReserved(t, "}")) break;
       list.push(parseAndOr());
       const sep = peek();
       if (sep === undefined) break;
@@ -60,7 +65,7 @@ export function parseScript(src: string): List {
         pos++;
         continue;
       }
-      if (closing && isOp(sep, ")")) break;
+      if (closing === ")" && isOp(sep, ")")) break;
       throw unexpected(sep);
     }
     return list;
@@ -98,10 +103,17 @@ export function parseScript(src: string): List {
     if (start === undefined) throw unexpected(start);
     if (isOp(start, "(")) {
       pos++;
-      const body = parseList(true);
+      const body = parseList(")");
       if (!isOp(peek(), ")")) throw unexpected(peek());
       pos++;
       return { type: "subshell", body, redirects: parseRedirects(), line: start.line };
+    }
+    if (isReserved(start, "{")) {
+      pos++;
+      const body = parseList("}");
+      if (!isReserved(peek(), "}")) throw peek() === undefined ? new ShellSyntaxError("syntax error: unexpected end of file") : unexpected(peek());
+      pos++;
+      return { type: "group", body, redirects: parseRedirects(), line: start.line };
     }
     const assigns: Assignment[] = [];
     const words: Word[] = [];

@@ -20,7 +20,7 @@ import { moodleSettingsProbe } from "@/lib/probes/moodle-settings";
 import { moodleVersionProbe } from "@/lib/probes/moodle-version";
 import { mysqlMasterStatusProbe } from "@/lib/probes/mysql-master-status";
 import { mysqlReplicaStatusProbe } from "@/lib/probes/mysql-replica-status";
-import { mysqlVitalsProbe } from "@/lib/probes/mysql-vitals";
+import { type MysqlVitals, mysqlVitalsProbe } from "@/lib/probes/mysql-vitals";
 import { phpHandlerProbe } from "@/lib/probes/php-handler";
 import { type ProcDrbd, procDrbdProbe } from "@/lib/probes/proc-drbd";
 import { serviceStateProbe } from "@/lib/probes/service-state";
@@ -212,25 +212,32 @@ export const hostCommands: readonly HostCommand[] = [
   ),
   probe("exportfs", exportfsProbe, "the NFS exports of this file server", () => exportfsProbe.command(), { sudo: true, mayHang: true }),
 
-  probe("mysql-replica-status", mysqlReplicaStatusProbe, "replication threads, positions, lag and errors", (ctx) =>
-    mysqlReplicaStatusProbe.command({ defaultsFile: ctx.cluster.database.defaultsFile, syntax: ctx.cluster.database.statusSyntax }),
+  probe("mysql-replica-status", mysqlReplicaStatusProbe, "replication threads, positions, GTIDs, lag and errors", (ctx) =>
+    mysqlReplicaStatusProbe.command({ defaultsFile: ctx.cluster.database.defaultsFile, flavour: ctx.cluster.database.flavour, syntax: ctx.cluster.database.statusSyntax }),
     { mayHang: true },
   ),
-  probe("mysql-master-status", mysqlMasterStatusProbe, "the binary log position this server writes", (ctx) =>
+  probe("mysql-master-status", mysqlMasterStatusProbe, "the binary log position (and MariaDB's GTID position) this server writes", (ctx) =>
     mysqlMasterStatusProbe.command({
       defaultsFile: ctx.cluster.database.defaultsFile,
-      syntax: "master",
+      flavour: ctx.cluster.database.flavour,
+      version: (ctx.previous("mysql-vitals") as MysqlVitals | undefined)?.server?.version ?? null,
     }),
     { mayHang: true },
   ),
-  probe("mysql-vitals", mysqlVitalsProbe, "read_only, connections, heartbeat age and Moodle's live sessions", (ctx) =>
-    mysqlVitalsProbe.command({
-      defaultsFile: ctx.cluster.database.defaultsFile,
-      heartbeatTable: ctx.cluster.database.heartbeatTable,
-      sessionsTable: `${ctx.cluster.database.moodleDatabase}.${ctx.cluster.database.tablePrefix}sessions`,
-      sessionTimeoutSeconds: SESSION_TIMEOUT_MINUTES * 60,
-    }),
-    { mayHang: true },
+  probe(
+    "mysql-vitals",
+    mysqlVitalsProbe,
+    "read_only, port, server_id, version, GTID positions, connections, pt-heartbeat rows, Moodle's live sessions, and (MariaDB) who can write under read_only",
+    (ctx) =>
+      mysqlVitalsProbe.command({
+        defaultsFile: ctx.cluster.database.defaultsFile,
+        flavour: ctx.cluster.database.flavour,
+        heartbeatTable: ctx.cluster.database.heartbeatTable,
+        sessionsTable: `${ctx.cluster.database.moodleDatabase}.${ctx.cluster.database.tablePrefix}sessions`,
+        sessionTimeoutSeconds: SESSION_TIMEOUT_MINUTES * 60,
+      }),
+    // exit 1 when the server cannot be reached: the client's ERROR line (on stdout) says why
+    { mayHang: true, okExitCodes: [0, 1] },
   ),
 ];
 

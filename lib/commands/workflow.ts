@@ -301,7 +301,7 @@ export const workflowCommands = {
     what: "a consistent dump of Moodle's database, taken on the replica so the source is not slowed",
     sudoers: () => [],
     build: (c, a) =>
-      `mkdir -p ${shellQuote(DUMP_ROOT)} && mysqldump --defaults-file=${shellQuote(c.database.defaultsFile)} --single-transaction --quick --routines --triggers --events --set-gtid-purged=OFF --result-file=${shellQuote(a.file)} ${shellQuote(c.database.moodleDatabase)}`,
+      `umask 077 && mkdir -p ${shellQuote(DUMP_ROOT)} && mysqldump --defaults-file=${shellQuote(c.database.defaultsFile)} --single-transaction --quick --routines --triggers --events${c.database.flavour === "mysql" ? " --set-gtid-purged=OFF --no-tablespaces" : ""} --result-file=${shellQuote(a.file)} ${shellQuote(c.database.moodleDatabase)}`,
     example: { file: `${DUMP_ROOT}/moodle-<run>.sql` },
   }),
   dumpCheck: spec<{ file: string }>({
@@ -325,6 +325,8 @@ export const workflowCommands = {
     example: { service: "heartbeat" },
   }),
   haServiceStart: spec<{ service: "heartbeat" | "keepalived" }>({
+    // --set-gtid-purged is MySQL's: MariaDB's mysqldump exits 7 on it (real run, 10.11.19); --no-tablespaces spares
+    // MySQL 8.0.21+ the PROCESS privilege (https://dev.mysql.com/doc/refman/8.0/en/mysqldump.html)
     name: "ha-service-start",
     roles: ["lb"],
     readOnly: false,

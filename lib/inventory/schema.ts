@@ -113,7 +113,7 @@ export const DatabaseSettings = z
   .object({
     defaultsFile: absolutePath.default("/etc/mysql/clusterdeck.cnf"),
     heartbeatTable: z.string().regex(/^\w+\.\w+$/, "schema.table").default("percona.heartbeat"),
-    /** SHOW REPLICA STATUS needs MySQL 8.0.22+ or MariaDB 10.5.1+; "slave" for older servers */
+    /** MySQL only: SHOW REPLICA STATUS and REPLICA words need 8.0.22+; "slave" for 5.7 (MariaDB always uses SLAVE) */
     statusSyntax: z.enum(["replica", "slave"]).default("replica"),
     moodleDatabase: z.string().regex(/^\w+$/, "a database name").default("moodle"),
     tablePrefix: z.string().regex(/^\w*$/, "letters, digits and _").default("mdl_"),
@@ -125,9 +125,25 @@ export const Thresholds = z
   .object({
     replicationLagSeconds: z.number().positive().default(30),
     clockOffsetSeconds: z.number().positive().default(1),
+/**
+ * Which server the pair runs: their SQL differs (read_only vs super_read_only, CHANGE MASTER vs CHANGE
+ * REPLICATION SOURCE, GTID positions, privilege names). Declared rather than detected so that a dry run
+ * and the generated grants show the exact statements before any server answers; the console checks it
+ * against the @@version each server reports.
+ */
+export const DatabaseFlavour = z.enum(["mariadb", "mysql"]);
+export type DatabaseFlavour = z.infer<typeof DatabaseFlavour>;
+
     diskUsedPercent: z.number().min(1).max(100).default(90),
     staleAfterSeconds: z.number().positive().default(10),
+    /** Debian 12 ships MariaDB 10.11 */
+    flavour: DatabaseFlavour.default("mariadb"),
   })
+    /**
+     * On every database host, readable only by the SSH account: `[client]` user= and password= of the
+     * replication account, read on the host when a server is made a replica (never sent by the console).
+     */
+    replicationCredentialsFile: absolutePath.default("/etc/mysql/clusterdeck-replication.cnf"),
   .strict();
 
 export const ServerSpec = z.object({ name, label: z.string().optional() }).strict();

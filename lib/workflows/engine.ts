@@ -7,6 +7,7 @@ import { getClusterView } from "@/lib/cluster/views";
 import { db } from "@/lib/db";
 import { errorMessage } from "@/lib/errors";
 import { getCluster } from "@/lib/inventory";
+import { mysqlErrorLine } from "@/lib/probes/mysql-client-error";
 import type { ClusterSpec } from "@/lib/inventory/schema";
 import { sshPool, targetOf } from "@/lib/ssh";
 import type { ExecResult } from "@/lib/ssh/types";
@@ -194,7 +195,7 @@ class Runtime implements StepRuntime {
     await this.persistOutputs();
     if (!allowed) {
       const why = result.outcome === "timeout" ? "timed out" : `exited ${result.exitCode ?? "by signal"}`;
-      const firstLine = (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-1)[0] ?? "";
+      const firstLine = mysqlErrorLine(result.stderr, result.stdout) ?? (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-1)[0] ?? "";
       throw new StepFailed(`${cmd.name} on ${cmd.host} ${why}${firstLine ? `: ${firstLine.slice(0, 300)}` : ""}`);
     }
     return result;
