@@ -26,6 +26,12 @@ const start = (): TestWorld => {
 const DEFAULTS = "--defaults-file=/etc/mysql/clusterdeck.cnf";
 const CONSOLE_DUMP = [DEFAULTS, "--single-transaction", "--quick", "--routines", "--triggers", "--events"];
 const dump = (w: TestWorld, args: string[]): Promise<ExecResult> => exec(w, "db2", ["mysqldump", ...args], { user: "clusterdeck" });
+/** as the shell runs it after `umask 077`: the tool gets the mask with the account */
+async function dumpWithUmask(w: TestWorld, args: string[]): Promise<ExecResult> {
+  const tool = w.tiers?.tools.mysqldump;
+  if (!tool) throw new Error("no mysqldump");
+  return tool.run({ world: w, vm: "db2", argv: ["mysqldump", ...args], stdin: "", env: {}, user: "clusterdeck", umask: 0o077 });
+}
 const file = (w: TestWorld, p: string): string | null => {
   const real = w.resolvePath("db2", p);
   return fs.existsSync(real) ? fs.readFileSync(real, "utf8") : null;
@@ -34,9 +40,12 @@ const file = (w: TestWorld, p: string): string | null => {
 describe("mysqldump of MariaDB 10.11 (the default flavour)", () => {
   it("the console's dump on the replica: MariaDB's header, one row per line, the trailer", async () => {
     const w = start();
-    fs.mkdirSync(w.resolvePath("db2", "/var/backups/clusterdeck"), { recursive: true });
-    const r = await dump(w, [...CONSOLE_DUMP, "--result-file=/var/backups/clusterdeck/moodle-1.sql", "moodle"]);
+    const dir = w.resolvePath("db2", "/var/backups/clusterdeck");
+    fs.mkdirSync(dir, { recursive: true });
+    w.access.setup(dir, "clusterdeck", "clusterdeck", 0o750);
+    const r = await dumpWithUmask(w, [...CONSOLE_DUMP, "--result-file=/var/backups/clusterdeck/moodle-1.sql", "moodle"]);
     expect(r).toEqual({ stdout: "", stderr: "", code: 0 });
+    expect(fs.statSync(w.resolvePath("db2", "/var/backups/clusterdeck/moodle-1.sql")).mode & 0o777).toBe(0o600);
     const text = file(w, "/var/backups/clusterdeck/moodle-1.sql") ?? "";
     expect(text.split("\n").slice(0, 6)).toEqual([
       "/*M!999999\\- enable the sandbox mode */ ",
@@ -56,10 +65,15 @@ describe("mysqldump of MariaDB 10.11 (the default flavour)", () => {
     const w = start();
     const real = realCase("mysqldump-set-gtid-purged");
     expect(real.stdout).toBe("size=0 mode=600\n");
-    fs.mkdirSync(w.resolvePath("db2", "/tmp"), { recursive: true });
-    const r = await dump(w, [...CONSOLE_DUMP, "--set-gtid-purged=OFF", "--result-file=/tmp/moodle.sql", "moodle"]);
+    const tmp = w.resolvePath("db2", "/tmp");
+    fs.mkdirSync(tmp, { recursive: true });
+    w.access.setup(tmp, "root", "root", 0o1777);
+    const r = await dumpWithUmask(w, [...CONSOLE_DUMP, "--set-gtid-purged=OFF", "--result-file=/tmp/moodle.sql", "moodle"]);
     expect(r).toEqual({ stdout: "", stderr: real.stderr, code: 7 });
     expect(file(w, "/tmp/moodle.sql")).toBe("");
+    expect(fs.statSync(w.resolvePath("db2", "/tmp/moodle.sql")).mode & 0o777).toBe(0o600);
+    const denied = await dump(w, [...CONSOLE_DUMP, "--result-file=/etc/moodle.sql", "moodle"]);
+    expect(denied).toEqual({ stdout: "", stderr: "mysqldump: Can't create/write to file '/etc/moodle.sql' (Errcode: 13 \"Permission denied\")\n", code: 1 });
   });
 
   it.each([

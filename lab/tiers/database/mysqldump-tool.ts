@@ -365,18 +365,31 @@ function gotError(flavour: Flavour, errno: number, message: string, when: string
   return flavour === "mariadb" ? `mysqldump: Got error: ${errno}: "${message}" ${when}\n` : `mysqldump: Got error: ${errno}: ${message} ${when}\n`;
 }
 
+/** open (create or empty) the result file as the running account, with its umask, as mysqldump's my_fopen does */
 function openResultFile(ctx: ExecContext, file: string): string {
   const shown = file.startsWith("/") ? file : path.posix.join(ctx.cwd ?? ctx.env.PWD ?? "/root", file);
-  const cantCreate = (errno: number, why: string): DumpExit => new DumpExit(`mysqldump: Can't create/write to file '${shown}' (OS errno ${errno} - ${why})\n`, EX_USAGE);
+  const cantCreate = (errno: number, why: string): DumpExit =>
+    new DumpExit(
+      ctx.world.settings.mysqlFlavour === "mariadb"
+        ? `mysqldump: Can't create/write to file '${shown}' (Errcode: ${errno} "${why}")\n`
+        : `mysqldump: Can't create/write to file '${shown}' (OS errno ${errno} - ${why})\n`,
+      EX_USAGE,
+    );
   let real: string;
   try {
     real = ctx.world.resolvePath(ctx.vm, shown);
   } catch (e) {
     throw cantCreate(2, e instanceof ToolError ? e.message.replace(/^.*: /, "") : "No such file or directory");
   }
-  if (!fs.existsSync(path.dirname(real))) throw cantCreate(2, "No such file or directory");
-  if (fs.existsSync(real) && fs.statSync(real).isDirectory()) throw cantCreate(21, "Is a directory");
+  const user = osUser(ctx);
+  const dir = path.dirname(real);
+  if (!fs.existsSync(dir)) throw cantCreate(2, "No such file or directory");
+  const exists = fs.existsSync(real);
+  if (exists && fs.statSync(real).isDirectory()) throw cantCreate(21, "Is a directory");
+  const access = ctx.world.access;
+  if (!access.may(user, dir, "x") || (exists ? !access.may(user, real, "w") : !access.mayChange(user, dir))) throw cantCreate(13, "Permission denied");
   fs.writeFileSync(real, "");
+  if (!exists) access.created(real, user, ctx.umask);
   return real;
 }
 
@@ -395,7 +408,16 @@ function dumpText(ctx: ExecContext, sess: { server: MysqlServer; user: string; c
   const s = sess.server;
   const f = s.flavour;
   const wanted = o.databasesMode ? o.names : o.names.slice(0, 1);
-  emit(header(s, o, wanted[0] ?? ""));
+  // MariaDB's mysqldump writes its header before it selects the database; the MySQL flavours' lab dump checks first
+  let pending = header(s, o, wanted[0] ?? "");
+  if (f === "mariadb") {
+    emit(pending);
+    pending = "";
+  }
+  const out = (text: string): void => {
+    emit(pending + text);
+    pending = "";
+  };
   for (const name of wanted) {
     const denied = (): string => `Access denied for user '${sess.user}'@'${sess.clientHost}' to database '${name}'`;
     if (!anyOnDb(sess.account, name) && name !== "information_schema") throw new DumpStopped(gotError(f, 1044, denied(), "when selecting the database"), EX_MYSQLERR);
@@ -415,19 +437,19 @@ function dumpText(ctx: ExecContext, sess: { server: MysqlServer; user: string; c
       let create = "";
       if (o.comments) create += `\n--\n-- Current Database: \`${name}\`\n--\n`;
       create += `\nCREATE DATABASE /*!32312 IF NOT EXISTS*/ \`${name}\` /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci */${f === "mysql8" ? " /*!80016 DEFAULT ENCRYPTION='N' */" : ""};\n\nUSE \`${name}\`;\n`;
-      emit(create);
+      out(create);
     }
-    emit("\n");
-    for (const t of chosen) emit(dumpTable(t, o.comments, f));
+    out("\n");
+    for (const t of chosen) out(dumpTable(t, o.comments, f));
     if (o.events) {
-      if (o.comments) emit(`--\n-- Dumping events for database '${name}'\n--\n`);
+      if (o.comments) out(`--\n-- Dumping events for database '${name}'\n--\n`);
       if (!hasOn(sess.account, "EVENT", name, null)) {
         throw new DumpStopped(`mysqldump: Couldn't execute 'show events': ${denied()} (1044)\n`, EX_MYSQLERR);
       }
     }
-    if (o.routines && o.comments) emit(`\n--\n-- Dumping routines for database '${name}'\n--\n`);
+    if (o.routines && o.comments) out(`\n--\n-- Dumping routines for database '${name}'\n--\n`);
   }
-  emit(trailer(o));
+  out(trailer(o));
 }
 
 export function mysqldumpTool(cluster: DatabaseCluster): Tool {

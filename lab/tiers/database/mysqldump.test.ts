@@ -44,9 +44,9 @@ describe("mysqldump (MySQL 8)", () => {
 
   it("prints to stdout without a result file, and --databases adds CREATE DATABASE and USE", async () => {
     const l = start();
-    const r = await l.sh("db2", "mysqldump --defaults-file=/etc/mysql/clusterdeck.cnf --databases moodle | grep -c 'USE `moodle`'");
+    const r = await l.sh("db2", "mysqldump --defaults-file=/etc/mysql/clusterdeck.cnf --single-transaction --databases moodle | grep -c 'USE `moodle`'");
     expect(r.stdout).toBe("1\n");
-    const only = await l.sh("db2", "mysqldump --defaults-file=/etc/mysql/clusterdeck.cnf -r /tmp/cfg.sql moodle mdl_config && grep -c 'CREATE TABLE' /tmp/cfg.sql");
+    const only = await l.sh("db2", "mysqldump --defaults-file=/etc/mysql/clusterdeck.cnf --single-transaction -r /tmp/cfg.sql moodle mdl_config && grep -c 'CREATE TABLE' /tmp/cfg.sql");
     expect(only.stdout).toBe("1\n");
   });
 
@@ -54,7 +54,7 @@ describe("mysqldump (MySQL 8)", () => {
     ["an unknown option", `${DUMP} --frobnicate moodle`, "mysqldump: [ERROR] unknown option '--frobnicate'.\n", 2],
     ["--defaults-file not first", "mysqldump --single-transaction --defaults-file=/etc/mysql/clusterdeck.cnf moodle", "mysqldump: [ERROR] unknown variable 'defaults-file=/etc/mysql/clusterdeck.cnf'.\n", 7],
     ["a missing defaults file", "mysqldump --defaults-file=/etc/nope.cnf moodle", "mysqldump: [ERROR] Failed to open required defaults file: /etc/nope.cnf\nmysqldump: [ERROR] Fatal error in defaults handling. Program aborted!\n", 1],
-    ["an unknown database", `${DUMP} nosuchdb`, "mysqldump: Got error: 1049: Unknown database 'nosuchdb' when selecting the database\n", 2],
+    ["an unknown database", `sudo -n mysqldump --single-transaction nosuchdb`, "mysqldump: Got error: 1049: Unknown database 'nosuchdb' when selecting the database\n", 2],
     ["an unknown table", `${DUMP} moodle mdl_nope`, 'mysqldump: Couldn\'t find table: "mdl_nope"\n', 2],
     ["a bad --set-gtid-purged", "mysqldump --defaults-file=/etc/mysql/clusterdeck.cnf --set-gtid-purged=MAYBE moodle", "mysqldump: [ERROR] Invalid value 'MAYBE' for option 'set-gtid-purged'.\n", 13],
     ["--set-gtid-purged=ON without GTIDs", "mysqldump --defaults-file=/etc/mysql/clusterdeck.cnf --set-gtid-purged=ON moodle", "Error: Server has GTIDs disabled.\n", 2],

@@ -100,6 +100,58 @@ def main():
         capture()
     finally:
         stop()
+    start()
+    try:
+        capture_console()
+    finally:
+        stop()
+
+
+def console_line(line, subst):
+    """a console command line run by dash as on a host, with this machine's paths and ports put in"""
+    for k, v in subst.items():
+        line = line.replace(k, v)
+    return run(["sh", "-c", line])
+
+
+def capture_console():
+    """console-lines.json holds the console's lines (copied from lib/commands); console-cases.json what dash made of them"""
+    with open(os.path.join(HERE, "console-lines.json")) as f:
+        lines = json.load(f)
+    root(1, "CREATE USER 'repl'@'%' IDENTIFIED BY 'repl-lab-secret'; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';"
+         "CREATE DATABASE moodle; CREATE TABLE moodle.mdl_sessions (id BIGINT(10) NOT NULL AUTO_INCREMENT PRIMARY KEY, sid VARCHAR(128) NOT NULL DEFAULT '');"
+         "CREATE DATABASE percona; CREATE USER 'clusterdeck'@'localhost' IDENTIFIED BY 'clusterdeck-lab';")
+    subprocess.run(["pt-heartbeat", "--update", "--create-table", "-D", "percona", "--utc", f"--socket={sock(1)}", "-u", "root", "--run-time", "1"], capture_output=True)
+    for g in VIEW + GRANTS:
+        root(1, g)
+    root(2, f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={PORTS[1]}, MASTER_USER='repl', MASTER_PASSWORD='repl-lab-secret', MASTER_USE_GTID=slave_pos; START SLAVE")
+    time.sleep(1.5)
+    # the promotion's first steps: db2 detached and writable, db1 read-only
+    root(2, "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = OFF")
+    root(1, "SET GLOBAL read_only = ON")
+    cd1 = defaults("cd1", "clusterdeck", "clusterdeck-lab", 1)
+    cd2 = defaults("cd2", "clusterdeck", "clusterdeck-lab", 2)
+    incomplete = f"{BASE}/repl-incomplete.cnf"
+    with open(incomplete, "w") as f:
+        f.write("[client]\nuser=repl\n")
+    full = f"{BASE}/repl.cnf"
+    with open(full, "w") as f:
+        f.write("[client]\nuser=repl\npassword=repl-lab-secret\n")
+    to_db2 = {"192.168.10.28": "127.0.0.1", "MASTER_PORT=3306": f"MASTER_PORT={PORTS[2]}", "/etc/mysql/clusterdeck.cnf": cd1}
+    cases = {
+        "replicate-from-incomplete-file": console_line(lines["replicate-from"], {**to_db2, "/etc/mysql/clusterdeck-replication.cnf": incomplete}),
+        "replicate-from": console_line(lines["replicate-from"], {**to_db2, "/etc/mysql/clusterdeck-replication.cnf": full}),
+    }
+    time.sleep(1.5)
+    cases["replicate-from-status"] = run(["mariadb", f"--socket={sock(1)}", "-e", "SHOW ALL SLAVES STATUS\\G"])
+    cases["group-pipeline"] = console_line(lines["group-pipeline"], {"/etc/mysql/clusterdeck-replication.cnf": full, "/etc/mysql/clusterdeck.cnf": cd1})
+    time.sleep(1.5)
+    cases["group-pipeline-status"] = run(["mariadb", f"--socket={sock(1)}", "-e", "SHOW SLAVE STATUS\\G"])
+    os.makedirs(f"{BASE}/backups")
+    cases["dump"] = console_line(lines["dump"], {"/var/backups": f"{BASE}/backups", "/etc/mysql/clusterdeck.cnf": cd2})
+    with open(os.path.join(HERE, "console-cases.json"), "w") as f:
+        json.dump(cases, f, indent=2, sort_keys=True)
+        f.write("\n")
 
 
 def capture():
