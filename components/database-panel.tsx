@@ -15,7 +15,7 @@ function lagTone(seconds: number | null, threshold: number): Tone | null {
   return seconds >= threshold ? "crit" : seconds >= threshold / 3 ? "warn" : "ok";
 }
 
-/** One MySQL server: its role, read-only flags, binlog, and (on a replica) both lag figures and errors in full. */
+/** One MariaDB/MySQL server: its role, read-only state and who it does not stop, binlog and GTID positions, and (on a replica) both lag figures and errors in full. */
 export function DatabasePanel({ db, takenAt, lagThresholdSeconds }: { db: DatabaseState; takenAt: number; lagThresholdSeconds: number }) {
   const role = roleOf(db);
   const channel = db.replication?.channel ?? null;
@@ -31,12 +31,33 @@ export function DatabasePanel({ db, takenAt, lagThresholdSeconds }: { db: Databa
       </h2>
       <SilentNote of={db} takenAt={takenAt} />
       <dl className="kv">
-        <Kv label="read_only" tone={readOnlyTone}>
+        <Kv label="server">
+          <span className="mono" data-testid={`db-${db.name}-version`}>
+            {db.version ?? "unknown"}
+            {db.port !== null ? ` · port ${db.port}` : ""}
+            {db.serverId !== null ? ` · server_id ${db.serverId}` : ""}
+          </span>
+        </Kv>
+        <Kv label="read_only" tone={readOnlyTone} testId={`db-${db.name}-read-only`}>
           {yesNo(db.readOnly, "ON", "OFF")}
         </Kv>
-        <Kv label="super_read_only" tone={readOnlyTone}>
-          {yesNo(db.superReadOnly, "ON", "OFF")}
-        </Kv>
+        {db.superReadOnly !== null ? (
+          <Kv label="super_read_only" tone={readOnlyTone}>
+            {yesNo(db.superReadOnly, "ON", "OFF")}
+          </Kv>
+        ) : null}
+        {db.readOnlyAdmins !== null ? (
+          <Kv label="can write under read_only" tone={db.readOnly === true && db.readOnlyAdmins.sessions > 0 ? "warn" : null} testId={`db-${db.name}-read-only-admins`}>
+            {db.readOnlyAdmins.sessions === 0 ? (
+              "no session holds READ_ONLY ADMIN"
+            ) : (
+              <span>
+                {db.readOnlyAdmins.sessions} session{db.readOnlyAdmins.sessions === 1 ? "" : "s"} holding READ_ONLY ADMIN:{" "}
+                <span className="mono">{db.readOnlyAdmins.accounts.join(", ")}</span>
+              </span>
+            )}
+          </Kv>
+        ) : null}
         <Kv label="threads connected">{formatCount(db.threadsConnected)}</Kv>
         <Kv label="binlog">
           {db.master === null ? (
@@ -54,8 +75,29 @@ export function DatabasePanel({ db, takenAt, lagThresholdSeconds }: { db: Databa
             <span className="mono wrap">{db.master.executedGtidSet}</span>
           </Kv>
         ) : null}
+        {db.gtid ? (
+          <Kv label="GTID binlog / current / slave">
+            <span className="mono wrap" data-testid={`db-${db.name}-gtid`}>
+              {db.gtid.binlogPos || "—"} / {db.gtid.currentPos || "—"} / {db.gtid.slavePos || "—"}
+            </span>
+          </Kv>
+        ) : null}
+        {role === "source" ? (
+          <Kv label="own heartbeat row" tone={db.heartbeatRead && (db.ownHeartbeatAgeSeconds === null || Math.abs(db.ownHeartbeatAgeSeconds) > 10) ? "warn" : null} testId={`db-${db.name}-own-heartbeat`}>
+            {!db.heartbeatRead ? "heartbeat table not read" : db.ownHeartbeatAgeSeconds === null ? "no row for this server_id: pt-heartbeat does not write here" : `${formatLag(db.ownHeartbeatAgeSeconds)} old`}
+          </Kv>
+        ) : null}
         {role === "source" ? <Kv label="Moodle sessions (mdl_sessions)">{formatCount(db.databaseSessions)}</Kv> : null}
       </dl>
+      {db.queryErrors.length > 0 ? (
+        <ul className="problem" data-testid={`db-${db.name}-query-errors`}>
+          {db.queryErrors.map((e) => (
+            <li key={e} className="mono">
+              {e}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {db.replication?.isReplica && channel ? (
         <>
           <h3 className="sub-title">Replication{channel.channel ? ` (channel ${channel.channel})` : ""}</h3>
@@ -77,7 +119,7 @@ export function DatabasePanel({ db, takenAt, lagThresholdSeconds }: { db: Databa
             <Kv label="Seconds_Behind_Source" tone={lag.disagree ? "warn" : lagTone(lag.secondsBehind, lagThresholdSeconds)} testId={`db-${db.name}-sbm`}>
               {lag.secondsBehind === null ? "NULL" : formatLag(lag.secondsBehind)}
             </Kv>
-            <Kv label="heartbeat lag (true)" tone={lagTone(lag.heartbeatSeconds, lagThresholdSeconds)} testId={`db-${db.name}-heartbeat`}>
+            <Kv label={`heartbeat lag (true, row of server_id ${channel.sourceServerId ?? "?"})`} tone={lagTone(lag.heartbeatSeconds, lagThresholdSeconds)} testId={`db-${db.name}-heartbeat`}>
               {formatLag(lag.heartbeatSeconds)}
             </Kv>
             <Kv label="read / executed">
@@ -103,9 +145,10 @@ export function DatabasePanel({ db, takenAt, lagThresholdSeconds }: { db: Databa
               </>
             ) : null}
             {channel.gtid.usingGtid ? (
-              <Kv label="Using_Gtid (MariaDB)">
+              <Kv label="Using_Gtid" tone={channel.gtid.usingGtid === "No" ? "warn" : null} testId={`db-${db.name}-using-gtid`}>
                 <span className="mono">
-                  {channel.gtid.usingGtid} · IO {channel.gtid.ioPos ?? "—"} · applied {channel.gtid.slavePos ?? "—"}
+                  {channel.gtid.usingGtid === "No" ? "No (by binary log position)" : channel.gtid.usingGtid} · received {channel.gtid.ioPos ?? "—"} · applied{" "}
+                  {channel.gtid.slavePos ?? db.gtid?.slavePos ?? "—"}
                 </span>
               </Kv>
             ) : null}

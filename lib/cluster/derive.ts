@@ -40,6 +40,7 @@ import type { ProcDrbd } from "@/lib/probes/proc-drbd";
 import type { ServiceState } from "@/lib/probes/service-state";
 import type { SessionFiles } from "@/lib/probes/session-files";
 import type { Uptime } from "@/lib/probes/uptime";
+import { mysqlErrorLine } from "@/lib/probes/mysql-client-error";
 
 function freshness(host: HostSnapshot): Freshness {
   const sent = Object.values(host.readings).map((r) => r.sentAt);
@@ -52,7 +53,7 @@ function problemsOf(host: HostSnapshot): ProbeProblem[] {
     if (r.ok) return [];
     if (r.error === "unreadable") return [{ probe, problem: `could not read: ${r.reason}` }];
     if (r.error === "failed") {
-      const first = r.stderr.trim().split("\n")[0] ?? "";
+      const first = mysqlErrorLine(r.stderr) ?? r.stderr.trim().split("\n")[0] ?? "";
       return [{ probe, problem: `exit ${r.exitCode ?? "?"}${first ? `: ${first}` : ""}` }];
     }
     return [{ probe, problem: r.error === "timeout" ? "timed out" : "no output" }];
@@ -340,8 +341,11 @@ function databaseState(host: HostSnapshot): DatabaseState {
     threadsConnected: vitals?.threadsConnected ?? null,
     master: readingValue<MasterStatus>(host, "mysql-master-status"),
     replication,
-    // On a replica the heartbeat row's age is the true lag; on the source it only shows pt-heartbeat runs.
-    heartbeatLagSeconds: replication?.isReplica ? (vitals?.heartbeatAgeSeconds ?? null) : null,
+    // The current source's row (its server_id is the replica's Master_Server_Id): a promotion leaves the
+    // old source's row behind, frozen, and MAX(ts) over all rows would read the wrong one.
+    heartbeatLagSeconds: replication?.isReplica ? heartbeatAge(vitals, replication.channel?.sourceServerId) : null,
+    ownHeartbeatAgeSeconds: heartbeatAge(vitals, serverId),
+    heartbeatRead: vitals?.heartbeats !== null && vitals?.heartbeats !== undefined,
     databaseSessions: vitals?.moodleSessions ?? null,
   };
 }
@@ -377,3 +381,16 @@ export function stateOf(cluster: ClusterSpec, snapshot: ClusterSnapshot): Cluste
     moodle,
   };
 }
+/** the age of the heartbeat row written by `serverId`, when both are known */
+function heartbeatAge(vitals: MysqlVitals | null, serverId: number | null | undefined): number | null {
+  if (!vitals?.heartbeats || serverId === null || serverId === undefined) return null;
+  return vitals.heartbeats.find((h) => h.serverId === serverId)?.ageSeconds ?? null;
+}
+
+  const serverId = vitals?.server?.serverId ?? null;
+    port: vitals?.server?.port ?? null,
+    serverId,
+    version: vitals?.server?.version ?? null,
+    gtid: vitals?.gtid ?? null,
+    readOnlyAdmins: vitals?.readOnlyAdmins ?? null,
+    queryErrors: (vitals?.unanswered ?? []).map((u) => `${u.answer}: ${u.error}`),

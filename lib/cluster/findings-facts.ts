@@ -11,7 +11,7 @@ import type {
   StorageState,
   WebState,
 } from "@/lib/cluster/state";
-import type { ClusterSpec, Role } from "@/lib/inventory/schema";
+import type { ClusterSpec, DatabaseFlavour, Role } from "@/lib/inventory/schema";
 import type { ReplicationChannel } from "@/lib/probes/mysql-replica-status";
 
 // Facts about a ClusterState shared by the findings rules and the redundancy verdict.
@@ -158,3 +158,32 @@ export function replicationErrors(channel: ReplicationChannel): string[] {
   add("SQL", channel.lastSqlErrno, channel.lastSqlError);
   return errors;
 }
+/** MariaDB names itself in @@version ("10.11.19-MariaDB-0+deb12u1-log"); MySQL does not */
+export function flavourOfVersion(version: string): DatabaseFlavour {
+  return /mariadb/i.test(version) ? "mariadb" : "mysql";
+}
+
+/** pt-heartbeat writes once a second by default; a row this old on its own server is not being written */
+const HEARTBEAT_FRESH_SECONDS = 10;
+/** time zones are whole quarter hours from UTC */
+const ZONE_STEP_SECONDS = 900;
+
+/**
+ * Why the writable source's own pt-heartbeat row cannot give a replica its true lag, or null when it can.
+ * A row off by whole quarter hours is pt-heartbeat writing local time: it needs --utc (without it,
+ * pt-heartbeat 3.2.1 under TZ=America/New_York wrote rows 18000 s "old", real run).
+ */
+export function heartbeatProblem(db: DatabaseState): string | null {
+  if (!db.heartbeatRead) return null;
+  const age = db.ownHeartbeatAgeSeconds;
+  if (age === null) return `pt-heartbeat writes no row for ${db.name} (server_id ${db.serverId ?? "?"}): the replica's true lag cannot be read`;
+  const zone = Math.round(age / ZONE_STEP_SECONDS) * ZONE_STEP_SECONDS;
+  const hours = `${Math.round((Math.abs(zone) / 3600) * 100) / 100} h`;
+  if (zone !== 0 && Math.abs(age - zone) <= 60) {
+    return `${db.name}'s pt-heartbeat row is ${seconds(age)} old, about ${zone < 0 ? "minus " : ""}${hours}: pt-heartbeat writes local time, not UTC (run it with --utc)${zone > 0 ? `, or it stopped ${hours} ago` : ""}`;
+  }
+  if (age < -2) return `${db.name}'s pt-heartbeat row is ${seconds(-age)} in the future: pt-heartbeat writes local time, not UTC (run it with --utc), or the clocks differ`;
+  if (age > HEARTBEAT_FRESH_SECONDS) return `${db.name}'s pt-heartbeat row is ${seconds(age)} old: pt-heartbeat is not updating it, so the replica's lag reads high`;
+  return null;
+}
+

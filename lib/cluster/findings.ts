@@ -1,6 +1,8 @@
 import {
   configRealOf,
   diskMeaning,
+  flavourOfVersion,
+  heartbeatProblem,
   isLive,
   type Named,
   isServing,
@@ -606,6 +608,23 @@ export const RULES: readonly Rule[] = [
   { rule: "replication-lag", check: replicationLag },
   { rule: "replication-lag-disagreement", check: replicationLagDisagreement },
   { rule: "replication-lag-null", check: replicationLagNull },
+function databaseFlavourMismatch(ctx: Context): Raised[] {
+  const declared = ctx.cluster.database.flavour;
+  return live(ctx, ctx.state.databases).flatMap((db) =>
+    db.version !== null && flavourOfVersion(db.version) !== declared
+      ? [raise("warning", "database", db.name, [db.name], `${db.name} runs ${db.version} but the inventory says database.flavour: ${declared}: the drill would send the other flavour's statements`)]
+      : [],
+  );
+}
+
+function heartbeatNotWritten(ctx: Context): Raised[] {
+  const sources = live(ctx, ctx.state.databases).filter((d) => d.replication?.isReplica === false && d.readOnly === false);
+  return sources.flatMap((db) => {
+    const problem = heartbeatProblem(db);
+    return problem ? [raise("warning", "database", db.name, [db.name], problem)] : [];
+  });
+}
+
   { rule: "databases-both-writable", check: databasesBothWritable },
   { rule: "replica-writable", check: replicaWritable },
   { rule: "no-writable-database", check: noWritableDatabase },
@@ -647,3 +666,5 @@ export function findingsOf(state: ClusterState, cluster: ClusterSpec, options: F
   const raised = RULES.flatMap(({ rule, check }) => check(ctx).map((r): Finding => ({ id: `${rule}:${r.component}`, rule, ...r })));
   return merge(raised).sort(bySeverityTierComponent);
 }
+  { rule: "database-flavour-mismatch", check: databaseFlavourMismatch },
+  { rule: "heartbeat-not-written", check: heartbeatNotWritten },

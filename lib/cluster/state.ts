@@ -207,3 +207,16 @@ export interface ClusterState {
   /** Moodle's own settings (mdl_config), read on the source database when there is one; null when not read */
   moodle: { settings: MoodleSettings; from: string } | null;
 }
+  /** MySQL only (MariaDB has none: its read_only does not stop READ_ONLY ADMIN accounts) */
+  /** what the server says it is: the port it listens on, its server_id, @@version */
+  port: number | null;
+  serverId: number | null;
+  version: string | null;
+  /** the age of the pt-heartbeat row this server writes itself (on the source: whether pt-heartbeat runs, in UTC) */
+  ownHeartbeatAgeSeconds: number | null;
+  /** whether the heartbeat table could be read at all */
+  heartbeatRead: boolean;
+  /** MariaDB: sessions of accounts read_only does not stop (READ_ONLY ADMIN); null when not known */
+  readOnlyAdmins: { sessions: number; accounts: string[] } | null;
+  /** what the server refused to answer in the vitals query (a missing table or grant), with its ERROR line */
+  queryErrors: string[];

@@ -3,11 +3,28 @@ import { mysqlMasterStatusProbe, parseMysqlMasterStatus } from "@/lib/probes/mys
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 describe("mysql-master-status", () => {
-  it("builds SHOW MASTER STATUS and SHOW BINARY LOG STATUS commands", () => {
-    expect(mysqlMasterStatusProbe.command({ defaultsFile: "/etc/mysql/cd.cnf", syntax: "master" })).toBe(
-      "mysql --defaults-file=/etc/mysql/cd.cnf -e 'SHOW MASTER STATUS\\G'",
+  it("builds the statement per flavour: MariaDB adds its GTID position, MySQL 8.2+ says SHOW BINARY LOG STATUS", () => {
+    expect(mysqlMasterStatusProbe.command({ defaultsFile: "/etc/mysql/cd.cnf", flavour: "mariadb" })).toBe(
+      "mysql --defaults-file=/etc/mysql/cd.cnf -e 'SHOW MASTER STATUS\\G SELECT @@global.gtid_binlog_pos AS Gtid_Binlog_Pos\\G'",
     );
-    expect(mysqlMasterStatusProbe.command({ defaultsFile: "/etc/mysql/cd.cnf", syntax: "binary-log" })).toContain("SHOW BINARY LOG STATUS\\G");
+    expect(mysqlMasterStatusProbe.command({ defaultsFile: "/etc/mysql/cd.cnf", flavour: "mysql", version: "8.0.40-0ubuntu0.22.04.1" })).toContain("'SHOW MASTER STATUS\\G'");
+    expect(mysqlMasterStatusProbe.command({ defaultsFile: "/etc/mysql/cd.cnf", flavour: "mysql", version: "8.4.3" })).toContain("'SHOW BINARY LOG STATUS\\G'");
+    expect(mysqlMasterStatusProbe.command({ defaultsFile: "/etc/mysql/cd.cnf", flavour: "mysql", version: null })).toContain("'SHOW MASTER STATUS\\G'");
+  });
+
+  it("reads MariaDB 10.11's two rows: the binary log position and @@gtid_binlog_pos (real run)", () => {
+    expect(valueOf(parseMysqlMasterStatus(fixture("mysql-master-status", "mariadb-10.11-G-with-gtid-binlog-pos.txt")))).toEqual({
+      binlogEnabled: true,
+      file: "bin.000001",
+      position: 12309,
+      binlogDoDb: [],
+      binlogIgnoreDb: [],
+      executedGtidSet: null,
+      gtidBinlogPos: "0-1-38",
+    });
+    expect(valueOf(parseMysqlMasterStatus(fixture("mysql-master-status", "mariadb-10.11-G-replica-with-gtid-binlog-pos.txt")))).toMatchObject({ position: 12293, gtidBinlogPos: "0-1-38" });
+    // binary logging off: SHOW MASTER STATUS has no row, the GTID row is still there
+    expect(valueOf(parseMysqlMasterStatus("*************************** 1. row ***************************\nGtid_Binlog_Pos: \n"))).toEqual({ binlogEnabled: false });
   });
 
   it("reads the \\G form with its footer", () => {
@@ -18,6 +35,7 @@ describe("mysql-master-status", () => {
       binlogDoDb: ["test"],
       binlogIgnoreDb: ["manual", "mysql"],
       executedGtidSet: "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5",
+      gtidBinlogPos: null,
     });
   });
 
@@ -29,6 +47,7 @@ describe("mysql-master-status", () => {
       binlogDoDb: [],
       binlogIgnoreDb: [],
       executedGtidSet: "ef63f0b7-f4c0-11ec-a54d-0242ac160002:1-14",
+      gtidBinlogPos: null,
     });
     expect(valueOf(parseMysqlMasterStatus(fixture("mysql-master-status", "B-mariadb-10.11-TRAILING-TABS-LOST-UNATTRIBUTED-id59263202135.txt")))).toEqual({
       binlogEnabled: true,
@@ -37,6 +56,7 @@ describe("mysql-master-status", () => {
       binlogDoDb: [],
       binlogIgnoreDb: [],
       executedGtidSet: null,
+      gtidBinlogPos: null,
     });
   });
 
@@ -62,6 +82,8 @@ describe("mysql-master-status", () => {
     ["no File", sample.replace(/^\s*File: .*\n/m, "")],
     ["batch row with extra columns", "File\tPosition\nb.000001\t4\tx\n"],
     ["access denied", "ERROR 1227 (42000): Access denied; you need (at least one of) the SUPER, REPLICATION CLIENT privilege(s) for this operation\n"],
+    ["MariaDB's access denied (real run)", fixture("mysql-client", "mariadb-10.11-show-master-status-1227.stderr.txt")],
+    ["a GTID row that is not a position", fixture("mysql-master-status", "mariadb-10.11-G-with-gtid-binlog-pos.txt").replace("0-1-38", "0-1-x")],
   ])("refuses %s", (_name, input) => {
     expect(parseMysqlMasterStatus(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
   });

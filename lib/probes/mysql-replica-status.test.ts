@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mysqlReplicaStatusProbe, parseMysqlReplicaStatus, type ReplicationChannel } from "@/lib/probes/mysql-replica-status";
+import { mysqlReplicaStatusProbe, parseMysqlReplicaStatus, type ReplicationChannel, usesGtid } from "@/lib/probes/mysql-replica-status";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 function only(dir: string, file: string): ReplicationChannel {
@@ -14,13 +14,43 @@ function only(dir: string, file: string): ReplicationChannel {
 const slave = (file: string) => only("mysql-slave-status", file);
 
 describe("mysql-replica-status", () => {
-  it("builds SHOW REPLICA STATUS and SHOW SLAVE STATUS commands with a quoted defaults file", () => {
-    expect(mysqlReplicaStatusProbe.command({ defaultsFile: "/etc/mysql/clusterdeck.cnf", syntax: "replica" })).toBe(
+  it("builds SHOW ALL SLAVES STATUS on MariaDB (it has Gtid_Slave_Pos), SHOW REPLICA/SLAVE STATUS on MySQL, with a quoted defaults file", () => {
+    expect(mysqlReplicaStatusProbe.command({ defaultsFile: "/etc/mysql/clusterdeck.cnf", flavour: "mariadb", syntax: "replica" })).toBe(
+      "mysql --defaults-file=/etc/mysql/clusterdeck.cnf -e 'SHOW ALL SLAVES STATUS\\G'",
+    );
+    expect(mysqlReplicaStatusProbe.command({ defaultsFile: "/etc/mysql/clusterdeck.cnf", flavour: "mysql", syntax: "replica" })).toBe(
       "mysql --defaults-file=/etc/mysql/clusterdeck.cnf -e 'SHOW REPLICA STATUS\\G'",
     );
-    expect(mysqlReplicaStatusProbe.command({ defaultsFile: "/etc/it's.cnf", syntax: "slave" })).toBe(
+    expect(mysqlReplicaStatusProbe.command({ defaultsFile: "/etc/it's.cnf", flavour: "mysql", syntax: "slave" })).toBe(
       "mysql --defaults-file='/etc/it'\\''s.cnf' -e 'SHOW SLAVE STATUS\\G'",
     );
+  });
+
+  const maria = (state: string) => slave(`mariadb-10.11-all-slaves-${state}.txt`);
+
+  it("reads MariaDB 10.11's SHOW ALL SLAVES STATUS (real runs): GTID replica, positions and what it applied", () => {
+    const c = maria("healthy-gtid");
+    expect(c).toMatchObject({ channel: "", ioRunning: "Yes", sqlRunning: "Yes", sourceHost: "127.0.0.1", sourcePort: 34501, sourceUser: "repl", sourceServerId: 1, secondsBehind: 0 });
+    expect(c.gtid).toMatchObject({ usingGtid: "Slave_Pos", ioPos: "0-1-38", slavePos: "0-1-38", autoPosition: null, executedSet: null });
+    expect(c.sqlState).toBe("Slave has read all relay log; waiting for more updates");
+    expect(usesGtid(c)).toBe(true);
+    // SHOW SLAVE STATUS has no Gtid_Slave_Pos: the reason the console asks SHOW ALL SLAVES STATUS
+    expect(slave("mariadb-10.11-slave-status-healthy-gtid.txt").gtid).toMatchObject({ usingGtid: "Slave_Pos", slavePos: null });
+  });
+
+  it("reads MariaDB 10.11's broken replication: a conflicting row, a stopped SQL thread, a refused password", () => {
+    expect(maria("sql-error-1062")).toMatchObject({ ioRunning: "Yes", sqlRunning: "No", secondsBehind: null, lastSqlErrno: 1062, gtid: { ioPos: "0-1-47", slavePos: "0-1-43" } });
+    expect(maria("sql-error-1062").lastSqlError).toMatch(/^Could not execute Write_rows_v1 event on table moodle\.mdl_log; Duplicate entry '100' for key 'PRIMARY'/);
+    expect(maria("sql-stopped")).toMatchObject({ ioRunning: "Yes", sqlRunning: "No", lastSqlErrno: 0, lastSqlError: null, secondsBehind: null });
+    expect(maria("io-connecting-1045")).toMatchObject({ ioRunning: "Connecting", sqlRunning: "Yes", lastIoErrno: 1045 });
+    expect(maria("io-connecting-1045").lastIoError).toMatch(/Access denied for user 'repl'@'127\.0\.0\.1' \(using password: YES\)$/);
+  });
+
+  it("tells a position replica (Using_Gtid: No) from a GTID one, and reads the old source replicating from the new", () => {
+    expect(maria("by-position").gtid.usingGtid).toBe("No");
+    expect(usesGtid(maria("by-position"))).toBe(false);
+    expect(maria("old-source-now-replica")).toMatchObject({ sourcePort: 34502, sourceServerId: 2, gtid: { usingGtid: "Slave_Pos", slavePos: "0-2-66" } });
+    expect(valueOf(parseMysqlReplicaStatus(fixture("mysql-slave-status", "mariadb-10.11-all-slaves-not-a-replica.txt")))).toEqual({ isReplica: false, channels: [] });
   });
 
   it("reads MySQL 8 SHOW REPLICA STATUS (Replica_/Source_ names)", () => {

@@ -1,3 +1,4 @@
+import type { DatabaseFlavour } from "@/lib/inventory/schema";
 import { gtidSet, readVerticalRows, type VerticalRow } from "@/lib/probes/mysql-vertical";
 import { needInt, toInt } from "@/lib/probes/numbers";
 import { shellQuote } from "@/lib/ssh/quote";
@@ -55,14 +56,27 @@ export interface ReplicaStatus {
   channels: ReplicationChannel[];
 }
 
-export interface MysqlQueryParams {
+export interface ReplicaStatusParams {
   /** the option file with the console's credentials (from the inventory) */
   defaultsFile: string;
+  flavour: DatabaseFlavour;
+  /** MySQL: SHOW REPLICA STATUS needs 8.0.22+; 5.7 only knows SHOW SLAVE STATUS */
+  syntax: "replica" | "slave";
 }
 
-export interface ReplicaStatusParams extends MysqlQueryParams {
-  /** SHOW REPLICA STATUS needs MySQL 8.0.22+ or MariaDB 10.5.1+; older servers only know SHOW SLAVE STATUS */
-  syntax: "replica" | "slave";
+/**
+ * MariaDB: SHOW ALL SLAVES STATUS, which adds Gtid_Slave_Pos (what the replica has applied, the figure a
+ * GTID catch-up compares) and every named connection to SHOW SLAVE STATUS's fields.
+ */
+export function replicaStatusStatement(flavour: DatabaseFlavour, syntax: "replica" | "slave"): string {
+  if (flavour === "mariadb") return "SHOW ALL SLAVES STATUS\\G";
+  return syntax === "replica" ? "SHOW REPLICA STATUS\\G" : "SHOW SLAVE STATUS\\G";
+}
+
+/** whether the channel replicates by GTID (MariaDB Using_Gtid Slave_Pos/Current_Pos, MySQL Auto_Position=1) */
+export function usesGtid(ch: ReplicationChannel): boolean {
+  if (ch.gtid.usingGtid !== null) return ch.gtid.usingGtid !== "No";
+  return ch.gtid.autoPosition === true;
 }
 
 /** The first of several names a field has had across MySQL and MariaDB versions. */
@@ -153,7 +167,6 @@ export const mysqlReplicaStatusProbe: Probe<ReplicaStatus, ReplicaStatusParams> 
   name: "mysql-replica-status",
   roles: ["db"],
   readOnly: true,
-  command: ({ defaultsFile, syntax }) =>
-    mysqlCommand(defaultsFile, syntax === "replica" ? "SHOW REPLICA STATUS\\G" : "SHOW SLAVE STATUS\\G"),
+  command: ({ defaultsFile, flavour, syntax }) => mysqlCommand(defaultsFile, replicaStatusStatement(flavour, syntax)),
   parse: parseMysqlReplicaStatus,
 };
