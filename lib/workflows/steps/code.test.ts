@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { verdictOf } from "@/lib/cluster/verdict";
 import { workflowCommands } from "@/lib/commands/workflow";
-import { judgeSmoke, smokeUrl } from "@/lib/workflows/steps/code";
+import { gracefulStep, judgeSmoke, smokeUrl } from "@/lib/workflows/steps/code";
 import { ownMessageWarning } from "@/lib/workflows/steps/maintenance";
 import { labClusterSpec } from "@/test/support/cluster-spec";
 import { healthyCluster } from "@/test/support/cluster-state";
@@ -35,6 +35,14 @@ describe("the smoke test on a node", () => {
     const verdict = judgeSmoke(stdout, code, URL, "web1");
     expect(verdict.ok).toBe(ok);
     expect(verdict.ok ? verdict.summary : verdict.reason).toContain(words);
+  });
+});
+
+describe("the reload after a code change", () => {
+  it("plans php-fpm's reload beside Apache's graceful one, for nodes whose Apache hands PHP to php-fpm", () => {
+    const step = gracefulStep(labClusterSpec(), "web1");
+    expect(step.planned.map((p) => p.line)).toEqual(["sudo -n apachectl graceful", "sudo -n service php8.2-fpm reload"]);
+    expect(step.runtimeNote).toContain("only when web1's Apache hands PHP to php-fpm");
   });
 });
 
