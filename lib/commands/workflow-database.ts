@@ -1,24 +1,29 @@
+import { debianPath, sudoersCommand } from "@/lib/commands/sudoers-syntax";
 import type { WorkflowCommandSpec } from "@/lib/commands/workflow";
-import type { ClusterSpec } from "@/lib/inventory/schema";
-import { mysqlCommand } from "@/lib/probes/mysql-replica-status";
+import type { ClusterSpec, DatabaseFlavour } from "@/lib/inventory/schema";
+import { masterStatusStatement } from "@/lib/probes/mysql-master-status";
+import { mysqlCommand, replicaStatusStatement } from "@/lib/probes/mysql-replica-status";
+import { READ_ONLY_ADMIN_VIEW, labelledQuery, readOnlyAdminsStatement } from "@/lib/probes/mysql-vitals";
 import { shellQuote } from "@/lib/ssh/quote";
 
 /**
- * Commands of the database promotion drill (lib/workflows/definitions/drill-database.ts).
- *
- * The SQL runs as the SSH account through the inventory's defaults file, like the probes; that MySQL
- * account needs SYSTEM_VARIABLES_ADMIN (read_only) and REPLICATION_SLAVE_ADMIN (STOP/RESET/CHANGE).
+ * Commands of the database promotion drill (lib/workflows/definitions/drill-database.ts), per flavour.
+ * The SQL runs as the SSH account through the inventory's defaults file, like the probes, with the
+ * grants `databaseGrants` lists (docs/host-commands.md prints them; the conformance suite uses them).
  */
 
 function spec<A>(s: WorkflowCommandSpec<A>): WorkflowCommandSpec<A> {
   return s;
 }
 
+const isMariadb = (c: ClusterSpec) => c.database.flavour === "mariadb";
+
 function sql(c: ClusterSpec, statement: string): string {
   return mysqlCommand(c.database.defaultsFile, statement);
 }
 
-const replicaWord = (c: ClusterSpec) => (c.database.statusSyntax === "replica" ? "REPLICA" : "SLAVE");
+/** MariaDB keeps SLAVE in every statement it knows since 10.0; MySQL 8.0.22+ says REPLICA */
+const replicaWord = (c: ClusterSpec) => (isMariadb(c) || c.database.statusSyntax === "slave" ? "SLAVE" : "REPLICA");
 
 /** a host name or IPv4/IPv6 address: nothing a SQL string or a sed replacement would read specially */
 function checkedHost(host: string): string {
@@ -32,33 +37,63 @@ function sqlString(s: string): string {
 
 export interface ReplicateFrom {
   host: string;
+  /** the new source's own port, as it reports it (@@port) */
   port: number;
-  user: string;
-  /** binary log coordinates on the new source; null with GTIDs (SOURCE_AUTO_POSITION=1) */
+  /** binary log coordinates on the new source; null to replicate by GTID */
   position: { file: string; pos: number } | null;
 }
 
 function changeSource(c: ClusterSpec, a: ReplicateFrom): string {
-  const modern = c.database.statusSyntax === "replica";
+  const modern = !isMariadb(c) && c.database.statusSyntax === "replica";
   const k = (name: string) => (modern ? `SOURCE_${name}` : `MASTER_${name}`);
-  const opts = [`${k("HOST")}=${sqlString(checkedHost(a.host))}`, `${k("PORT")}=${Math.trunc(a.port)}`, `${k("USER")}=${sqlString(a.user)}`];
-  if (a.position) opts.push(`${k("LOG_FILE")}=${sqlString(a.position.file)}`, `${k("LOG_POS")}=${Math.trunc(a.position.pos)}`);
-  else opts.push(`${k("AUTO_POSITION")}=1`);
+  const opts = [`${k("HOST")}=${sqlString(checkedHost(a.host))}`, `${k("PORT")}=${Math.trunc(a.port)}`];
+  if (a.position) {
+    opts.push(`${k("LOG_FILE")}=${sqlString(a.position.file)}`, `${k("LOG_POS")}=${Math.trunc(a.position.pos)}`);
+    // a log file and position turn GTID off on MariaDB (Using_Gtid: No); say so rather than rely on it
+    if (isMariadb(c)) opts.push("MASTER_USE_GTID=no");
+  } else {
+    opts.push(isMariadb(c) ? "MASTER_USE_GTID=slave_pos" : `${k("AUTO_POSITION")}=1`);
+  }
   return `${modern ? "CHANGE REPLICATION SOURCE TO" : "CHANGE MASTER TO"} ${opts.join(", ")}`;
+}
+
+/**
+ * The SQL that makes this server a replica, built on the host: user and password come from the
+ * credentials file through my_print_defaults (the client library's own option-file reader), escaped for
+ * a SQL string by sed, and reach mysql on standard input, so the password is in no command line, audit
+ * entry, stored step or event. MariaDB's client would echo a failed statement: not this one.
+ */
+function replicateFromLine(c: ClusterSpec, a: ReplicateFrom): string {
+  const word = replicaWord(c);
+  const mariadb = isMariadb(c);
+  const file = c.database.replicationCredentialsFile;
+  const modern = !mariadb && c.database.statusSyntax === "replica";
+  const k = (name: string) => (modern ? `SOURCE_${name}` : `MASTER_${name}`);
+  // MySQL's my_print_defaults masks passwords unless --show (https://dev.mysql.com/doc/refman/8.0/en/my-print-defaults.html); MariaDB's has no such option
+  const read = `my_print_defaults --defaults-file=${shellQuote(file)}${mariadb ? "" : " --show"} client`;
+  // the old source was never a replica: its position is what its own binary log holds, and a GTID
+  // replica asks from gtid_slave_pos, so that is set first (https://mariadb.com/kb/en/gtid/#switching-a-replica-to-a-new-primary)
+  const head = [`STOP ${word}`, ...(mariadb && a.position === null ? ["SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos"] : []), changeSource(c, a)].join("; ");
+  const credentials = [
+    "s/\\\\/\\\\\\\\/g",
+    "s/'/''/g",
+    `s/^--user=(.*)$/, ${k("USER")}='\\1'/p`,
+    `s/^--password=(.*)$/, ${k("PASSWORD")}='\\1'/p`,
+  ];
+  const check = `test "$(${read} | grep -c -E '^--(user|password)=')" = 2 || (echo ${shellQuote(`${file} must set user= and password= once each under [client]`)} >&2; exit 1)`;
+  const build = `(printf '%s' ${shellQuote(head)}; ${read} | sed -n -E ${credentials.map((e) => `-e ${shellQuote(e)}`).join(" ")}; printf '%s\\n' ${shellQuote(`; START ${word};`)})`;
+  return `${check} && ${build} | mysql --defaults-file=${shellQuote(c.database.defaultsFile)}${mariadb ? " --skip-print-query-on-error" : ""}`;
 }
 
 function configPhp(c: ClusterSpec): string {
   return `${c.web.dirroot.replace(/\/+$/, "")}/config.php`;
 }
 
+const DBHOST_LINE = "^\\$CFG->dbhost[[:space:]]*=";
+
 /** the sed script that sets `$CFG->dbhost = '<host>'`, keeping the line's alignment and any comment after it */
 function dbhostScript(host: string): string {
   return `s/^(\\$CFG->dbhost[[:space:]]*=[[:space:]]*)'[^']*'/\\1'${checkedHost(host)}'/`;
-}
-
-/** sudoers reads \ , : = and the glob characters * ? [ ] specially: escape them to match literally */
-function sudoersLiteral(s: string): string {
-  return s.replace(/([\\,:=*?[\]])/g, "\\$1");
 }
 
 /** every value the drill may write into dbhost: each database host's cluster address and name */
@@ -67,10 +102,10 @@ function databaseHosts(c: ClusterSpec): string[] {
   return hosts.length > 0 ? [...new Set(hosts)] : ["192.0.2.18"];
 }
 
-/** the inventory's floating address, or an example one for clusters (and docs) without it */
-function floating(c: ClusterSpec): { address: string; prefix: number; device: string } {
+/** the inventory's floating address; a cluster without one is granted nothing for it */
+function floating(c: ClusterSpec): { address: string; prefix: number; device: string } | null {
   const h = c.database.moodleHost;
-  return h.kind === "floating" ? h : { address: "192.0.2.30", prefix: 32, device: "eth0" };
+  return h.kind === "floating" ? h : null;
 }
 
 export const databaseCommands = {
@@ -79,29 +114,40 @@ export const databaseCommands = {
     roles: ["db"],
     readOnly: false,
     runAs: "self",
-    what: "stop (super_read_only ON) or allow (read_only OFF, which also ends super_read_only) writes on this MySQL server",
+    what: "stop or allow writes on this server. MariaDB: read_only, which does not stop accounts with READ_ONLY ADMIN (root has it); MySQL: super_read_only, which stops every account (read_only OFF ends both)",
     sudoers: () => [],
-    build: (c, a) => sql(c, a.on ? "SET GLOBAL super_read_only = ON" : "SET GLOBAL read_only = OFF"),
+    build: (c, a) =>
+      sql(c, a.on ? (isMariadb(c) ? "SET GLOBAL read_only = ON" : "SET GLOBAL super_read_only = ON") : "SET GLOBAL read_only = OFF"),
     example: { on: true },
   }),
-  sourceStatus: spec<Record<string, never>>({
+  readOnlyAdmins: spec<Record<string, never>>({
+    name: "mysql-read-only-admins",
+    roles: ["db"],
+    readOnly: true,
+    runAs: "self",
+    what: `MariaDB: who is connected with READ_ONLY ADMIN (read_only does not stop them), from the view ${READ_ONLY_ADMIN_VIEW}, read before the source goes read-only`,
+    sudoers: () => [],
+    build: (c) => labelledQuery(c.database.defaultsFile, [readOnlyAdminsStatement()]),
+    example: {},
+  }),
+  sourceStatus: spec<{ version: string | null }>({
     name: "mysql-source-position",
     roles: ["db"],
     readOnly: true,
     runAs: "self",
-    what: "this server's binary log position (and executed GTID set), to compare with what the replica has applied",
+    what: "this server's binary log position and GTID position (MariaDB @@gtid_binlog_pos, MySQL Executed_Gtid_Set), to compare with what the replica has applied",
     sudoers: () => [],
-    build: (c) => sql(c, "SHOW MASTER STATUS\\G"),
-    example: {},
+    build: (c, a) => sql(c, masterStatusStatement(c.database.flavour, a.version)),
+    example: { version: null },
   }),
   replicaStatus: spec<Record<string, never>>({
     name: "mysql-replica-position",
     roles: ["db"],
     readOnly: true,
     runAs: "self",
-    what: "the replica's received and executed positions, threads and lag, polled while it catches up",
+    what: "the replica's received and applied positions (MariaDB Gtid_Slave_Pos), threads and lag, polled while it catches up",
     sudoers: () => [],
-    build: (c) => sql(c, `SHOW ${replicaWord(c)} STATUS\\G`),
+    build: (c) => sql(c, replicaStatusStatement(c.database.flavour, c.database.statusSyntax)),
     example: {},
   }),
   detach: spec<Record<string, never>>({
@@ -109,7 +155,7 @@ export const databaseCommands = {
     roles: ["db"],
     readOnly: false,
     runAs: "self",
-    what: "stop replicating and forget the source (STOP + RESET ... ALL), so this server can become the source",
+    what: "stop replicating and forget the source (STOP + RESET ... ALL, which needs RELOAD), so this server can become the source",
     sudoers: () => [],
     build: (c) => sql(c, `STOP ${replicaWord(c)}; RESET ${replicaWord(c)} ALL`),
     example: {},
@@ -119,10 +165,10 @@ export const databaseCommands = {
     roles: ["db"],
     readOnly: false,
     runAs: "self",
-    what: "make this server a replica of the given source from the given binary log position (or by GTID), and start replicating; the stored replication password is kept",
+    what: "make this server a replica of the given source, by GTID (MariaDB: MASTER_USE_GTID=slave_pos from what its own binary log holds) or from a binary log position, with the replication account's user and password read on the host from database.replicationCredentialsFile, and start replicating",
     sudoers: () => [],
-    build: (c, a) => sql(c, `STOP ${replicaWord(c)}; ${changeSource(c, a)}; START ${replicaWord(c)}`),
-    example: { host: "192.168.10.28", port: 3306, user: "repl", position: { file: "binlog.000043", pos: 157 } },
+    build: replicateFromLine,
+    example: { host: "192.168.10.28", port: 3306, position: null },
   }),
   dbhostRead: spec<Record<string, never>>({
     name: "moodle-dbhost-read",
@@ -130,8 +176,8 @@ export const databaseCommands = {
     readOnly: true,
     runAs: "www-data",
     what: "the $CFG->dbhost line of config.php, and nothing else of that file (it holds the database password)",
-    sudoers: (c) => [`/usr/bin/grep -E ${sudoersLiteral("^\\$CFG->dbhost[[:space:]]*=")} ${sudoersLiteral(configPhp(c))}`],
-    build: (c) => `sudo -n -u www-data grep -E ${shellQuote("^\\$CFG->dbhost[[:space:]]*=")} ${shellQuote(configPhp(c))}`,
+    sudoers: (c) => [sudoersCommand(debianPath("grep"), ["-E", DBHOST_LINE, configPhp(c)])],
+    build: (c) => `sudo -n -u www-data grep -E ${shellQuote(DBHOST_LINE)} ${shellQuote(configPhp(c))}`,
     example: {},
   }),
   dbhostSet: spec<{ host: string }>({
@@ -140,7 +186,7 @@ export const databaseCommands = {
     readOnly: false,
     runAs: "root",
     what: "point Moodle at another database: edit only the $CFG->dbhost line of config.php in place (sed -i); sudoers allows exactly the database hosts' addresses, since a wildcard in a sed script could run commands",
-    sudoers: (c) => databaseHosts(c).map((h) => `/usr/bin/sed -i -E ${sudoersLiteral(dbhostScript(h))} ${sudoersLiteral(configPhp(c))}`),
+    sudoers: (c) => databaseHosts(c).map((h) => sudoersCommand(debianPath("sed"), ["-i", "-E", dbhostScript(h), configPhp(c)])),
     build: (c, a) => `sudo -n sed -i -E ${shellQuote(dbhostScript(a.host))} ${shellQuote(configPhp(c))}`,
     example: { host: "192.168.10.28" },
   }),
@@ -152,7 +198,11 @@ export const databaseCommands = {
     what: "take Moodle's floating database address on this server and announce it (gratuitous ARP)",
     sudoers: (c) => {
       const f = floating(c);
-      return [`/usr/sbin/ip addr add ${f.address}/${f.prefix} dev ${f.device}`, `/usr/sbin/arping -c 3 -U -I ${f.device} ${f.address}`];
+      if (!f) return [];
+      return [
+        sudoersCommand(debianPath("ip"), ["addr", "add", `${f.address}/${f.prefix}`, "dev", f.device]),
+        sudoersCommand(debianPath("arping"), ["-c", "3", "-U", "-I", f.device, f.address]),
+      ];
     },
     build: (_c, a) =>
       `sudo -n ip addr add ${shellQuote(`${checkedHost(a.address)}/${Math.trunc(a.prefix)}`)} dev ${shellQuote(a.device)} && sudo -n arping -c 3 -U -I ${shellQuote(a.device)} ${shellQuote(a.address)}`,
@@ -166,7 +216,7 @@ export const databaseCommands = {
     what: "give up Moodle's floating database address on this server",
     sudoers: (c) => {
       const f = floating(c);
-      return [`/usr/sbin/ip addr del ${f.address}/${f.prefix} dev ${f.device}`];
+      return f ? [sudoersCommand(debianPath("ip"), ["addr", "del", `${f.address}/${f.prefix}`, "dev", f.device])] : [];
     },
     build: (_c, a) => `sudo -n ip addr del ${shellQuote(`${checkedHost(a.address)}/${Math.trunc(a.prefix)}`)} dev ${shellQuote(a.device)}`,
     example: { address: "192.0.2.30", prefix: 32, device: "eth0" },
@@ -175,3 +225,78 @@ export const databaseCommands = {
 
 /** for the registry (docs, tests), which builds every command only from its own example */
 export const databaseDrillCommands = databaseCommands as unknown as Record<string, WorkflowCommandSpec<never>>;
+
+export interface GrantTarget {
+  /** the console's database account, as `'user'@'host'` takes it */
+  user: string;
+  host: string;
+  heartbeatTable: string;
+  moodleDatabase: string;
+}
+
+function account(t: GrantTarget): string {
+  return `${sqlString(t.user)}@${sqlString(t.host)}`;
+}
+
+function table(name: string): string {
+  if (!/^\w{1,64}\.\w{1,64}$/.test(name)) throw new Error(`not schema.table: ${name}`);
+  return name
+    .split(".")
+    .map((p) => `\`${p}\``)
+    .join(".");
+}
+
+function schemaName(name: string): string {
+  if (!/^\w{1,64}$/.test(name)) throw new Error(`not a database name: ${name}`);
+  return `\`${name}\``;
+}
+
+/**
+ * The view behind mysql-read-only-admins: sessions of accounts holding READ_ONLY ADMIN. It runs with its
+ * definer's rights, so the console sees those sessions without PROCESS or a read of the privilege tables
+ * (which hold password hashes); created once on the source by an administrator, it replicates.
+ */
+export function readOnlyAdminView(): string[] {
+  const [db = "clusterdeck"] = READ_ONLY_ADMIN_VIEW.split(".");
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${schemaName(db)}`,
+    `CREATE OR REPLACE SQL SECURITY DEFINER VIEW ${table(READ_ONLY_ADMIN_VIEW)} AS SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.COMMAND AS command, p.TIME AS seconds FROM information_schema.PROCESSLIST p WHERE p.USER IN (SELECT SUBSTRING_INDEX(SUBSTRING(u.GRANTEE, 2), '''@''', 1) FROM information_schema.USER_PRIVILEGES u WHERE u.PRIVILEGE_TYPE = 'READ_ONLY ADMIN')`,
+  ];
+}
+
+/**
+ * The console's database account's rights, per flavour: what each probe and drill command needs and
+ * nothing more. MariaDB facts from 10.11.19 here (test/conformance/database.conf.test.ts runs every
+ * command as an account with exactly these); MySQL's from its manual.
+ */
+export function databaseGrants(flavour: DatabaseFlavour, t: GrantTarget): string[] {
+  const who = account(t);
+  const moodle = schemaName(t.moodleDatabase);
+  if (flavour === "mariadb") {
+    return [
+      // SHOW ALL SLAVES STATUS: SLAVE MONITOR (REPLICATION CLIENT fails with 1227); SHOW MASTER STATUS: BINLOG MONITOR;
+      // SET GLOBAL read_only: READ_ONLY ADMIN; STOP/CHANGE/START SLAVE, gtid_slave_pos: REPLICATION SLAVE ADMIN; RESET SLAVE ALL: RELOAD
+      `GRANT SLAVE MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, RELOAD ON *.* TO ${who}`,
+      `GRANT SELECT ON ${table(t.heartbeatTable)} TO ${who}`,
+      // the sessions count and mysqldump on the replica (--single-transaction needs no LOCK TABLES)
+      `GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON ${moodle}.* TO ${who}`,
+      // without it mysqldump --routines leaves stored routines out, silently, exit 0
+      `GRANT SELECT ON \`mysql\`.\`proc\` TO ${who}`,
+      `GRANT SELECT ON ${table(READ_ONLY_ADMIN_VIEW)} TO ${who}`,
+    ];
+  }
+  return [
+    // https://dev.mysql.com/doc/refman/8.0/en/privileges-provided.html: REPLICATION CLIENT (SHOW REPLICA/BINARY LOG STATUS),
+    // SYSTEM_VARIABLES_ADMIN (SET GLOBAL super_read_only), REPLICATION_SLAVE_ADMIN (STOP/CHANGE/START REPLICA), RELOAD (RESET REPLICA)
+    `GRANT REPLICATION CLIENT, SYSTEM_VARIABLES_ADMIN, REPLICATION_SLAVE_ADMIN, RELOAD ON *.* TO ${who}`,
+    `GRANT SELECT ON ${table(t.heartbeatTable)} TO ${who}`,
+    `GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON ${moodle}.* TO ${who}`,
+    // mysqldump --routines, MySQL 8.0.20+ (https://dev.mysql.com/doc/refman/8.0/en/mysqldump.html)
+    `GRANT SHOW_ROUTINE ON *.* TO ${who}`,
+  ];
+}
+
+/** the replication account every server connects to its source as, named in the credentials file */
+export function replicationGrants(user: string, host: string): string[] {
+  return [`GRANT REPLICATION SLAVE ON *.* TO ${sqlString(user)}@${sqlString(host)}`];
+}

@@ -3,15 +3,17 @@ import { type Measurement, judge, markFailover, storeScore, unacknowledged } fro
 import type { ClusterView } from "@/lib/cluster/findings-types";
 import { databaseCommands } from "@/lib/commands/workflow-database";
 import type { ClusterSpec, MoodleDatabaseHost } from "@/lib/inventory/schema";
-import { parseMysqlMasterStatus } from "@/lib/probes/mysql-master-status";
 import { readAssignment } from "@/lib/probes/moodle-config";
-import { type ReplicationChannel, parseMysqlReplicaStatus } from "@/lib/probes/mysql-replica-status";
+import { gtidPosBehind, gtidPosCovers, sameGtidSet } from "@/lib/probes/mysql-gtid";
+import { parseMysqlMasterStatus } from "@/lib/probes/mysql-master-status";
+import { type ReplicationChannel, parseMysqlReplicaStatus, usesGtid } from "@/lib/probes/mysql-replica-status";
+import { parseMysqlVitals } from "@/lib/probes/mysql-vitals";
 import { type StepDef, type StepRuntime, StepFailed, type WorkflowDefinition, guard, planned } from "@/lib/workflows/definition";
 import type { DrillDatabaseParams } from "@/lib/workflows/params";
 import { type ExpectationSpec, type FailoverMarkView, antiFlapGuard, expectationsStep, preflightVerdictStep, scorecardStep, verdictGuard } from "@/lib/workflows/steps/drill";
 import { webNodes } from "@/lib/workflows/steps/maintenance";
 import { dataGuards, preflightSteps } from "@/lib/workflows/steps/preflight";
-import type { PlannedCommand } from "@/lib/workflows/types";
+import type { GuardResult, PlannedCommand } from "@/lib/workflows/types";
 
 /**
  * Database promotion drill. Graceful: the source goes read-only, the replica applies everything,
@@ -28,8 +30,15 @@ interface Facts {
   /** what Moodle and replication call each server: its cluster address, else its name */
   sourceAddress: string | null;
   replicaAddress: string | null;
-  replicationUser: string;
-  replicationPort: number;
+  /** the port each server reports it listens on (@@port): each is the other's source in turn */
+  ports: Record<string, number | null>;
+  /** each server's @@version (MySQL 8.2+ words its binary log status differently) */
+  versions: Record<string, string | null>;
+  /** the pair replicates by GTID (MariaDB Using_Gtid, MySQL Auto_Position): catch-up and re-pointing use GTIDs */
+  gtid: boolean;
+  /** MariaDB: sessions on the source that read_only would not stop (READ_ONLY ADMIN); null when not known */
+  readOnlyAdmins: { sessions: number; accounts: string[] } | null;
+  readOnlyAdminsError: string | null;
   /** the replica as last seen by the console, for the data at risk in forced mode */
   lastSeen: { lagSeconds: number | null; unappliedBytes: number | null; ioRunning: string | null } | null;
   moodleHost: MoodleDatabaseHost;
@@ -43,6 +52,7 @@ interface Facts {
 interface Position {
   file: string;
   pos: number;
+  /** MySQL Executed_Gtid_Set or MariaDB @@gtid_binlog_pos */
   gtid: string | null;
 }
 
@@ -72,7 +82,7 @@ function unappliedBytes(ch: ReplicationChannel): number | null {
  * on real config.php files: either quote, computed values left unknown) rather than a second regex.
  */
 function parseDbhost(stdout: string): string | null {
-  const lines = stdout.split("\n").map(readAssignment).filter((a) => a?.key === "dbhost");
+  const lines = stdout.split("\n").map((line) => readAssignment(line)).filter((a) => a?.key === "dbhost");
   // two dbhost lines, or one PHP must compute: not a value to rewrite
   return lines.length === 1 ? (lines[0]?.value ?? null) : null;
 }
@@ -81,7 +91,7 @@ async function sourcePosition(rt: StepRuntime, cmd: PlannedCommand): Promise<Pos
   const parsed = parseMysqlMasterStatus((await rt.exec(cmd)).stdout);
   if (!parsed.ok) throw new StepFailed(`${cmd.host}: the binary log position could not be read: ${parsed.error}`);
   if (!parsed.value.binlogEnabled) throw new StepFailed(`${cmd.host} has binary logging off: it cannot be a replication source`);
-  return { file: parsed.value.file, pos: parsed.value.position, gtid: parsed.value.executedGtidSet };
+  return { file: parsed.value.file, pos: parsed.value.position, gtid: parsed.value.gtidBinlogPos ?? parsed.value.executedGtidSet };
 }
 
 async function replicaChannel(rt: StepRuntime, cmd: PlannedCommand): Promise<ReplicationChannel | null> {
@@ -90,15 +100,20 @@ async function replicaChannel(rt: StepRuntime, cmd: PlannedCommand): Promise<Rep
   return parsed.value.channels[0] ?? null;
 }
 
-function caughtUp(src: Position, ch: ReplicationChannel): boolean {
-  const gtids = (s: string | null) => (s ?? "").replace(/\s+/g, "");
-  if (src.gtid && ch.gtid.executedSet) return gtids(src.gtid) === gtids(ch.gtid.executedSet);
+/** the replica has applied everything the source wrote: by GTID where the pair uses them, else by position */
+function caughtUp(cluster: ClusterSpec, gtid: boolean, src: Position, ch: ReplicationChannel): boolean {
+  if (gtid && cluster.database.flavour === "mariadb") return gtidPosCovers(ch.gtid.slavePos, src.gtid) === true;
+  if (gtid && src.gtid && ch.gtid.executedSet) return sameGtidSet(src.gtid, ch.gtid.executedSet);
   return ch.positions.relaySourceLogFile === src.file && ch.positions.execSourceLogPos === src.pos;
 }
 
-function behindBytes(src: Position, ch: ReplicationChannel): number | null {
-  if (ch.positions.relaySourceLogFile !== src.file || ch.positions.execSourceLogPos === null) return null;
-  return Math.max(0, src.pos - ch.positions.execSourceLogPos);
+function behind(cluster: ClusterSpec, gtid: boolean, src: Position, ch: ReplicationChannel): string {
+  if (gtid && cluster.database.flavour === "mariadb") {
+    const n = gtidPosBehind(ch.gtid.slavePos, src.gtid);
+    return `${n ?? "an unknown number of"} transactions behind (applied ${ch.gtid.slavePos ?? "?"} of ${src.gtid ?? "?"})`;
+  }
+  if (ch.positions.relaySourceLogFile !== src.file || ch.positions.execSourceLogPos === null) return "an unknown number of bytes behind";
+  return `${Math.max(0, src.pos - ch.positions.execSourceLogPos)} bytes behind`;
 }
 
 const roundTenth = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 10) / 10);
@@ -199,14 +214,48 @@ function verified(view: ClusterView, cluster: ClusterSpec, facts: Facts, source:
   return { done: writable && old, progress: parts.join("; ") };
 }
 
+function readOnlyAdminsNow(facts: Facts): string {
+  const a = facts.readOnlyAdmins;
+  if (a === null) return `not known (${facts.readOnlyAdminsError ?? "no reading"})`;
+  return a.sessions === 0 ? "none connected" : `${a.sessions} session${a.sessions === 1 ? "" : "s"} of ${a.accounts.join(", ")}`;
+}
+
+function portsGuard(facts: Facts): GuardResult {
+  const names = [facts.source, facts.replica].filter((n): n is string => n !== null);
+  const unknown = names.filter((n) => facts.ports[n] === null || facts.ports[n] === undefined);
+  return guard(
+    "database-ports",
+    unknown.length === 0,
+    unknown.length > 0
+      ? `the port ${unknown.join(" and ")} listen${unknown.length === 1 ? "s" : ""} on is not known (read from the server itself, @@port): the other server could not be pointed at it`
+      : `each server's own port, as it reports it: ${names.map((n) => `${n} ${facts.ports[n]}`).join(", ")}`,
+    false,
+  );
+}
+
+function readOnlyAdminsGuard(facts: Facts): GuardResult {
+  const a = facts.readOnlyAdmins;
+  const ok = a !== null && a.sessions === 0;
+  return guard(
+    "read-only-admins",
+    ok,
+    ok
+      ? `no session on ${facts.source} holds READ_ONLY ADMIN: read_only will stop every writer`
+      : a === null
+        ? `who can write on ${facts.source} under read_only is not known (${facts.readOnlyAdminsError ?? "no reading"}): create the view docs/host-commands.md shows, or override`
+        : `${readOnlyAdminsNow(facts)} on ${facts.source} hold READ_ONLY ADMIN: read_only would not stop them; end those sessions (or stop those writers) first, or override`,
+  );
+}
+
 export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
   kind: "drill-database",
   title: ({ params, facts }) => `Database promotion drill (${params.mode}): ${facts.source ?? "?"} → ${facts.replica ?? "?"}`,
-  summary: ({ params, facts }) => [
+  summary: ({ cluster, params, facts }) => [
     ["source now", `${facts.source ?? "none found"}${facts.sourceAlive ? "" : " (not answering)"}`],
     ["promoted", facts.replica ?? "no replica found"],
     ["mode", params.mode === "graceful" ? "graceful: the source goes read-only and the replica applies everything first" : "forced: the source is dead; the replica is promoted with what it has"],
     ["Moodle finds its database", facts.moodleHost.kind === "config" ? `$CFG->dbhost in config.php (now ${[...new Set(Object.values(facts.dbhosts).map((h) => h ?? "unreadable"))].join(", ") || "?"})` : `floating address ${facts.moodleHost.address}`],
+    ["replication", `${facts.gtid ? (cluster.database.flavour === "mariadb" ? "by GTID (MASTER_USE_GTID=slave_pos)" : "by GTID (auto-position)") : "by binary log position"}; ports as the servers report them: ${Object.entries(facts.ports).map(([n, p]) => `${n} ${p ?? "?"}`).join(", ")}; the replication account from ${cluster.database.replicationCredentialsFile} on each database host`],
     ["abort and restore when", `Moodle cannot write for > ${params.maxReadOnlySeconds} s before it points at ${facts.replica ?? "the replica"}`],
     ...facts.expectations.map((e, i) => [`expectation ${i + 1}`, e.text] as [string, string]),
   ],
@@ -232,8 +281,11 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
       replica: replicaState?.name ?? null,
       sourceAddress: addressOf(live.cluster, source),
       replicaAddress: addressOf(live.cluster, replicaState?.name ?? null),
-      replicationUser: ch?.sourceUser ?? "repl",
-      replicationPort: ch?.sourcePort ?? 3306,
+      ports: Object.fromEntries(dbs.map((d) => [d.name, d.port])),
+      versions: Object.fromEntries(dbs.map((d) => [d.name, d.version])),
+      gtid: ch ? usesGtid(ch) : false,
+      readOnlyAdmins: sourceState?.readOnlyAdmins ?? null,
+      readOnlyAdminsError: sourceState?.queryErrors.find((e) => e.startsWith("read_only_admins:")) ?? null,
       lastSeen: ch ? { lagSeconds: roundTenth(replicaState?.heartbeatLagSeconds ?? ch.secondsBehind), unappliedBytes: unappliedBytes(ch), ioRunning: ch.ioRunning } : null,
       moodleHost: live.cluster.database.moodleHost,
       dbhosts,
@@ -261,12 +313,14 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
             ),
           ]
         : []),
+      ...(pair ? [portsGuard(facts)] : []),
+      ...(params.mode === "graceful" && live.cluster.database.flavour === "mariadb" && facts.sourceAlive ? [readOnlyAdminsGuard(facts)] : []),
       ...(facts.sourceServer ? [verdictGuard(live.view, facts.sourceServer)] : []),
       ...dataGuards(live.view, live.cluster),
       antiFlapGuard(facts.marks, ["database"]),
     ];
   },
-  warnings(params, facts) {
+  warnings(params, facts, live) {
     if (params.mode === "forced") {
       const seen = facts.lastSeen;
       return [
@@ -276,6 +330,11 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
     }
     return [
       `Moodle cannot save anything from the moment ${facts.source ?? "the source"} goes read-only until ${facts.replica ?? "the replica"} is writable and Moodle points at it (at most ${params.maxReadOnlySeconds} s, then the drill gives ${facts.source} its writes back): pages that write show errors meanwhile.`,
+      ...(live.cluster.database.flavour === "mariadb"
+        ? [
+            `On MariaDB read_only does not stop accounts holding READ_ONLY ADMIN (root has it; since 10.11 SUPER alone does not): a session of such an account can still write on ${facts.source ?? "the source"} after it goes read-only, and that write would be lost or break replication. The drill lists them before going read-only and stops if any is connected. Now: ${readOnlyAdminsNow(facts)}.`,
+          ]
+        : []),
     ];
   },
   steps({ cluster, params, facts }) {
@@ -285,16 +344,19 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
     const overridden = (g: string) => facts.overridden.includes(g);
     const readOnlyOn = planned(cluster, source, c.readOnly, { on: true });
     const readOnlyOff = planned(cluster, source, c.readOnly, { on: false });
-    const srcStatus = planned(cluster, source, c.sourceStatus, {});
+    const mariadb = cluster.database.flavour === "mariadb";
+    const readOnlyAdmins = planned(cluster, source, c.readOnlyAdmins, {});
+    const srcStatus = planned(cluster, source, c.sourceStatus, { version: facts.versions[source] ?? null });
     const repStatus = planned(cluster, replica, c.replicaStatus, {});
-    const newSrcStatus = planned(cluster, replica, c.sourceStatus, {});
+    const newSrcStatus = planned(cluster, replica, c.sourceStatus, { version: facts.versions[replica] ?? null });
     const detach = planned(cluster, replica, c.detach, {});
     const replicaWritable = planned(cluster, replica, c.readOnly, { on: false });
     const replicaReadOnly = planned(cluster, replica, c.readOnly, { on: true });
+    // each server is pointed at the other's own port, as that one reports it (guarded: known before the start)
     const replicateBack = (pos: { file: string; pos: number } | null) =>
-      planned(cluster, replica, c.replicateFrom, { host: facts.sourceAddress ?? source, port: facts.replicationPort, user: facts.replicationUser, position: pos });
+      planned(cluster, replica, c.replicateFrom, { host: facts.sourceAddress ?? source, port: facts.ports[source] ?? 3306, position: facts.gtid ? null : pos });
     const replicateNew = (pos: { file: string; pos: number } | null) =>
-      planned(cluster, source, c.replicateFrom, { host: facts.replicaAddress ?? replica, port: facts.replicationPort, user: facts.replicationUser, position: pos });
+      planned(cluster, source, c.replicateFrom, { host: facts.replicaAddress ?? replica, port: facts.ports[replica] ?? 3306, position: facts.gtid ? null : pos });
     const example = { file: "<file>", pos: 0 };
 
     const measureStep: StepDef = {
@@ -335,9 +397,7 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
       },
       async undo(rt) {
         await rt.exec(replicaReadOnly);
-        const at = rt.get<{ file: string; pos: number } | null>("detachedAt") ?? null;
-        const pos = rt.get<Position>("newSourcePosition");
-        await rt.exec(replicateBack(pos?.gtid ? null : at));
+        await rt.exec(replicateBack(rt.get<{ file: string; pos: number } | null>("detachedAt") ?? null));
       },
     };
 
@@ -402,14 +462,26 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
       {
         key: "source-read-only",
         kind: "action",
-        title: `${source} stops taking writes (super_read_only ON)`,
+        title: `${source} stops taking writes (${mariadb ? "read_only" : "super_read_only"} ON)`,
+        detail: mariadb
+          ? `read_only does not stop sessions of accounts holding READ_ONLY ADMIN: they are listed first, and the drill stops there if any is connected (unless that guard was overridden).`
+          : "super_read_only stops every account, SUPER included; replication threads still apply.",
         host: source,
-        planned: [readOnlyOn],
+        planned: [...(mariadb ? [readOnlyAdmins] : []), readOnlyOn],
         plannedUndo: [readOnlyOff],
         async run(rt) {
+          let note: string | undefined;
+          if (mariadb) {
+            const read = parseMysqlVitals((await rt.exec(readOnlyAdmins)).stdout);
+            const admins = read.ok ? read.value.readOnlyAdmins : null;
+            const why = read.ok ? read.value.unanswered.map((u) => u.error).join("; ") : read.reason;
+            const seen = admins === null ? `who can write under read_only is not known (${why || "no answer"})` : admins.sessions === 0 ? "no session holds READ_ONLY ADMIN" : `${admins.sessions} session(s) of ${admins.accounts.join(", ")} hold READ_ONLY ADMIN`;
+            if ((admins === null || admins.sessions > 0) && !overridden("read-only-admins")) throw new StepFailed(`${source}: ${seen}: read_only would not stop them`);
+            note = `${seen}${admins === null || admins.sessions > 0 ? " (guard overridden)" : ""}`;
+          }
           await rt.set("readOnlyAt", Date.now());
           await rt.exec(readOnlyOn);
-          return undefined;
+          return note;
         },
         async undo(rt) {
           await rt.exec(readOnlyOff);
@@ -419,7 +491,9 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
         key: "catch-up",
         kind: "wait",
         title: `${replica} applies everything ${source} wrote`,
-        detail: `Compares ${source}'s binary log position (or GTID set) with what ${replica} has executed. Aborts and gives ${source} its writes back after ${params.maxReadOnlySeconds} s read-only.`,
+        detail: facts.gtid
+          ? `Compares ${source}'s ${mariadb ? "@@gtid_binlog_pos with what " + replica + " has applied (Gtid_Slave_Pos)" : "executed GTID set with " + replica + "'s"}. Aborts and gives ${source} its writes back after ${params.maxReadOnlySeconds} s read-only.`
+          : `Compares ${source}'s binary log position with what ${replica} has executed. Aborts and gives ${source} its writes back after ${params.maxReadOnlySeconds} s read-only.`,
         planned: [srcStatus, repStatus],
         async run(rt) {
           const since = rt.get<number>("readOnlyAt") ?? Date.now();
@@ -428,16 +502,16 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
             const ch = await replicaChannel(rt, repStatus);
             if (!ch) throw new StepFailed(`${replica} is no longer a replica`);
             if (ch.sqlRunning !== "Yes") throw new StepFailed(`${replica}'s SQL thread stopped: ${ch.lastSqlError ?? "no error given"}`);
-            const behind = behindBytes(src, ch);
-            if (caughtUp(src, ch)) {
+            if (caughtUp(rt.cluster, facts.gtid, src, ch)) {
               await rt.set("caughtUp", true);
               await rt.set("unappliedBytes", 0);
               await rt.set("lagAtPromotionSeconds", ch.secondsBehind);
               await rt.set("sourcePosition", src);
-              return `${replica} executed ${src.file}:${src.pos}, everything ${source} wrote; ${secondsSince(since)} s read-only so far`;
+              const at = facts.gtid && src.gtid ? `GTID ${src.gtid}` : `${src.file}:${src.pos}`;
+              return `${replica} applied ${at}, everything ${source} wrote; ${secondsSince(since)} s read-only so far`;
             }
             if (secondsSince(since) > params.maxReadOnlySeconds) {
-              throw new StepFailed(`bound crossed: read-only for ${secondsSince(since)} s (limit ${params.maxReadOnlySeconds} s); ${replica} is ${behind ?? "an unknown number of"} bytes behind`);
+              throw new StepFailed(`bound crossed: read-only for ${secondsSince(since)} s (limit ${params.maxReadOnlySeconds} s); ${replica} is ${behind(rt.cluster, facts.gtid, src, ch)}`);
             }
             await sleep(POLL_MS);
           }
@@ -449,15 +523,19 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
         key: "old-source-replicates",
         kind: "action",
         title: `${source} replicates from ${replica}`,
-        detail: `From ${replica}'s position at promotion, so ${source} receives exactly what Moodle wrote since. After this step the drill does not go back by itself: the new source holds writes the old one lacks until it catches up.`,
+        detail: `${
+          facts.gtid
+            ? `By GTID, from what ${source}'s own binary log holds, so it receives exactly what Moodle wrote on ${replica} since.`
+            : `From ${replica}'s position at promotion, so ${source} receives exactly what Moodle wrote since.`
+        } The replication account's user and password are read on ${source} from ${cluster.database.replicationCredentialsFile}. After this step the drill does not go back by itself: the new source holds writes the old one lacks until it catches up.`,
         host: source,
         planned: [replicateNew(example)],
         pointOfNoReturn: true,
         async run(rt) {
           const pos = rt.get<Position>("newSourcePosition");
           if (!pos) throw new StepFailed(`${replica}'s position at promotion was not recorded`);
-          await rt.exec(replicateNew(pos.gtid ? null : { file: pos.file, pos: pos.pos }));
-          return `${source} replicates from ${replica} at ${pos.file}:${pos.pos}`;
+          await rt.exec(replicateNew({ file: pos.file, pos: pos.pos }));
+          return `${source} replicates from ${replica}:${facts.ports[replica] ?? "?"} ${facts.gtid ? `by GTID (${replica} was at ${pos.gtid ?? "?"})` : `at ${pos.file}:${pos.pos}`}`;
         },
       },
       verify,
