@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLab } from "./index";
+import type { LabSettings } from "./model/types";
 
 // `npm run lab -- [start] [--dir D] [--seed N] [--speed X] [--base-port N] [--control-port N] [--http-port N] [--quiet]`
 // `npm run lab -- fault <kind> [target] | clear <kind> [target] | clear <id> | faults | truth | speed <x>`
@@ -9,9 +10,10 @@ import { startLab } from "./index";
 const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage:
   npm run lab [-- start] [--dir .lab] [--seed 1] [--speed 1] [--base-port 22201] [--control-port 22299]
-                      [--http-port 22280] [--quiet]
+                      [--http-port 22280] [--ha heartbeat|keepalived] [--ports 80,443] [--quiet]
   npm run lab -- fault <kind> [target]     kinds: vm-off <vm>, server-off <A|B>, service-stop <vm>:<service>,
-                                                 link-cut, replication-break <db>, replica-slow <db>, disk-full <vm>
+                                                 service-crash <vm>:<service>, link-cut, replication-break <db>,
+                                                 replica-slow <db>, disk-full <vm>
   npm run lab -- clear <kind> [target]     or: clear <fault-id>
   npm run lab -- faults | truth | speed <x>    (all take --dir too)
 `;
@@ -49,6 +51,23 @@ function labDir(args: Args): string {
   return typeof v === "string" && v ? path.resolve(v) : path.join(PROJECT, ".lab");
 }
 
+/** the balancer settings a start may choose: which HA daemon owns the VIP, and the VIP's ports */
+function balancerSettings(args: Args): Partial<LabSettings> {
+  const out: Partial<LabSettings> = {};
+  const ha = args.options.get("ha");
+  if (ha !== undefined) {
+    if (ha !== "heartbeat" && ha !== "keepalived") throw new Error("--ha is heartbeat or keepalived");
+    out.haStack = ha;
+  }
+  const ports = args.options.get("ports");
+  if (ports !== undefined) {
+    const list = String(ports).split(",").map(Number);
+    if (ports === true || list.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new Error("--ports needs TCP ports, e.g. 80,443");
+    out.ports = list;
+  }
+  return out;
+}
+
 async function start(args: Args): Promise<void> {
   const dir = labDir(args);
   const lab = await startLab({
@@ -59,6 +78,7 @@ async function start(args: Args): Promise<void> {
     controlPort: numberOption(args, "control-port", 22299),
     httpPort: numberOption(args, "http-port", 22280),
     quiet: args.options.get("quiet") === true,
+    settings: balancerSettings(args),
   });
   const out = process.stdout;
   out.write(`ClusterDeck lab running (seed ${lab.world.settings.seed}, speed ${lab.sim.clock.speed}x)\n`);

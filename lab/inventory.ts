@@ -44,10 +44,10 @@ export function inventoryDocument(settings: LabSettings, hosts: readonly LabHost
         }),
         balancer: {
           vip: settings.vip,
-          ports: [settings.vipPort],
+          ports: settings.ports,
           scheduler: settings.scheduler,
           persistence: settings.persistenceSeconds,
-          ha: "heartbeat",
+          ha: settings.haStack,
           ldirectordConfig: "/etc/ha.d/ldirectord.cf",
         },
         web: {

@@ -17,7 +17,7 @@ import { LabSshBackend } from "./ssh/backend";
 import { ensureClientKey, ensureHostKey } from "./ssh/keys";
 import { VmSshServer } from "./ssh/server";
 import type { CoreDeps } from "./tools/deps";
-import { coreTools, mergeTools, toolPath } from "./tools/index";
+import { coreTools, mergeTools, rootShellRunner, toolPath } from "./tools/index";
 import { virtualFiles } from "./tools/proc-files";
 
 export interface StartLabOptions {
@@ -99,6 +99,7 @@ export async function startLabWith(createTiers: (world: World) => Tiers, opts: S
     loggedIn: (vm) => backend?.loggedIn(vm) ?? 0,
   };
   const tools = mergeTools(coreTools(deps), sim.tiers.tools);
+  sim.balancers.scriptRunner = rootShellRunner(sim.world, deps.files, tools);
   backend = new LabSshBackend(sim, deps.files, tools, toolPath);
 
   const clientKey = ensureClientKey(dir);

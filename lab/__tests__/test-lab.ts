@@ -9,7 +9,7 @@ import { VmFiles } from "../shell/files";
 import { Shell } from "../shell/interpreter";
 import type { ShellHost } from "../shell/interpreter";
 import type { CoreDeps } from "../tools/deps";
-import { coreTools, mergeTools, toolPath } from "../tools/index";
+import { coreTools, mergeTools, rootShellRunner, toolPath } from "../tools/index";
 import { virtualFiles } from "../tools/proc-files";
 import type { VmName } from "../model/types";
 import { stubTiers } from "./stub-tiers";
@@ -39,6 +39,12 @@ export function testLab(opts: { traffic?: Partial<TrafficOptions> | false; setti
     loggedIn: () => 1,
   };
   const tools = mergeTools(coreTools(deps), sim.tiers.tools, opts.extraTools ?? {});
+  sim.balancers.scriptRunner = rootShellRunner(sim.world, deps.files, tools);
+  // on a hand-driven clock a command that waits for the model (systemctl stop heartbeat) moves it forward itself
+  sim.world.modelWait = async (until) => {
+    if (until > clock.now()) clock.advance(until - clock.now());
+    sim.sync();
+  };
   return {
     sim,
     clock,

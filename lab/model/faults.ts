@@ -7,6 +7,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "vm-off",
   "server-off",
   "service-stop",
+  "service-crash",
   "link-cut",
   "replication-break",
   "replica-slow",
@@ -33,10 +34,11 @@ export function normalizeTarget(kind: FaultKind, target: string): string {
     case "replica-slow":
       if (t !== "db1" && t !== "db2") throw new FaultError(`${kind} needs a database VM, db1 or db2, got "${t}"`);
       return t;
-    case "service-stop": {
+    case "service-stop":
+    case "service-crash": {
       const [vm, service, extra] = t.split(":");
       if (vm === undefined || service === undefined || extra !== undefined || !isVmName(vm) || service === "") {
-        throw new FaultError(`service-stop needs <vm>:<service>, e.g. web1:apache2, got "${t}"`);
+        throw new FaultError(`${kind} needs <vm>:<service>, e.g. web1:apache2, got "${t}"`);
       }
       return `${vm}:${service}`;
     }
@@ -60,7 +62,7 @@ export class Faults {
     const target = normalizeTarget(kind, rawTarget);
     const existing = this.world.faults().find((f) => f.kind === kind && f.target === target);
     if (existing) return existing;
-    if (kind === "service-stop") {
+    if (kind === "service-stop" || kind === "service-crash") {
       const [vm, service] = target.split(":") as [VmName, string];
       if (!this.world.serviceKnown(vm, service)) throw new FaultError(`${vm} has no service "${service}"`);
     }
@@ -109,6 +111,13 @@ export class Faults {
       case "service-stop": {
         const [vm, service] = fault.target.split(":") as [VmName, string];
         w.breakService(vm, service, active);
+        break;
+      }
+      case "service-crash": {
+        // kill -9 of every process of the service: no shutdown of its own; clearing the fault starts it again
+        const [vm, service] = fault.target.split(":") as [VmName, string];
+        if (active) w.setService(vm, service, false, "crash");
+        else if (w.isUp(vm)) w.setService(vm, service, true);
         break;
       }
       case "replication-break":

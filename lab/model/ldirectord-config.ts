@@ -6,6 +6,7 @@ export interface LdReal {
   port: number;
   forward: Forward;
   weight: number;
+  line: number;
 }
 
 export interface LdVirtual {
@@ -13,103 +14,307 @@ export interface LdVirtual {
   port: number;
   protocol: "TCP" | "UDP";
   scheduler: string;
-  persistent: number;
+  /** seconds; null when the block has no persistent= line */
+  persistent: number | null;
   reals: LdReal[];
   checktype: string;
   request: string;
   receive: string;
+  service: string;
+  /** the line of its virtual= */
+  line: number;
 }
 
-export interface LdConfig {
+/** the global settings, reset to ldirectord's defaults at every read (set_defaults) and set line by line */
+export interface LdGlobals {
+  autoreload: boolean;
   checkinterval: number;
+  /** -1 = not set: ldirectord then uses 5 s */
   checktimeout: number;
   quiescent: boolean;
-  autoreload: boolean;
+  logfile: string;
+  cleanstop: boolean;
+}
+
+export interface LdConfigError {
+  line: number;
+  message: string;
+}
+
+/** what one read of ldirectord.cf gives: on an error, the globals as far as the read got and no usable virtuals */
+export interface LdConfig {
+  globals: LdGlobals;
   virtuals: LdVirtual[];
+  error: LdConfigError | null;
+  warnings: LdConfigError[];
 }
 
 export const LDIRECTORD_CF = "/etc/ha.d/ldirectord.cf";
 
+export const LD_DEFAULTS: Readonly<LdGlobals> = { autoreload: false, checkinterval: 10, checktimeout: -1, quiescent: false, logfile: "/var/log/ldirectord.log", cleanstop: true };
+
+/** the service names ldirectord resolves through /etc/services (Debian 12's netbase), with the protocol they are listed for */
+const SERVICES: Readonly<Record<string, { port: number; udp: boolean; tcp: boolean }>> = {
+  ftp: { port: 21, tcp: true, udp: false },
+  ssh: { port: 22, tcp: true, udp: false },
+  smtp: { port: 25, tcp: true, udp: false },
+  domain: { port: 53, tcp: true, udp: true },
+  http: { port: 80, tcp: true, udp: false },
+  www: { port: 80, tcp: true, udp: false },
+  pop3: { port: 110, tcp: true, udp: false },
+  imap2: { port: 143, tcp: true, udp: false },
+  imap: { port: 143, tcp: true, udp: false },
+  ldap: { port: 389, tcp: true, udp: true },
+  https: { port: 443, tcp: true, udp: true },
+  submission: { port: 587, tcp: true, udp: false },
+  ldaps: { port: 636, tcp: true, udp: true },
+  imaps: { port: 993, tcp: true, udp: false },
+  pop3s: { port: 995, tcp: true, udp: false },
+  mysql: { port: 3306, tcp: true, udp: false },
+  postgresql: { port: 5432, tcp: true, udp: false },
+};
+
+const CHECKTYPES = new Set(["connect", "negotiate", "ping", "off", "on", "external", "external-perl"]);
+const SERVICE_CHECKS = new Set(["dns", "ftp", "http", "https", "http_proxy", "imap", "imaps", "ldap", "ldaps", "nntp", "mysql", "none", "oracle", "pop", "pops", "radius", "pgsql", "sip", "smtp", "submission", "simpletcp"]);
+const FORWARDS: Readonly<Record<string, Forward>> = { gate: "Route", masq: "Masq", ipip: "Tunnel" };
+/** ld_port_to_service: the check a virtual service gets from its port when it names none */
+const PORT_SERVICE: Readonly<Record<number, string>> = { 21: "ftp", 25: "smtp", 53: "dns", 80: "http", 110: "pop", 119: "nntp", 143: "imap", 389: "ldap", 443: "https", 587: "submission", 636: "ldaps", 993: "imaps", 995: "pops", 1521: "oracle", 1812: "radius", 3128: "http_proxy", 3306: "mysql", 5060: "sip", 5432: "pgsql" };
+const MAX_LINE = 4096;
+
+/** the ldirectord.cf the lab installs: one virtual service per VIP port, direct routing to both web nodes */
 export function ldirectordConfigText(settings: LabSettings, reals: readonly string[]): string {
-  return [
-    "# Global Directives",
-    "checktimeout=3",
-    "checkinterval=5",
-    "autoreload=yes",
-    'logfile="/var/log/ldirectord.log"',
-    "quiescent=yes",
+  const blocks = settings.ports.flatMap((port) => [
     "",
-    "# Moodle over HTTP, direct routing to the web nodes",
-    `virtual=${settings.vip}:${settings.vipPort}`,
-    ...reals.map((r) => `\treal=${r}:80 gate 1`),
-    "\tservice=http",
+    `# Moodle over ${port === 443 ? "HTTPS" : "HTTP"}, direct routing to the web nodes`,
+    `virtual=${settings.vip}:${port}`,
+    ...reals.map((r) => `\treal=${r}:${port} gate 1`),
+    `\tservice=${port === 443 ? "https" : "http"}`,
     `\tscheduler=${settings.scheduler}`,
     `\tpersistent=${settings.persistenceSeconds}`,
     "\tprotocol=tcp",
     "\tchecktype=negotiate",
-    "\tcheckport=80",
+    `\tcheckport=${port}`,
     '\trequest="login/index.php"',
     '\treceive="Moodle"',
-    "",
-  ].join("\n");
+  ]);
+  return ["# Global Directives", "checktimeout=3", "checkinterval=5", "autoreload=yes", 'logfile="/var/log/ldirectord.log"', "quiescent=yes", ...blocks, ""].join("\n");
 }
 
-const FORWARDS: Record<string, Forward> = { gate: "Route", masq: "Masq", ipip: "Tunnel" };
-
-function unquote(v: string): string {
-  const t = v.trim();
-  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
-}
-
-function hostPort(v: string): { address: string; port: number } | null {
-  const m = /^(\d+\.\d+\.\d+\.\d+)(?::(\d+))?$/.exec(v.trim());
-  if (!m || m[1] === undefined) return null;
-  return { address: m[1], port: m[2] === undefined ? 0 : Number(m[2]) };
-}
-
-/** what ldirectord makes of its config; lines it does not understand are ignored, as it warns and carries on */
-export function parseLdirectordConfig(text: string): LdConfig {
-  const cfg: LdConfig = { checkinterval: 10, checktimeout: 5, quiescent: true, autoreload: false, virtuals: [] };
-  let current: LdVirtual | null = null;
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(/#.*$/, "");
-    if (line.trim() === "") continue;
-    const indented = /^\s/.test(line);
-    const eq = line.indexOf("=");
-    if (eq < 0) continue;
-    const key = line.slice(0, eq).trim();
-    const value = line.slice(eq + 1).trim();
-    if (!indented) current = null;
-    if (key === "virtual") {
-      const hp = hostPort(value);
-      if (!hp) continue;
-      current = { ...hp, protocol: "TCP", scheduler: "wrr", persistent: 0, reals: [], checktype: "negotiate", request: "", receive: "" };
-      cfg.virtuals.push(current);
-      continue;
-    }
-    if (current && indented) {
-      if (key === "real") {
-        const [target, method, weight] = value.split(/\s+/);
-        const hp = hostPort(target ?? "");
-        if (!hp) continue;
-        current.reals.push({
-          address: hp.address,
-          port: hp.port || current.port,
-          forward: FORWARDS[method ?? "gate"] ?? "Route",
-          weight: weight === undefined ? 1 : Number(weight) || 0,
-        });
-      } else if (key === "scheduler") current.scheduler = value;
-      else if (key === "persistent") current.persistent = Number(value) || 0;
-      else if (key === "protocol") current.protocol = value.toLowerCase() === "udp" ? "UDP" : "TCP";
-      else if (key === "checktype") current.checktype = value;
-      else if (key === "request") current.request = unquote(value);
-      else if (key === "receive") current.receive = unquote(value);
-      continue;
-    }
-    if (key === "checkinterval") cfg.checkinterval = Number(value) || cfg.checkinterval;
-    else if (key === "checktimeout") cfg.checktimeout = Number(value) || cfg.checktimeout;
-    else if (key === "quiescent") cfg.quiescent = value === "yes";
-    else if (key === "autoreload") cfg.autoreload = value === "yes";
+class ConfigError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
   }
-  return cfg;
+}
+
+function port(name: string, protocol: "tcp" | "udp" | ""): number | null {
+  if (/^[0-9]+$/.test(name)) {
+    const n = Number(name);
+    return n >= 0 && n < 65536 ? n : null;
+  }
+  const s = SERVICES[name];
+  if (!s) return null;
+  if (protocol === "udp" ? !s.udp : protocol === "tcp" ? !s.tcp : false) return null;
+  return s.port;
+}
+
+/**
+ * Read ldirectord.cf as ldirectord 4.12 (Debian 12, `Linux Director v1.186-ha`) does in read_config:
+ * a virtual block is the lines after `virtual=` whose tabs-as-4-spaces indent is at least 4 spaces; a
+ * comment line (`#` after blanks) is skipped anywhere; `#` ends a line inside a block but not outside;
+ * the first line that is not indented ends the block and is read again as a global directive, so a blank
+ * line or a 2-space indent followed by more indented lines is an `Unknown command` error. The first error
+ * stops the read (ldirectord dies at start, keeps its old virtual services on a reload).
+ */
+export function parseLdirectordConfig(text: string, resolveHost: (name: string) => string | null = () => null): LdConfig {
+  const globals: LdGlobals = { ...LD_DEFAULTS };
+  const virtuals: LdVirtual[] = [];
+  const warnings: LdConfigError[] = [];
+  const raw = text.split("\n");
+  if (raw[raw.length - 1] === "") raw.pop();
+  const hadNewline = (i: number): boolean => i < raw.length - 1 || text.endsWith("\n");
+  const lineAt = (i: number): string => (raw[i] ?? "").slice(0, MAX_LINE);
+  const host = (name: string): string | null => (/^\d+\.\d+\.\d+\.\d+$/.test(name) ? name : resolveHost(name));
+  const fail = (line: number, message: string): never => {
+    throw new ConfigError(line, message);
+  };
+  try {
+    const seen = new Set<string>();
+    let i = 0;
+    let pending: number | null = null;
+    while (pending !== null || i < raw.length) {
+      const idx: number = pending ?? i++;
+      pending = null;
+      const lineNo = idx + 1;
+      const linedata = lineAt(idx);
+      const nl = hadNewline(idx) ? "\n" : "";
+      const virtual = /^virtual(6)?\s*=\s*(.*)/.exec(linedata);
+      if (virtual) {
+        if (virtual[1] !== undefined) fail(lineNo, "the lab emulates IPv4 virtual services only");
+        const vattr = virtual[2] ?? "";
+        let addrPort: [string, string] | null = null;
+        const m4 = /^(\d+\.\d+\.\d+\.\d+):([0-9A-Za-z_-]+)/.exec(vattr) ?? /^([0-9A-Za-z._+-]+):([0-9A-Za-z_-]+)/.exec(vattr);
+        if (m4) addrPort = [m4[1] ?? "", m4[2] ?? ""];
+        else if (/^\d+/.test(vattr)) fail(lineNo, "the lab does not emulate firewall-mark virtual services");
+        else if (/^\[([0-9A-Fa-f:]+)\]:([0-9A-Za-z_-]+)/.test(vattr)) fail(lineNo, 'cannot specify an IPv6 address here. please use "virtual6" instead.');
+        else fail(lineNo, "invalid address for virtual server");
+        const [vhost, vport] = addrPort ?? ["", ""];
+        const v: LdVirtual = { address: "", port: 0, protocol: /^(53|domain)$/.test(vport) ? "UDP" : "TCP", scheduler: "wrr", persistent: null, reals: [], checktype: "negotiate", request: "/", receive: "", service: "", line: lineNo };
+        const realsTodo: [string, number][] = [];
+        let ended: number | null = null;
+        for (; i < raw.length; i++) {
+          const n = i + 1;
+          const rawLine = lineAt(i);
+          if (/^\s*#/.test(rawLine)) continue;
+          const l = rawLine.replace(/#.*/, "").replace(/\t/g, "    ");
+          const ind = /^ {4,}(.+)/.exec(l);
+          if (!ind) {
+            ended = i++;
+            break;
+          }
+          const rcmd = ind[1] ?? "";
+          const arg = (re: RegExp): string | null => re.exec(rcmd)?.[1] ?? null;
+          let a: string | null;
+          if ((a = arg(/^real(?:6)?\s*=\s*(.*)/)) !== null) {
+            if (/^real6/.test(rcmd)) fail(n, 'cannot specify "real6" here.  please use "real" instead');
+            realsTodo.push([a, n]);
+          } else if ((a = arg(/^request\s*=\s*"(.*)"/)) !== null) {
+            if (a === "") fail(n, "no request string specified");
+            v.request = a.startsWith("/") ? a : `/${a}`;
+          } else if ((a = arg(/^receive\s*=\s*"(.*)"/)) !== null) {
+            if (a === "") fail(n, "invalid receive string");
+            v.receive = a;
+          } else if ((a = arg(/^checktype\s*=\s*(.*)/)) !== null) {
+            const word = /([\w-]+)/.exec(a)?.[1];
+            if (/\d/.test(a)) v.checktype = "combined";
+            else if (word && CHECKTYPES.has(word)) v.checktype = word;
+            else fail(n, 'checktype must be "connect", "negotiate", "on", "off", "ping", "external", "external-perl" or a positive number');
+          } else if ((a = arg(/^checktimeout\s*=\s*(.*)/)) !== null) {
+            if (!/[1-9]/.test(/(\d+)/.exec(a)?.[1] ?? "")) fail(n, "invalid check timeout");
+          } else if ((a = arg(/^connecttimeout\s*=\s*(.*)/)) !== null) {
+            fail(n, "connecttimeout directive deprecated in favour of negotiatetimeout");
+          } else if ((a = arg(/^(?:negotiatetimeout|checkcount|failurecount|checkinterval)\s*=\s*(.*)/)) !== null) {
+            if (!/[1-9]/.test(/(\d+)/.exec(a)?.[1] ?? "")) fail(n, `invalid ${rcmd.replace(/\s*=.*/, "").replace("negotiatetimeout", "negotiate timeout").replace("checkcount", "check count").replace("failurecount", "failure count")}`);
+            if (rcmd.startsWith("checkcount")) warnings.push({ line: n, message: "checkcount option is deprecated and slated for removal.  please see 'failurecount'" });
+          } else if ((a = arg(/^checkport\s*=\s*(.*)/)) !== null) {
+            const p = /(\d+)/.exec(a)?.[1];
+            if (p === undefined) fail(n, "invalid port");
+            if (!(Number(p) > 0 && Number(p) < 65536)) fail(n, "checkport must be in range 1..65536");
+          } else if ((a = arg(/^(?:login|passwd|database|secret)\s*=\s*"(.*)"/)) !== null) {
+            if (a === "") fail(n, `invalid ${rcmd.startsWith("passwd") ? "password" : rcmd.replace(/\s*=.*/, "") + " string"}`);
+          } else if ((a = arg(/^scheduler\s*=\s*(.*)/)) !== null) {
+            const s = /([a-z]+)/.exec(a)?.[1];
+            if (!s) fail(n, "invalid scheduler, should be only lowercase letters (a-z)");
+            v.scheduler = s ?? v.scheduler;
+          } else if ((a = arg(/^persistent\s*=\s*(.*)/)) !== null) {
+            const p = /(\d+)/.exec(a)?.[1];
+            if (p === undefined) fail(n, "invalid persistent timeout");
+            v.persistent = Number(p);
+          } else if ((a = arg(/^protocol\s*=\s*(.*)/)) !== null) {
+            const w = /(\w+)/.exec(a)?.[1];
+            if (!w) fail(n, "invalid protocol");
+            if (w !== "tcp" && w !== "udp") fail(n, "protocol must be tcp or udp if the virtual service is an address and port");
+            v.protocol = w === "udp" ? "UDP" : "TCP";
+          } else if ((a = arg(/^service\s*=\s*(.*)/)) !== null) {
+            const w = /(\w+)/.exec(a)?.[1];
+            if (!w || !SERVICE_CHECKS.has(w)) fail(n, "service must be dns, ftp, http, https, http_proxy, imap, imaps, ldap, ldaps, mysql, nntp, none, oracle, pop, pops, radius, pgsql, simpletcp, sip, smtp or submission");
+            v.service = w ?? "";
+          } else if ((a = arg(/^(?:quiescent|cleanstop|ops)\s*=\s*(.*)/)) !== null) {
+            if (a !== "yes" && a !== "no") fail(n, `${rcmd.replace(/\s*=.*/, "")} must be 'yes' or 'no'`);
+          } else if ((a = arg(/^httpmethod\s*=\s*(.*)/)) !== null) {
+            const w = (/(\w+)/.exec(a)?.[1] ?? "").toUpperCase();
+            if (w !== "GET" && w !== "HEAD") fail(n, "httpmethod must be GET or HEAD");
+          } else if (
+            /^(?:checkcommand|load|schedflags|netmask|virtualhost|fallback|fallbackcommand|emailalert|emailalertfreq|emailalertstatus|monitorfile|smtp|servicename|comment)\s*=/.test(rcmd)
+          ) {
+            // accepted as ldirectord accepts them; the lab's checks do not use them
+          } else fail(n, `Unknown command "${rawLine}${hadNewline(i) ? "\n" : ""}"`);
+        }
+        const endLine = ended === null ? raw.length : ended + 1;
+        const address = host(vhost);
+        const vp = port(vport, v.protocol === "UDP" ? "udp" : "tcp");
+        if (address === null || vp === null) fail(lineNo, "invalid address for virtual service");
+        v.address = address ?? "";
+        v.port = vp ?? 0;
+        if (!v.service) v.service = PORT_SERVICE[v.port] ?? "none";
+        for (const [str, n] of realsTodo) v.reals.push(realServer(str, n, v, host));
+        const id = `${v.protocol}:${v.address}:${v.port}`;
+        if (seen.has(id)) fail(endLine, "duplicate virtual server");
+        seen.add(id);
+        virtuals.push(v);
+        if (ended === null) break;
+        pending = ended;
+        continue;
+      }
+      if (/^\s*$/.test(linedata) || /^\s*#/.test(linedata)) continue;
+      const g = (re: RegExp): string | null => re.exec(linedata)?.[1] ?? null;
+      let a: string | null;
+      const positive = (x: string): boolean => /[1-9]/.test(/(\d+)/.exec(x)?.[1] ?? "");
+      if ((a = g(/^checktimeout\s*=\s*(.*)/)) !== null) {
+        if (!positive(a)) fail(lineNo, "invalid check timeout value");
+        globals.checktimeout = Number(/(\d+)/.exec(a)?.[1]);
+      } else if (g(/^connecttimeout\s*=\s*(.*)/) !== null) fail(lineNo, "connecttimeout directive deprecated in favour of negotiatetimeout");
+      else if ((a = g(/^negotiatetimeout\s*=\s*(.*)/)) !== null) {
+        if (!positive(a)) fail(lineNo, "invalid negotiate timeout value");
+      } else if ((a = g(/^checkinterval\s*=\s*(.*)/)) !== null) {
+        if (!positive(a)) fail(lineNo, "invalid check interval value");
+        globals.checkinterval = Number(/(\d+)/.exec(a)?.[1]);
+      } else if ((a = g(/^checkcount\s*=\s*(.*)/)) !== null) {
+        if (!positive(a)) fail(lineNo, "invalid check count value");
+        warnings.push({ line: lineNo, message: "checkcount option is deprecated and slated for removal.  please see 'failurecount'" });
+      } else if ((a = g(/^failurecount\s*=\s*(.*)/)) !== null) {
+        if (!positive(a)) fail(lineNo, "invalid failure count value");
+      } else if ((a = g(/^autoreload\s*=\s*(.*)/)) !== null) {
+        if (a !== "yes" && a !== "no") fail(lineNo, "autoreload must be 'yes' or 'no'");
+        globals.autoreload = a === "yes";
+      } else if ((a = g(/^logfile\s*=\s*"(.*)"/)) !== null) globals.logfile = a;
+      else if ((a = g(/^(?:fork|quiescent|readdquiescent|cleanstop)\s*=\s*(.*)/)) !== null) {
+        const key = /^(\w+)/.exec(linedata)?.[1] ?? "";
+        if (a !== "yes" && a !== "no") fail(lineNo, `${key} must be 'yes' or 'no'`);
+        if (key === "quiescent") globals.quiescent = a === "yes";
+        if (key === "cleanstop") globals.cleanstop = a === "yes";
+      } else if ((a = g(/^supervised(.*)/)) !== null) {
+        if (!/^\s*=\s*(yes|no)$/.test(a) && !/^\s*$/.test(a)) fail(lineNo, "supervised must be 'yes' or 'no'");
+      } else if (/^(?:fallback6?|fallbackcommand|callback|execute|emailalert|emailalertfreq|emailalertstatus|emailalertfrom|smtp|maintenancedir)\s*=/.test(linedata)) {
+        // accepted; not modelled
+      } else {
+        if (/^timeout\s*=/.test(linedata)) fail(lineNo, "timeout directive deprecated in favour of checktimeout and negotiatetimeout");
+        fail(lineNo, `Unknown command ${linedata}${nl} `);
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return { globals, virtuals: [], error: { line: e.line, message: e.message }, warnings };
+  }
+  return { globals, virtuals, error: null, warnings };
+}
+
+function realServer(str: string, line: number, v: LdVirtual, host: (name: string) => string | null): LdReal {
+  const m = /(\d+\.\d+\.\d+\.\d+|[A-Za-z0-9.-]+)(?::(\d+|[A-Za-z0-9_-]+))?\s+(.*)/.exec(str);
+  if (!m) throw new ConfigError(line, "invalid address for real server (wrong format)");
+  const address = host(m[1] ?? "");
+  if (address === null) throw new ConfigError(line, `invalid address (${m[1]}) for real server (could not resolve host)`);
+  const rport = port(m[2] ?? "0", "");
+  if (rport === null) throw new ConfigError(line, `invalid port (${m[2]}) for real server (could not resolve port)`);
+  const flags = /(\w+)(.*)/.exec(m[3] ?? "");
+  const forward = FORWARDS[flags?.[1] ?? ""];
+  if (!flags || !forward) throw new ConfigError(line, "forward method must be gate, masq or ipip");
+  let rest = flags[2] ?? "";
+  let weight = 1;
+  const w = /\s+(\d+)(.*)/.exec(rest);
+  if (w) {
+    weight = Number(w[1]);
+    rest = w[2] ?? "";
+  }
+  const reqRecv = /\s+"(.*)"[, ]\s*"(.*)"(.*)/.exec(rest);
+  if (reqRecv) rest = reqRecv[3] ?? "";
+  if (/\S/.test(rest)) throw new ConfigError(line, `Invalid real server line, around "${rest}"`);
+  return { address, port: rport || v.port, forward, weight, line };
+}
+
+/** ldirectord's error line: `Error [<pid>] reading file <file> at line <n>: <message>` */
+export function configErrorText(pid: number, file: string, e: LdConfigError): string {
+  return `Error [${pid}] reading file ${file} at line ${e.line}: ${e.message}`;
 }

@@ -28,13 +28,14 @@ describe("ldirectord.cf weight edits (autoreload)", () => {
     expect(r).toEqual({ stdout: "", stderr: "", code: 0 });
     expect((await l.sh("lb1", "ls /etc/ha.d")).stdout).not.toContain("ldirectord.cf.clusterdeck");
     expect((await l.sh("lb1", "grep 'real=192.168.10.11' /etc/ha.d/ldirectord.cf")).stdout).toBe("\treal=192.168.10.11:80 gate 0\n");
-    l.advance(1000);
+    // ldirectord looks at its file once per checkinterval (5 s here), after checking the real servers
+    l.advance(5000);
     expect(weights(l, "lb1")).toEqual({ "192.168.10.11": 0, "192.168.10.21": 1 });
     expect((await l.sh("lb1", "ipvsadm -Ln")).stdout).toMatch(/192\.168\.10\.11:80\s+Route\s+0\s/);
     // lb2 has its own file, which still says 1
     expect(weights(l, "lb2")["192.168.10.11"]).toBe(1);
     await setWeight(l, "lb1", 1);
-    l.advance(1000);
+    l.advance(5000);
     expect(weights(l, "lb1")["192.168.10.11"]).toBe(1);
   });
 
@@ -63,10 +64,10 @@ describe("ldirectord.cf weight edits (autoreload)", () => {
     const l = start();
     await setWeight(l, "lb1", 0);
     await setWeight(l, "lb2", 0);
-    l.advance(1000);
+    l.advance(5000);
     l.sim.faults.inject("vm-off", "lb1");
-    l.advance(11_000);
-    expect(l.sim.balancers.heartbeat.trafficTarget()).toBe("lb2");
+    l.advance(12_000);
+    expect(l.sim.balancers.ha.trafficTarget()).toBe("lb2");
     expect(weights(l, "lb2")).toEqual({ "192.168.10.11": 0, "192.168.10.21": 1 });
   });
 });

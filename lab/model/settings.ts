@@ -20,6 +20,8 @@ export const DEFAULT_SETTINGS: LabSettings = {
   sessionHandler: "file",
   phpHandler: "mod_php",
   heartbeatDeadtimeMs: 10_000,
+  haStack: "heartbeat",
+  ports: [80],
 };
 
 function vm(name: VmName, role: VmRole, server: ServerName, clusterAddress: string): VmInfo {
@@ -52,7 +54,8 @@ export const COMMON_SERVICES: readonly string[] = ["ssh", "cron", "rsyslog"];
 /** services a VM runs from boot: its role's, the generic ones, and php-fpm on web nodes that use it */
 export function bootServices(role: VmRole, settings: LabSettings): string[] {
   const php = role === "web" && settings.phpHandler === "php-fpm" ? ["php8.2-fpm"] : [];
-  return [...COMMON_SERVICES, ...ROLE_SERVICES[role], ...php];
+  const own = role === "lb" && settings.haStack === "keepalived" ? ROLE_SERVICES.lb.map((x) => (x === "heartbeat" ? "keepalived" : x)) : ROLE_SERVICES[role];
+  return [...COMMON_SERVICES, ...own, ...php];
 }
 
 export function isVmName(value: string): value is VmName {

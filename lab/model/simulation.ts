@@ -70,10 +70,7 @@ export class Simulation {
 
   /** bring the model up to the clock's time */
   sync(): void {
-    this.world.scheduler.advanceTo(this.clock.now(), (dt) => {
-      this.balancers.tick();
-      this.tiers.tick(dt);
-    });
+    this.world.scheduler.advanceTo(this.clock.now(), (dt) => this.tiers.tick(dt));
   }
 
   start(tickMs = 100): void {

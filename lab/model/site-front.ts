@@ -19,7 +19,7 @@ export interface SiteExchange {
  */
 export function vipExchange(world: World, balancers: Balancers, tiers: Tiers, req: SiteRequest, clientPort: number): SiteExchange | null {
   const now = world.now();
-  const lb = balancers.heartbeat.trafficTarget();
+  const lb = balancers.ha.trafficTarget();
   const table = lb ? balancers.nodes[lb].table : null;
   const svc = table?.findService("TCP", world.settings.vip, world.settings.vipPort);
   const dest = table && svc ? table.schedule(svc, req.clientAddress, now) : null;

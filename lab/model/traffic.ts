@@ -105,7 +105,7 @@ export class Traffic {
   private request(user: User, kind: WebRequest["kind"]): boolean {
     const now = this.world.now();
     this.totals.requests++;
-    const lb = this.balancers.heartbeat.trafficTarget();
+    const lb = this.balancers.ha.trafficTarget();
     const table = lb ? this.balancers.nodes[lb].table : null;
     const svc = table?.findService("TCP", this.world.settings.vip, this.world.settings.vipPort);
     const dest = table && svc ? table.schedule(svc, user.client, now) : null;

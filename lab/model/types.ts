@@ -28,6 +28,7 @@ export type FaultKind =
   | "vm-off"
   | "server-off"
   | "service-stop"
+  | "service-crash"
   | "link-cut"
   | "replication-break"
   | "replica-slow"
@@ -36,7 +37,7 @@ export type FaultKind =
 export interface Fault {
   id: string;
   kind: FaultKind;
-  /** vm name, server name ("A"/"B"), "<vm>:<service>" for service-stop, "" for link-cut */
+  /** vm name, server name ("A"/"B"), "<vm>:<service>" for service-stop and service-crash, "" for link-cut */
   target: string;
   /** model time (epoch ms) it was injected */
   since: number;
@@ -76,6 +77,10 @@ export interface LabSettings {
   /** how Apache runs PHP on the web nodes: mod_php under the prefork MPM (Debian's default) or php-fpm under event */
   phpHandler: "mod_php" | "php-fpm";
   heartbeatDeadtimeMs: number;
+  /** what owns the VIP on lb1/lb2: heartbeat 3.0.6 (haresources, the default) or keepalived 2.2.7 (VRRP) */
+  haStack: "heartbeat" | "keepalived";
+  /** the VIP's TCP ports: one LVS virtual service and one ldirectord.cf block each (users browse on vipPort) */
+  ports: number[];
 }
 
 export interface World {

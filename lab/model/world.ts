@@ -10,6 +10,8 @@ interface ServiceState {
   running: boolean;
   /** model time of the last start or stop */
   since: number;
+  /** its process died (kill -9, a crash): systemd says "failed" until the next start */
+  crashed?: boolean;
 }
 
 interface VmState {
@@ -28,7 +30,9 @@ export interface LogLine {
 }
 
 type PowerListener = (vm: VmName, up: boolean) => void;
-type ServiceListener = (vm: VmName, service: string, running: boolean) => void;
+/** how a service stopped: cleanly (systemctl stop) or by dying (SIGKILL, a crash), which skips its own shutdown */
+export type StopHow = "stop" | "crash";
+type ServiceListener = (vm: VmName, service: string, running: boolean, how: StopHow) => void;
 
 const LOG_LINES = 500;
 
@@ -127,16 +131,25 @@ export class LabWorld implements World {
     return out;
   }
 
-  setService(vm: VmName, service: string, running: boolean): void {
+  setService(vm: VmName, service: string, running: boolean, how: StopHow = "stop"): void {
     const s = this.state(vm);
     const current = s.services.get(service);
     if (running && this.broken.has(`${vm}:${service}`)) return;
     if (current && current.running === running) return;
-    s.services.set(service, { running, since: this.now() });
+    s.services.set(service, { running, since: this.now(), crashed: !running && how === "crash" });
     if (!this.isUp(vm)) return;
-    this.log(`${vm}: ${service} ${running ? "started" : "stopped"}`);
-    for (const listener of this.serviceListeners) listener(vm, service, running);
+    this.log(`${vm}: ${service} ${running ? "started" : how === "crash" ? "killed (its processes died)" : "stopped"}`);
+    for (const listener of this.serviceListeners) listener(vm, service, running, how);
   }
+
+  /** systemd's "failed": a service-stop fault holds it down, or its process died */
+  serviceFailed(vm: VmName, service: string): boolean {
+    if (this.serviceRunning(vm, service)) return false;
+    return this.broken.has(`${vm}:${service}`) || (this.state(vm).services.get(service)?.crashed ?? false);
+  }
+
+  /** resolves once model time reaches `until` (a command that blocks while the model moves, e.g. `systemctl stop heartbeat`) */
+  modelWait: (until: number) => Promise<void> = (until) => new Promise((resolve) => this.scheduler.at(until, resolve));
 
   /** a service-stop fault: the service stops and refuses to start until cleared */
   breakService(vm: VmName, service: string, broken: boolean): void {

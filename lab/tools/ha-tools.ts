@@ -1,90 +1,88 @@
-import { peerOf } from "../model/heartbeat";
-import { LDIRECTORD_CF } from "../model/ldirectord-config";
+import fs from "node:fs";
+import { LD_VERSION } from "../model/balancer";
+import { LBS, peerOf } from "../model/ha-stack";
+import type { Heartbeat } from "../model/heartbeat";
+import { configErrorText } from "../model/ldirectord-config";
 import type { ExecContext, ExecResult, LbVm, Tool } from "../model/types";
 import { strftime } from "./clock-format";
 import type { CoreDeps } from "./deps";
 import { ok, result } from "./io";
 import { hostClock } from "./system-tools";
 
-const NODES: readonly LbVm[] = ["lb1", "lb2"];
+// heartbeat lists nodes in the reverse of ha.cf's `node` lines (captured: `cl_status listnodes` gives lb2, lb1)
+const LISTED: readonly LbVm[] = ["lb2", "lb1"];
+const HB_VERSION = "3.0.6 (node: 958e11be8686759f1b99204c17812f2c2633b169)";
+const CL_USAGE =
+  "Usage: cl_status <sub-command> [<options>] [<parameters>]\n\nSub-commands:\nclientstatus <node-name> <client-id> [<timeout>]\n\tShow the status of heartbeat clients.\nhblinkstatus <node-name> <link-name>\n\tShow the status of a heartbeat link\nhbstatus\n\tIndicate if heartbeat is running on the local system.\n\tOptions:\n\t\t-v\tverbose: also add \"listnodes -v\" output\nlistnodes [<option>]\n\tList the nodes in the cluster.\n\tOptions:\n\t\t-p\tlist only 'ping' type nodes\n\t\t-n\tlist only 'normal' type nodes\n\t\t-v\tverbose: also list type and status,\n\t\t\tthen add \"listhblinks -v\" output\nlisthblinks <node-name>\n\tList the network interfaces used as hearbeat links.\n\tOptions:\n\t\t-v\tverbose: list link status as well\nnodestatus <node-name>\n\tList the node status.\nnodeweight <node-name>\n\tList the node weight.\nnodesite <node-name>\n\tList the node site.\nnodetype <node-name>\n\tList the nodes of a given type.\nrscstatus\n\tShow the status of cluster resources.\nhbparameter -p <parameter-name>\n\tRetrieve the value of a cluster parameter.\n\tAs for the valid parameter names, please refer to the man page.\n";
 
 let clPid = 2100;
 
-function clLog(deps: CoreDeps, vm: LbVm, message: string): string {
-  const stamp = strftime("%Y/%m/%d_%H:%M:%S", hostClock(deps, vm).ms, 0);
+/** cl_status logs through cl_log to stderr, syslog-style: `Dec 03 18:39:18 lb1 cl_status: [22858]: ERROR: ...` */
+function clLog(deps: CoreDeps, vm: LbVm, ...messages: string[]): string {
+  const stamp = strftime("%b %d %H:%M:%S", hostClock(deps, vm).ms, 0);
   clPid = clPid >= 32000 ? 2100 : clPid + 3;
-  return `cl_status[${clPid}]: ${stamp} ERROR: ${message}\n`;
+  return messages.map((m) => `${stamp} ${vm} cl_status: [${clPid}]: ERROR: ${m}\n`).join("");
 }
 
-/** what this node's heartbeat says about a node: itself is active, the peer is active until declared dead */
-function nodeStatus(deps: CoreDeps, self: LbVm, node: LbVm): "active" | "dead" {
-  if (node === self) return "active";
-  return deps.balancers.heartbeat.nodes[self].peerDead ? "dead" : "active";
-}
-
-/** `hbstatus -v` as heartbeat 3.0 prints it under haresources (no CCM): version, then each node and its links */
-function verboseStatus(deps: CoreDeps, self: LbVm): string {
-  const hears = deps.balancers.heartbeat.hearsPeer(self);
-  const nodes = NODES.map((node) => {
-    const link = node === self || hears ? "up" : "dead";
-    return `${node}\t${nodeStatus(deps, self, node)}\t(nodetype: normal)\n\teth1\t${link}\n`;
+/** `hbstatus -v` as heartbeat 3.0.6 prints it with haresources: each node, then its link; a node never hears its own ucast */
+function verboseStatus(hb: Heartbeat, self: LbVm): string {
+  const nodes = LISTED.map((node) => {
+    const link = node !== self && !hb.nodes[self].peerDead ? "up" : "dead";
+    return `${node}\t${hb.nodeStatus(self, node)}\t(nodetype: normal)\n\teth1\t${link}\n`;
   });
-  return `version:\t3.0.6 (10e3f2130ea1)\nmanaged by:\tharesources\n\n${nodes.join("\n")}`;
+  return `version:\t${HB_VERSION}\nmanaged by:\t"haresources"\n\n${nodes.join("\n")}`;
 }
 
 function clStatus(ctx: ExecContext, deps: CoreDeps): ExecResult {
   const vm = ctx.vm as LbVm;
+  const hb = deps.balancers.heartbeat;
   const [sub, ...args] = ctx.argv.slice(1);
   const human = args.includes("-m");
   const params = args.filter((a) => !a.startsWith("-"));
-  const running = deps.world.serviceRunning(vm, "heartbeat");
-  if (sub === undefined || sub === "-h") return ok("Usage: cl_status <sub-command> [<options>] [<parameters>]\n");
+  const running = hb?.running(vm) ?? false;
+  if (sub === undefined || sub === "-h") return ok(CL_USAGE);
   if (sub === "hbstatus") {
-    if (!running) return result("Heartbeat is stopped on this machine.\n", "", 1);
-    return ok(`Heartbeat is running on this machine.\n${args.includes("-v") ? verboseStatus(deps, vm) : ""}`);
+    if (!running || !hb) return result(`Heartbeat is stopped on this machine.\n${args.includes("-v") ? "(hb_api_signon: Can't initiate connection to heartbeat)\n" : ""}`, "", 1);
+    return ok(`Heartbeat is running on this machine.\n${args.includes("-v") ? verboseStatus(hb, vm) : ""}`);
   }
   const known = ["listnodes", "nodestatus", "nodeweight", "nodesite", "nodetype", "listhblinks", "hblinkstatus", "clientstatus", "rscstatus", "hbparameter"];
-  if (!known.includes(sub)) return result("", clLog(deps, vm, `${sub}: invalid sub-command.`), 2);
-  if (!running) {
-    return result("", clLog(deps, vm, "Cannot signon with heartbeat") + clLog(deps, vm, "REASON: hb_api_signon: Can't initiate connection  to heartbeat"), 1);
-  }
+  if (!known.includes(sub)) return result("", clLog(deps, vm, `${sub}: invalid sub-command.`), 11);
+  if (!running || !hb) return result("", clLog(deps, vm, "Cannot signon with heartbeat", "REASON: hb_api_signon: Can't initiate connection to heartbeat"), 1);
   const node = params[0] as LbVm | undefined;
-  const validNode = node !== undefined && NODES.includes(node);
+  const validNode = node !== undefined && LBS.includes(node);
   switch (sub) {
     case "listnodes":
-      return ok(`${human ? "The nodes are as follow:\n" : ""}${NODES.join("\n")}\n`);
+      return ok(`${human ? "The nodes are as follow:\n" : ""}${LISTED.join("\n")}\n`);
     case "nodestatus": {
-      if (node === undefined) return result("", "Not enough parameters.\n", 2);
-      if (!validNode) return result("", "Error. May be due to incorrect node name\n", 2);
-      const s = nodeStatus(deps, vm, node);
+      if (!validNode) return result("", "Error. May be due to incorrect node name\n", 11);
+      const s = hb.nodeStatus(vm, node);
       return result(human ? `The cluster node ${node} is ${s}\n` : `${s}\n`, "", s === "active" ? 0 : 1);
     }
     case "nodetype":
-      if (!validNode) return result("", "Error. May be due to incorrect node name\n", 2);
+      if (!validNode) return result("", "Error. May be due to incorrect node name\n", 11);
       return ok(human ? `The node ${node}'s type: normal\n` : "normal\n");
     case "nodeweight":
-      if (!validNode) return result("", "Error. Maybe due to incorrect node name.\n", 2);
+      if (!validNode) return result("", "Error. Maybe due to incorrect node name.\n", 11);
       return ok("100\n");
     case "nodesite":
-      if (!validNode) return result("", "Error. May be due to incorrect node name\n", 2);
+      if (!validNode) return result("", "Error. May be due to incorrect node name\n", 11);
       return ok("\n");
     case "listhblinks":
-      if (!validNode) return result("", "No enough parameter.\n", 2);
+      if (!validNode) return result("", "No enough parameter.\n", 11);
       return ok(`${human ? "\tthis node have the following heartbeat links:\n" : ""}\teth1\n`);
     case "hblinkstatus": {
-      if (!validNode || params[1] === undefined) return result("", "No enough parameter.\n", 2);
-      const up = node === vm || deps.balancers.heartbeat.hearsPeer(vm);
-      const s = params[1] === "eth1" ? (up ? "up" : "dead") : null;
-      if (s === null) return result("", clLog(deps, vm, "Cannot get heartbeat link status"), 4);
-      return result(human ? `The node ${node}'s heartbeat link ${params[1]} is ${s}\n` : `${s}\n`, "", s === "up" ? 0 : 1);
+      if (!validNode || params[1] === undefined) return result("", "No enough parameter.\n", 11);
+      const up = node !== vm && !hb.nodes[vm].peerDead;
+      if (params[1] !== "eth1") return result("", clLog(deps, vm, "Cannot get heartbeat link status"), 11);
+      const s = up ? "up" : "dead";
+      return result(human ? `The node ${node}'s heartbeat link ${params[1]} is ${s}\n` : `${s}\n`, "", up ? 0 : 1);
     }
     case "rscstatus": {
-      const holds = deps.balancers.heartbeat.nodes[vm].holdsVip;
-      const s = holds ? "all" : "none";
+      const s = hb.rscstatus(vm);
       return ok(human ? `This node is holding ${s} resources.\n` : `${s}\n`);
     }
     case "clientstatus":
-      return ok("online\n");
+      return result("", clLog(deps, vm, `Cannot get heartbeat client ${params[1] ?? ""}'s status`, "REASON: No timely response."), 13);
     case "hbparameter": {
       const pi = args.indexOf("-p");
       const name = pi >= 0 ? args[pi + 1] : undefined;
@@ -96,7 +94,7 @@ function clStatus(ctx: ExecContext, deps: CoreDeps): ExecResult {
         auto_failback: "off",
         udpport: "694",
       };
-      if (name === undefined) return result("", clLog(deps, vm, "parameter name required"), 2);
+      if (name === undefined) return result("", clLog(deps, vm, "parameter name required"), 11);
       const v = values[name];
       if (v === undefined) return result("", clLog(deps, vm, `Cannot get parameter ${name}'s value`), 1);
       return ok(human ? `Heartbeat parameter ${name}'s value: ${v}\n` : `${v}\n`);
@@ -114,7 +112,8 @@ function crmMon(ctx: ExecContext, deps: CoreDeps): ExecResult {
   const vm = ctx.vm as LbVm;
   const args = ctx.argv.slice(1);
   const xml = args.some((a) => a === "--output-as=xml" || a === "-X" || a === "--as-xml") || args.some((a, i) => a === "--output-as" && args[i + 1] === "xml");
-  if (!deps.world.serviceRunning(vm, "heartbeat")) {
+  const hb = deps.balancers.heartbeat;
+  if (!hb || !hb.running(vm)) {
     if (xml) {
       return result(
         `<pacemaker-result api-version="2.30" request="crm_mon ${args.join(" ")}">\n  <status code="102" message="Not connected">\n    <errors>\n      <error>crm_mon: Error: cluster is not available on this node</error>\n    </errors>\n  </status>\n</pacemaker-result>\n`,
@@ -124,13 +123,13 @@ function crmMon(ctx: ExecContext, deps: CoreDeps): ExecResult {
     }
     return result("", "crm_mon: Error: cluster is not available on this node\n", 102);
   }
-  const hb = deps.balancers.heartbeat;
   const peer = peerOf(vm);
   const online = (n: LbVm): boolean => n === vm || !hb.nodes[vm].peerDead;
-  const onlineNodes = NODES.filter(online);
+  const nodes: readonly LbVm[] = ["lb1", "lb2"];
+  const onlineNodes = nodes.filter(online);
   const dc = onlineNodes[0] ?? vm;
-  const vipOn = NODES.filter((n) => (n === vm || online(n)) && hb.nodes[n].holdsVip && deps.world.isUp(n));
-  const ldOn = NODES.filter((n) => (n === vm || online(n)) && deps.world.serviceRunning(n, "ldirectord"));
+  const vipOn = nodes.filter((n) => online(n) && hb.holders().includes(n));
+  const ldOn = nodes.filter((n) => online(n) && deps.world.serviceRunning(n, "ldirectord"));
   const id = (n: LbVm): string => (n === "lb1" ? "1" : "2");
   const version = "2.1.5-a3f44794f94";
   const changed = deps.world.bootAt(dc) + 120_000;
@@ -149,15 +148,15 @@ function crmMon(ctx: ExecContext, deps: CoreDeps): ExecResult {
     out += `    <last_update time="${xmlTime(deps, vm)}" origin="${vm}"/>\n    <last_change time="${xmlTime(deps, vm, changed)}" user="root" client="cibadmin" origin="${dc}"/>\n`;
     out += `    <nodes_configured number="2"/>\n    <resources_configured number="3" disabled="0" blocked="0"/>\n`;
     out += `    <cluster_options stonith-enabled="false" symmetric-cluster="true" no-quorum-policy="ignore" maintenance-mode="false" stop-all-resources="false" stonith-timeout-ms="60000" priority-fencing-delay-ms="0"/>\n  </summary>\n  <nodes>\n`;
-    out += NODES.map(nodeXml).join("");
+    out += nodes.map(nodeXml).join("");
     out += "  </nodes>\n  <resources>\n";
     out += resource("vip", "ocf:heartbeat:IPaddr2", vipOn, "    ");
     out += `    <clone id="ldirectord-clone" multi_state="false" unique="false" maintenance="false" managed="true" disabled="false" failed="false" failure_ignored="false">\n`;
-    for (const n of NODES) out += resource("ldirectord", "ocf:heartbeat:ldirectord", ldOn.includes(n) ? [n] : [], "      ");
+    for (const n of nodes) out += resource("ldirectord", "ocf:heartbeat:ldirectord", ldOn.includes(n) ? [n] : [], "      ");
     out += "    </clone>\n  </resources>\n  <status code=\"0\" message=\"OK\"/>\n</pacemaker-result>\n";
     return ok(out);
   }
-  const offline = NODES.filter((n) => !online(n));
+  const offline = nodes.filter((n) => !online(n));
   let out = "Cluster Summary:\n  * Stack: corosync\n";
   out += `  * Current DC: ${dc} (version ${version}) - partition with quorum\n`;
   out += `  * Last updated: ${xmlTime(deps, vm)} on ${vm}\n  * Last change:  ${xmlTime(deps, vm, changed)} by root via cibadmin on ${dc}\n`;
@@ -171,42 +170,107 @@ function crmMon(ctx: ExecContext, deps: CoreDeps): ExecResult {
   return ok(out);
 }
 
+/**
+ * ldirectord's own command line (ldirectord 4.12): it reads the config first, so a bad file answers the
+ * config error and exit 2 to any command and removes the pid file named after it; the pid file is
+ * /var/run/ldirectord.<name>.pid, <name> "ldirectord" without a config argument, else the file's basename.
+ */
 function ldirectord(ctx: ExecContext, deps: CoreDeps): ExecResult {
   const vm = ctx.vm as LbVm;
-  const args = ctx.argv.slice(1).filter((a) => !a.startsWith("-"));
-  const action = args[args.length - 1] ?? "status";
-  const cfg = args.length > 1 ? args[0] : LDIRECTORD_CF;
-  const cfgPath = cfg?.startsWith("/") ? cfg : `/etc/ha.d/${cfg}`;
+  const args = ctx.argv.slice(1);
+  const opts = args.filter((a) => a.startsWith("-"));
+  const words = args.filter((a) => !a.startsWith("-"));
+  if (opts.includes("-v") || opts.includes("--version")) {
+    return ok(`${LD_VERSION}\n1999-2006 Jacob Rief, Horms and others\n<http://www.vergenet.net/linux/ldirectord/>\n\nldirectord comes with ABSOLUTELY NO WARRANTY.\nThis is free software, and you are welcome to redistribute it\nunder certain conditions. See the GNU General Public Licence for details.\n`);
+  }
+  const usage = result("", "Usage:\n    ldirectord [-d|--debug] [--] [*configfile*] start|stop|restart|try-restart|reload|force-reload|status\n\n    ldirectord [-h|-?|--help|-v|--version]\n\n", 255);
+  if (words.length === 0 || words.length > 2) return usage;
+  const cmd = words[words.length - 1] ?? "";
+  if (!["start", "stop", "status", "restart", "try-restart", "reload", "force-reload"].includes(cmd)) return usage;
+  const given = words.length === 2 ? (words[0] ?? "") : null;
+  const name = given === null ? "ldirectord" : given.slice(given.lastIndexOf("/") + 1);
+  const exists = (p: string): boolean => deps.files.stat(vm, p)?.type === "file";
+  const base = given ?? "ldirectord.cf";
+  const cfg = exists(`/etc/ha.d/${base}`) ? `/etc/ha.d/${base}` : exists(`/etc/ha.d/conf/${base}`) ? `/etc/ha.d/conf/${base}` : base.startsWith("/") && exists(base) ? base : null;
+  if (cfg === null) return result("", `Config file ${base} not found\n`, 1);
+  const pid = deps.world.rng.int(900, 30000);
+  const read = deps.balancers.readConfig(vm, cfg);
+  const pidFile = `/run/ldirectord.${name}.pid`;
+  const log = (m: string): void => deps.balancers.ldLog(vm, m, pid, name);
+  if (!read || read.config.error) {
+    removeVmFile(deps, vm, pidFile);
+    const text = read?.config.error ? configErrorText(pid, cfg, read.config.error) : `can not open file ${cfg}`;
+    return result("", `${text}\n`, 2);
+  }
+  log(`Invoking ldirectord invoked as: /usr/sbin/ldirectord ${args.join(" ")} `);
+  const daemon = deps.balancers.nodes[vm].ld.pid;
   const running = deps.world.serviceRunning(vm, "ldirectord");
-  switch (action) {
-    case "status":
-      return running
-        ? result("", `ldirectord for ${cfgPath} is running with pid: ${deps.balancers.nodes[vm].ld.pid}\n`, 0)
-        : result(`ldirectord is stopped for ${cfgPath}\n`, "", 3);
+  let filePid: number | null;
+  try {
+    filePid = Number(fs.readFileSync(deps.world.resolvePath(vm, pidFile), "utf8").trim());
+  } catch {
+    filePid = null;
+  }
+  const alive = filePid !== null && running && filePid === daemon;
+  if (alive) {
+    switch (cmd) {
+      case "start":
+        return ok("");
+      case "stop":
+        deps.world.setService(vm, "ldirectord", false);
+        return ok("");
+      case "restart":
+      case "try-restart":
+        deps.world.setService(vm, "ldirectord", false);
+        deps.world.setService(vm, "ldirectord", true);
+        return ok("");
+      case "reload":
+      case "force-reload":
+        deps.balancers.reload(vm);
+        return ok("");
+      default:
+        log(`ldirectord for ${cfg} is running with pid: ${daemon}`);
+        log("Exiting from ldirectord status");
+        return result("", `ldirectord for ${cfg} is running with pid: ${daemon}\n`, 0);
+    }
+  }
+  switch (cmd) {
     case "start":
-      deps.world.setService(vm, "ldirectord", true);
-      return ok("");
-    case "stop":
-      deps.world.setService(vm, "ldirectord", false);
-      return ok("");
     case "restart":
-      deps.world.setService(vm, "ldirectord", false);
+      if (running) return result("", `ldirectord for ${cfg} is already running outside its pid file\n`, 1);
       deps.world.setService(vm, "ldirectord", true);
+      return deps.world.serviceRunning(vm, "ldirectord") ? ok("") : result("", "", 2);
+    case "stop":
+    case "try-restart":
       return ok("");
-    case "reload":
-      if (!running) return result("", `ldirectord is stopped for ${cfgPath}\n`, 7);
-      deps.balancers.reload(vm);
-      return ok("");
+    case "status":
+      if (filePid !== null) {
+        log(`ldirectord stale pid file /var/run/ldirectord.${name}.pid for ${cfg}`);
+        return result(`ldirectord is stopped for ${cfg}\n`, `ldirectord stale pid file /var/run/ldirectord.${name}.pid for ${cfg}\n`, 1);
+      }
+      log("Exiting with exit_status 3: Exiting from ldirectord status");
+      return result(`ldirectord is stopped for ${cfg}\n`, "", 3);
     default:
-      return result("", `Usage: ldirectord [-d|-h|-v|-t] [configfile] {start|stop|restart|try-restart|force-reload|reload|status}\n`, 2);
+      log(`ldirectord is stopped for ${cfg}`);
+      log(`Exiting with exit_status 1: Exiting from ldirectord ${cmd}`);
+      return result("", "", 1);
+  }
+}
+
+function removeVmFile(deps: CoreDeps, vm: LbVm, p: string): void {
+  try {
+    fs.rmSync(deps.world.resolvePath(vm, p), { force: true });
+  } catch {
+    // nothing to remove
   }
 }
 
 function handOver(ctx: ExecContext, deps: CoreDeps, what: "standby" | "takeover"): ExecResult {
   const vm = ctx.vm as LbVm;
-  if (!deps.world.serviceRunning(vm, "heartbeat")) return result("", "Heartbeat is not running.\n", 1);
+  const hb = deps.balancers.heartbeat;
+  if (!hb || !hb.running(vm)) return result("", "Heartbeat is not running.\n", 1);
   const scope = ctx.argv[1] ?? "all";
-  const done = what === "standby" ? deps.balancers.heartbeat.standby(vm) : deps.balancers.heartbeat.takeover(vm);
+  const done = what === "standby" ? hb.standby(vm) : hb.takeover(vm);
   if (!done) deps.world.log(`${vm}: hb_${what} ignored: the peer is not reachable`);
   return ok(what === "standby" ? `Going standby [${scope}].\n` : "");
 }
@@ -221,3 +285,4 @@ export function haTools(deps: CoreDeps): Record<string, Tool> {
     hb_takeover: lb((ctx) => handOver(ctx, deps, "takeover")),
   };
 }
+

@@ -1,8 +1,12 @@
-import type { ExecContext, Tool, VmRole } from "../model/types";
+import type { ScriptRunner } from "../model/keepalived";
+import type { ExecContext, Tool, VmRole, World } from "../model/types";
+import type { VmFiles } from "../shell/files";
+import { Shell } from "../shell/interpreter";
 import type { CoreDeps } from "./deps";
 import { fileTools } from "./file-tools";
 import { haTools } from "./ha-tools";
 import { ipvsadmTool } from "./ipvsadm";
+import { keepalivedTools } from "./keepalived-tools";
 import { netTools } from "./net-tools";
 import { sedTool } from "./sed";
 import { serviceTools } from "./service-tools";
@@ -17,6 +21,7 @@ export function coreTools(deps: CoreDeps): Record<string, Tool> {
     ...netTools(deps),
     ...serviceTools(deps),
     ...haTools(deps),
+    ...keepalivedTools(deps),
     ipvsadm: ipvsadmTool(deps),
     sed: sedTool(deps),
   };
@@ -60,11 +65,20 @@ export function mergeTools(...sets: Record<string, Tool>[]): Map<string, Tool> {
   return out;
 }
 
-const SBIN = new Set(["ipvsadm", "ldirectord", "ip", "drbdadm", "drbdsetup", "drbdmeta", "exportfs", "crm_mon", "mysqld", "apache2ctl", "apachectl", "service", "mount", "umount", "showmount"]);
+const SBIN = new Set(["ipvsadm", "ldirectord", "keepalived", "ip", "drbdadm", "drbdsetup", "drbdmeta", "exportfs", "crm_mon", "mysqld", "apache2ctl", "apachectl", "service", "mount", "umount", "showmount"]);
 
 /** where `command -v` finds a tool, as on Debian */
 export function toolPath(name: string): string {
   if (name === "hb_standby" || name === "hb_takeover") return `/usr/share/heartbeat/${name}`;
   if (name === "systemctl") return "/usr/bin/systemctl";
   return SBIN.has(name) ? `/usr/sbin/${name}` : `/usr/bin/${name}`;
+}
+
+/** keepalived's script runner for the lab: the command line through the lab's shell, as root, on that balancer */
+export function rootShellRunner(world: World, files: VmFiles, tools: ReadonlyMap<string, Tool>): ScriptRunner {
+  let pid = 30_000;
+  return (vm, command) => {
+    pid = pid >= 32_000 ? 30_000 : pid + 1;
+    return new Shell({ vm, world, files, tools, toolPath, user: "root", pid }).run(command);
+  };
 }

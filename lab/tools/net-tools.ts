@@ -53,7 +53,7 @@ export function interfaces(deps: CoreDeps, vm: VmName): Iface[] {
   lo.push({ family: "inet6", cidr: "::1/128", scope: "host" });
   const eth0: Addr[] = [{ family: "inet", cidr: `${eth0Addr}/24`, brd: broadcast(eth0Addr, 24), scope: "global", label: "eth0" }];
   const eth1: Addr[] = [{ family: "inet", cidr: `${info.clusterAddress}/24`, brd: broadcast(info.clusterAddress, 24), scope: "global", label: "eth1" }];
-  if (lbPublic && deps.balancers.heartbeat.holders().includes(vm as "lb1" | "lb2")) {
+  if (lbPublic && deps.balancers.ha.holders().includes(vm as "lb1" | "lb2")) {
     eth0.push({ family: "inet", cidr: `${vip}/24`, brd: broadcast(vip, 24), scope: "global", secondary: true, label: "eth0" });
   }
   for (const a of deps.tiers.extraAddresses?.(vm) ?? []) {

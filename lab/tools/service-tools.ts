@@ -1,5 +1,4 @@
 import { isLb } from "../model/balancer";
-import { LDIRECTORD_CF } from "../model/ldirectord-config";
 import type { ExecContext, ExecResult, Tool, VmName } from "../model/types";
 import { strftime } from "./clock-format";
 import type { CoreDeps } from "./deps";
@@ -11,8 +10,9 @@ const DESCRIPTIONS: Record<string, { description: string; unitFile: string; main
   apache2: { description: "The Apache HTTP Server", unitFile: "/lib/systemd/system/apache2.service", main: "apache2" },
   "php8.2-fpm": { description: "The PHP 8.2 FastCGI Process Manager", unitFile: "/lib/systemd/system/php8.2-fpm.service", main: "php-fpm8.2" },
   mysql: { description: "MySQL Community Server", unitFile: "/lib/systemd/system/mysql.service", main: "mysqld" },
-  heartbeat: { description: "LSB: High-availability services.", unitFile: "/etc/init.d/heartbeat", main: "heartbeat" },
-  ldirectord: { description: "LSB: Control Linux Virtual Server via ldirectord on non-heartbeat systems", unitFile: "/etc/init.d/ldirectord", main: "/usr/bin/perl" },
+  heartbeat: { description: "Heartbeat High Availability Cluster Communication and Membership", unitFile: "/lib/systemd/system/heartbeat.service", main: "heartbeat" },
+  keepalived: { description: "Keepalive Daemon (LVS and VRRP)", unitFile: "/lib/systemd/system/keepalived.service", main: "keepalived" },
+  ldirectord: { description: "Monitor and administer real servers in a LVS cluster of load balanced virtual servers", unitFile: "/lib/systemd/system/ldirectord.service", main: "/usr/bin/perl" },
   "nfs-kernel-server": { description: "NFS server and services", unitFile: "/lib/systemd/system/nfs-server.service", main: "" },
   drbd: { description: "DRBD -- please disable. Unless you are NOT using a cluster manager.", unitFile: "/lib/systemd/system/drbd.service", main: "" },
   ssh: { description: "OpenBSD Secure Shell server", unitFile: "/lib/systemd/system/ssh.service", main: "sshd" },
@@ -40,20 +40,31 @@ function statusText(deps: CoreDeps, vm: VmName, unit: string): { text: string; c
   const w = deps.world;
   const info = DESCRIPTIONS[unit] ?? { description: unit, unitFile: `/lib/systemd/system/${unit}.service`, main: unit };
   const running = w.serviceRunning(vm, unit);
-  const failed = !running && w.serviceBroken(vm, unit);
+  const failed = w.serviceFailed(vm, unit);
+  const killed = failed && !w.serviceBroken(vm, unit);
   const since = w.serviceSince(vm, unit);
   const stamp = strftime("%a %Y-%m-%d %H:%M:%S UTC", Date.now() - (w.now() - since), 0);
-  const state = running ? "active (running)" : failed ? "failed (Result: exit-code)" : "inactive (dead)";
+  const state = running ? "active (running)" : failed ? `failed (Result: ${killed ? "signal" : "exit-code"})` : "inactive (dead)";
   const dot = running ? "●" : failed ? "×" : "○";
   let text = `${dot} ${unit}.service - ${info.description}\n     Loaded: loaded (${info.unitFile}; enabled; preset: enabled)\n     Active: ${state} since ${stamp}; ${ago(w.now() - since)}\n`;
   if (running && info.main) {
     text += `   Main PID: ${1000 + (unit.length * 97) % 3000} (${info.main.split("/").pop()})\n      Tasks: ${unit === "apache2" ? 55 : 4} (limit: 4644)\n     Memory: ${unit === "mysql" ? "1.2G" : "24.6M"}\n        CPU: ${Math.round((w.now() - since) / 600_000)}.${String(Math.round(w.now() / 7) % 1000).padStart(3, "0")}s\n     CGroup: /system.slice/${unit}.service\n`;
   }
-  if (failed) text += `    Process: ${2000 + unit.length} ExecStart=/usr/sbin/${unit} (code=exited, status=1/FAILURE)\n`;
+  if (failed && killed) text += `   Main PID: ${1000 + (unit.length * 97) % 3000} (code=killed, signal=KILL)\n`;
+  else if (failed) text += `    Process: ${2000 + unit.length} ExecStart=/usr/sbin/${unit} (code=exited, status=1/FAILURE)\n`;
   return { text, code: running ? 0 : 3 };
 }
 
-function control(deps: CoreDeps, vm: VmName, verb: string, unit: string): ExecResult {
+/** a clean stop of the HA daemon takes seconds (heartbeat hands its resources over first): systemctl returns when it has exited */
+async function stopped(deps: CoreDeps, vm: VmName): Promise<void> {
+  const ha = deps.balancers.ha;
+  if (!isLb(vm)) return;
+  const done = ha.stopDoneAt(vm);
+  if (done !== null) await deps.world.modelWait(done);
+}
+
+async function control(deps: CoreDeps, vm: VmName, verb: string, unit: string): Promise<ExecResult> {
+  const isHa = unit === deps.balancers.ha.service;
   const w = deps.world;
   if (!w.serviceKnown(vm, unit)) return result("", `Failed to ${verb} ${unit}.service: Unit ${unit}.service not found.\n`, 5);
   const start = (): ExecResult | null => {
@@ -72,14 +83,17 @@ function control(deps: CoreDeps, vm: VmName, verb: string, unit: string): ExecRe
       return start() ?? ok("");
     case "stop":
       w.setService(vm, unit, false);
+      if (isHa) await stopped(deps, vm);
       return ok("");
     case "restart":
     case "force-reload":
       w.setService(vm, unit, false);
+      if (isHa) await stopped(deps, vm);
       return start() ?? restarted();
     case "try-restart":
       if (!w.serviceRunning(vm, unit)) return ok("");
       w.setService(vm, unit, false);
+      if (isHa) await stopped(deps, vm);
       return start() ?? restarted();
     case "reload":
     case "reload-or-restart":
@@ -87,14 +101,16 @@ function control(deps: CoreDeps, vm: VmName, verb: string, unit: string): ExecRe
         if (verb === "reload-or-restart") return start() ?? restarted();
         return result("", `${unit}.service is not active, cannot reload.\n`, 1);
       }
+      if (unit === "heartbeat") return result("", `Failed to reload ${unit}.service: Job type reload is not applicable for unit ${unit}.service.\n`, 1);
       if (unit === "ldirectord" && isLb(vm)) deps.balancers.reload(vm);
+      if (unit === "keepalived" && isLb(vm)) deps.balancers.keepalived?.reload(vm);
       deps.tiers.onServiceControl?.(vm, unit, "reload");
       return ok("");
   }
   return result("", `Unknown command verb ${verb}.\n`, 1);
 }
 
-function systemctl(ctx: ExecContext, deps: CoreDeps): ExecResult {
+async function systemctl(ctx: ExecContext, deps: CoreDeps): Promise<ExecResult> {
   const args = ctx.argv.slice(1).filter((a) => !a.startsWith("-"));
   const quiet = ctx.argv.includes("--quiet") || ctx.argv.includes("-q");
   const [verb, ...rawUnits] = args;
@@ -105,7 +121,7 @@ function systemctl(ctx: ExecContext, deps: CoreDeps): ExecResult {
     case "is-active": {
       if (units.length === 0) return result("", "Too few arguments.\n", 1);
       const out = units
-        .map((u) => (w.serviceRunning(ctx.vm, u) ? "active" : w.serviceKnown(ctx.vm, u) && w.serviceBroken(ctx.vm, u) ? "failed" : "inactive"))
+        .map((u) => (w.serviceRunning(ctx.vm, u) ? "active" : w.serviceKnown(ctx.vm, u) && w.serviceFailed(ctx.vm, u) ? "failed" : "inactive"))
         .map((s) => `${s}\n`)
         .join("");
       // systemd answers 0 when at least one of the units is active
@@ -113,7 +129,7 @@ function systemctl(ctx: ExecContext, deps: CoreDeps): ExecResult {
       return result(quiet ? "" : out, "", code);
     }
     case "is-failed": {
-      const failed = units.map((u) => w.serviceKnown(ctx.vm, u) && !w.serviceRunning(ctx.vm, u) && w.serviceBroken(ctx.vm, u));
+      const failed = units.map((u) => w.serviceKnown(ctx.vm, u) && w.serviceFailed(ctx.vm, u));
       return result(quiet ? "" : failed.map((f, i) => (f ? "failed" : w.serviceRunning(ctx.vm, units[i] ?? "") ? "active" : "inactive")).join("\n") + "\n", "", failed.some(Boolean) ? 0 : 1);
     }
     case "is-enabled": {
@@ -145,7 +161,7 @@ function systemctl(ctx: ExecContext, deps: CoreDeps): ExecResult {
     case "force-reload":
     case "reload-or-restart": {
       for (const u of units) {
-        const r = control(deps, ctx.vm, verb, u);
+        const r = await control(deps, ctx.vm, verb, u);
         if (r.code !== 0) return r;
       }
       return ok("");
@@ -156,24 +172,18 @@ function systemctl(ctx: ExecContext, deps: CoreDeps): ExecResult {
       const u = units[0];
       if (u === undefined) return ok("");
       const running = w.serviceRunning(ctx.vm, u);
-      return ok(`ActiveState=${running ? "active" : w.serviceBroken(ctx.vm, u) ? "failed" : "inactive"}\nSubState=${running ? "running" : "dead"}\nLoadState=${w.serviceKnown(ctx.vm, u) ? "loaded" : "not-found"}\n`);
+      return ok(`ActiveState=${running ? "active" : w.serviceFailed(ctx.vm, u) ? "failed" : "inactive"}\nSubState=${running ? "running" : "dead"}\nLoadState=${w.serviceKnown(ctx.vm, u) ? "loaded" : "not-found"}\n`);
     }
   }
   return result("", `Unknown command verb ${verb}.\n`, 1);
 }
 
-/** Debian's `service`: init scripts where they exist (ldirectord prints its own status line), systemctl otherwise */
-function service(ctx: ExecContext, deps: CoreDeps): ExecResult {
+/** Debian's `service`: with systemd running it hands every unit that has a systemd unit file to systemctl (/usr/sbin/service) */
+function service(ctx: ExecContext, deps: CoreDeps): ExecResult | Promise<ExecResult> {
   const [rawUnit, verb] = ctx.argv.slice(1);
   if (rawUnit === undefined || verb === undefined) return result("", "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]\n", 1);
   const unit = unitName(rawUnit);
   if (!deps.world.serviceKnown(ctx.vm, unit)) return result("", `${rawUnit}: unrecognized service\n`, 1);
-  if (unit === "ldirectord" && verb === "status") {
-    return deps.world.serviceRunning(ctx.vm, unit)
-      ? result("", `ldirectord for ${LDIRECTORD_CF} is running with pid: ${isLb(ctx.vm) ? deps.balancers.nodes[ctx.vm].ld.pid : 0}\n`, 0)
-      : result(`ldirectord is stopped for ${LDIRECTORD_CF}\n`, "", 3);
-  }
-  if (verb === "status") return systemctl({ ...ctx, argv: ["systemctl", "status", unit] }, deps);
   return systemctl({ ...ctx, argv: ["systemctl", verb, unit] }, deps);
 }
 

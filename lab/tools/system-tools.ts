@@ -164,7 +164,7 @@ export function interfaceAddresses(deps: CoreDeps, vm: VmName): string[] {
   const info = deps.world.vm(vm);
   const lbAddr = vm === "lb1" ? "203.0.113.11" : vm === "lb2" ? "203.0.113.12" : null;
   const out = [lbAddr ?? `10.20.0.${info.clusterAddress.split(".")[3]}`];
-  if (lbAddr && deps.balancers.heartbeat.holders().includes(vm as "lb1" | "lb2")) out.push(deps.world.settings.vip);
+  if (lbAddr && deps.balancers.ha.holders().includes(vm as "lb1" | "lb2")) out.push(deps.world.settings.vip);
   out.push(info.clusterAddress);
   for (const a of deps.tiers.extraAddresses?.(vm) ?? []) out.push(a.address);
   return out;
