@@ -169,6 +169,8 @@ export interface WebNodeOptions {
   handler: PhpHandler;
   wwwroot: string;
   database: MoodleDatabase;
+  /** a folder on this machine bound over the node's dataroot, so several nodes share it as they share NFS */
+  sharedDataroot?: string;
 }
 
 /** config.php as admin/cli/install.php writes it (lib/installlib.php install_generate_configphp), plus extra lines. */
@@ -222,6 +224,7 @@ export async function startWebNode(o: WebNodeOptions): Promise<WebNode> {
     await host.must(["cp", "-a", `${STANDIN}/.`, DIRROOT]);
     await host.must(["chown", "-R", "root:root", DIRROOT]);
     await host.must(["chmod", "-R", "u=rwX,go=rX", DIRROOT]);
+    if (o.sharedDataroot) await host.must(["mount", "--bind", o.sharedDataroot, DATAROOT]);
     await host.must(["chown", "www-data:www-data", DATAROOT]);
     await host.must(["chmod", "02777", DATAROOT]);
     fs.mkdirSync(host.path("/var/www/probe"), { recursive: true });
