@@ -300,3 +300,17 @@ export function databaseGrants(flavour: DatabaseFlavour, t: GrantTarget): string
 export function replicationGrants(user: string, host: string): string[] {
   return [`GRANT REPLICATION SLAVE ON *.* TO ${sqlString(user)}@${sqlString(host)}`];
 }
+
+/**
+ * pt-heartbeat's own account, for `pt-heartbeat --update --utc --check-read-only` on both servers. No SUPER
+ * or ALL: with either, pt-heartbeat 3.2.1 skips its read_only check (it reads SHOW GRANTS) and writes on the
+ * replica; no READ_ONLY ADMIN, which MariaDB's read_only lets write. It reads SHOW MASTER/SLAVE STATUS
+ * (real runs: 1227 without BINLOG MONITOR, then without SLAVE MONITOR).
+ */
+export function ptHeartbeatGrants(flavour: DatabaseFlavour, user: string, host: string, heartbeatTable: string): string[] {
+  const who = `${sqlString(user)}@${sqlString(host)}`;
+  return [
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ${table(heartbeatTable)} TO ${who}`,
+    flavour === "mariadb" ? `GRANT BINLOG MONITOR, SLAVE MONITOR ON *.* TO ${who}` : `GRANT REPLICATION CLIENT ON *.* TO ${who}`,
+  ];
+}
