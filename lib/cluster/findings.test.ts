@@ -477,6 +477,20 @@ describe("findingsOf", () => {
 
   it("merges two full disks on one VM into one finding at the worse severity", () => {
     const s = broken((x) => {
+  {
+    name: "a MySQL server where the inventory says MariaDB",
+    state: () => broken((s) => (db(s, "db2").version = "8.0.36-0ubuntu0.22.04.1")),
+    id: "database-flavour-mismatch:db2",
+    severity: "warning",
+    message: "db2 runs 8.0.36-0ubuntu0.22.04.1 but the inventory says database.flavour: mariadb",
+  },
+  {
+    name: "pt-heartbeat on the source stopped",
+    state: () => broken((s) => (db(s, "db1").ownHeartbeatAgeSeconds = 95)),
+    id: "heartbeat-not-written:db1",
+    severity: "warning",
+    message: "db1's pt-heartbeat row is 95 s old: pt-heartbeat is not updating it",
+  },
       host(x, "fs1").disks.push({ filesystem: "/dev/drbd0", sizeKb: 1, usedKb: 1, availableKb: 0, usedPercent: 99, mount: "/srv/moodledata" });
       first(host(x, "fs1").disks).usedPercent = 91;
     });
