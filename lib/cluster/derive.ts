@@ -1,4 +1,4 @@
-import { type ClusterSnapshot, type HostSnapshot, readingValue } from "@/lib/cluster/snapshot";
+import { type ClusterSnapshot, type HostSnapshot, previousValue, readingValue } from "@/lib/cluster/snapshot";
 import type {
   BalancerState,
   ClusterState,
@@ -216,8 +216,8 @@ function legacyHandler(store: SessionStore | null): SessionHandler | null {
 function apacheRate(host: HostSnapshot, status: ApacheStatus | null) {
   const reading = host.readings["apache-status"];
   if (!status || !reading) return null;
-  const previous = reading.previous ? { at: reading.previous.at, status: reading.previous.value as ApacheStatus } : null;
-  return requestRate(previous, { at: reading.at, status });
+  const previous = previousValue<ApacheStatus>(host, "apache-status");
+  return requestRate(previous ? { at: previous.at, status: previous.value } : null, { at: reading.at, status });
 }
 
 function webState(host: HostSnapshot, cluster: ClusterSpec, moodle: ClusterState["moodle"]): WebState {

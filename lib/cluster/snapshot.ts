@@ -50,3 +50,10 @@ export function readingValue<T>(host: HostSnapshot | undefined, probe: string): 
   // Readings under a probe's name are only ever written from that probe's parser.
   return (reading.result as { ok: true; value: unknown }).value as T;
 }
+
+/** The reading before the latest one, with when it arrived (a counter's earlier sample). */
+export function previousValue<T>(host: HostSnapshot | undefined, probe: string): { at: number; value: T } | null {
+  const previous = host?.readings[probe]?.previous;
+  // Kept by the collector from the same probe's parsed reading.
+  return previous ? { at: previous.at, value: previous.value as T } : null;
+}
