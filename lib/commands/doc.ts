@@ -3,6 +3,7 @@ import { type CommandContext, type HostCommand, commandLine, hostCommands } from
 import { readInventoryFile } from "@/lib/inventory/load";
 import { ClusterSpec, type HaStack, type Role } from "@/lib/inventory/schema";
 import { type WorkflowCommandSpec, allWorkflowCommands } from "@/lib/commands/workflow";
+import { databaseAccountsDoc } from "@/lib/commands/workflow-database";
 import { buildBatchScript } from "@/lib/ssh/batch-script";
 import { mergeRules, sudoersLines, sudoersRules } from "@/lib/commands/sudoers";
 
@@ -116,9 +117,8 @@ ${workflowRows(workflows, wfCluster).join("\n")}
 The code folder (\`web.dirroot\`) must be writable by the SSH account (the rolling update copies
 into it with rsync, and saves the old code under \`/var/lib/clusterdeck/rollback/\`, which the account
 owns); web nodes reach the release host over SSH as that account, by its \`clusterAddress\`. The
-database dump is written under \`/var/backups/clusterdeck/\` on the replica, with the account in
-\`database.defaultsFile\` (it needs \`SELECT\`, \`SHOW VIEW\`, \`TRIGGER\`, \`EVENT\` and \`LOCK TABLES\`
-on Moodle's database). The site check through the VIP is an HTTP request the console itself makes
+database dump is written under \`/var/backups/clusterdeck/\` on the replica (a folder the SSH account owns), with
+the account in \`database.defaultsFile\` and its grants below, under \`umask 077\`. The site check through the VIP is an HTTP request the console itself makes
 to \`siteUrl\`; it runs nothing on a host.
 
 ## How the polling runs
@@ -176,7 +176,5 @@ moves with the source), the database drill also needs, on the databases:
 ${sudoersLines("clusterdeck", floatingRules).join("\n")}
 \`\`\`
 
-The MySQL account in \`database.defaultsFile\` needs \`REPLICATION CLIENT\` and \`SELECT\` on the
-heartbeat table and on Moodle's sessions table; nothing else.
-`;
+${databaseAccountsDoc(wfCluster)}`;
 }

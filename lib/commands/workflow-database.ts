@@ -314,3 +314,85 @@ export function ptHeartbeatGrants(flavour: DatabaseFlavour, user: string, host: 
     flavour === "mariadb" ? `GRANT BINLOG MONITOR, SLAVE MONITOR ON *.* TO ${who}` : `GRANT REPLICATION CLIENT ON *.* TO ${who}`,
   ];
 }
+
+const sqlBlock = (statements: string[]) => ["```sql", ...statements.map((x) => `${x};`), "```"].join("\n");
+
+/**
+ * The database part of docs/host-commands.md: the accounts, grants, option files and pt-heartbeat set-up the
+ * probes and the drill rely on, per flavour, generated from the same functions the conformance suite runs.
+ */
+export function databaseAccountsDoc(c: ClusterSpec): string {
+  const d = c.database;
+  const target: GrantTarget = { user: "clusterdeck", host: "localhost", heartbeatTable: d.heartbeatTable, moodleDatabase: d.moodleDatabase };
+  return `## Database accounts
+
+ClusterDeck's SQL runs as the SSH account, with the database account named in \`database.defaultsFile\`
+(default \`/etc/mysql/clusterdeck.cnf\`, on each database host: \`[client]\` with \`user\`, \`password\` and
+\`socket\`, owned by the SSH account, mode 0600). \`database.flavour\` (\`mariadb\`, the default: Debian 12
+ships MariaDB 10.11; or \`mysql\`) chooses the statements; the console warns when a server's \`@@version\` says
+otherwise. Both servers need \`log_bin\`, \`log_slave_updates=ON\` and (recommended) \`gtid_strict_mode=ON\`, so
+that either can become the source. Create the heartbeat table first (pt-heartbeat \`--create-table\` once): a
+table grant needs the table. Run these once on the source as root; they replicate to the replica.
+
+### MariaDB 10.11
+
+${sqlBlock([`CREATE USER 'clusterdeck'@'localhost' IDENTIFIED BY '…'`, ...readOnlyAdminView(), ...databaseGrants("mariadb", target)])}
+
+\`READ_ONLY ADMIN\` is what \`SET GLOBAL read_only\` needs, and it also lets an account write while
+\`read_only\` is ON (MariaDB has no \`super_read_only\`; since 10.11 \`SUPER\` alone no longer bypasses
+\`read_only\`, \`READ_ONLY ADMIN\` does, and root holds it): ClusterDeck only sends the statements listed
+above. Before a promotion drill makes the source read-only it lists, from the view
+\`${READ_ONLY_ADMIN_VIEW}\` (it runs with its definer's rights, so the console needs neither \`PROCESS\` nor a
+read of the privilege tables, which hold password hashes), who is connected with \`READ_ONLY ADMIN\`, and stops
+if anyone is. \`SHOW SLAVE STATUS\` needs \`SLAVE MONITOR\` (\`REPLICATION CLIENT\`, which is
+\`BINLOG MONITOR\` in 10.11, is refused with 1227), \`RESET SLAVE ALL\` needs \`RELOAD\`; MariaDB refuses MySQL's
+\`SYSTEM_VARIABLES_ADMIN\` and \`REPLICATION_SLAVE_ADMIN\`.
+
+### MySQL 8.0 and 8.4
+
+${sqlBlock([`CREATE USER 'clusterdeck'@'localhost' IDENTIFIED BY '…'`, ...databaseGrants("mysql", target)])}
+
+The drill uses \`super_read_only\`, which stops every account, so no session check is needed.
+
+### Replication account
+
+${sqlBlock([`CREATE USER 'repl'@'%' IDENTIFIED BY '…'`, ...replicationGrants("repl", "%")])}
+
+On each database host, \`database.replicationCredentialsFile\` (default \`${d.replicationCredentialsFile}\`),
+owned by the SSH account, mode 0600:
+
+\`\`\`
+[client]
+user=repl
+password=…
+\`\`\`
+
+When the drill makes a server a replica (the old source after a promotion, or the replica again on a
+rollback), it reads this file on that host with \`my_print_defaults\` and pipes the \`CHANGE MASTER\` into
+\`mysql\`'s standard input: the password is in no command line, audit entry, stored step or event. With GTIDs
+(\`Using_Gtid: Slave_Pos\`) it sets \`gtid_slave_pos\` to what the server's own binary log holds, then
+\`MASTER_USE_GTID=slave_pos\`; each server is pointed at the other's own port, as that one reports it
+(\`@@port\`).
+
+### pt-heartbeat
+
+On both servers, as its own account (not root, nor any account with \`SUPER\` or \`ALL\`: pt-heartbeat 3.2.1
+then ignores \`--check-read-only\` and writes on the replica, whose errant transactions stop replication; nor
+\`READ_ONLY ADMIN\`):
+
+${sqlBlock([`CREATE USER 'pt_heartbeat'@'localhost' IDENTIFIED BY '…'`, ...ptHeartbeatGrants(d.flavour, "pt_heartbeat", "localhost", d.heartbeatTable)])}
+
+\`\`\`sh
+pt-heartbeat --defaults-file=/etc/mysql/pt-heartbeat.cnf --update --utc --check-read-only -D ${d.heartbeatTable.split(".")[0] ?? "percona"} --table ${d.heartbeatTable.split(".")[1] ?? "heartbeat"} --interval 1
+\`\`\`
+
+- \`--utc\`: without it pt-heartbeat writes local time and every lag reads off by the time zone (18000 s
+  under \`TZ=America/New_York\`); the console flags a source whose own row is off by whole quarter hours.
+- \`--check-read-only\`: only the writable server writes its row, so after a promotion the new source's
+  pt-heartbeat starts writing and the old one's stops. A replica's lag is read from the row of its source's
+  \`server_id\` (\`Master_Server_Id\`), never from the newest row.
+- Run it under the service manager, without \`--daemonize\`: on a read-only server pt-heartbeat waits for it
+  to become writable before it would detach.
+`;
+}
+
