@@ -276,7 +276,7 @@ export const workflowCommands = {
     readOnly: false,
     runAs: "root",
     what: "reload php-fpm gracefully (Debian's service command: systemctl reload under systemd, else SIGUSR2 to the master): new workers with an empty OPcache, which apachectl graceful does not give php-fpm",
-    sudoers: (c) => [`/usr/sbin/service ${c.web.phpFpmService} reload`],
+    sudoers: (c) => [sudoersCommand(debianPath("service"), [c.web.phpFpmService, "reload"])],
     build: (c) => `sudo -n service ${shellQuote(c.web.phpFpmService)} reload`,
     example: {},
   }),
