@@ -190,6 +190,24 @@ export class Shell {
       if (applied === null) return 1;
       return this.execList(cmd.body, local, applied);
     }
+    if (cmd.type === "if") {
+      // the conditions run with set -e suspended, as POSIX sh says; the chosen branch runs in this shell
+      const local = new Map(fds);
+      const applied = await this.applyRedirects(cmd.redirects, local, stdin, cmd.line);
+      if (applied === null) return 1;
+      for (const clause of cmd.clauses) {
+        const errexit = this.state.errexit;
+        this.state.errexit = false;
+        let code: number;
+        try {
+          code = await this.execList(clause.cond, local, applied);
+        } finally {
+          this.state.errexit = errexit;
+        }
+        if (code === 0) return this.execList(clause.body, local, applied);
+      }
+      return cmd.orElse ? this.execList(cmd.orElse, local, applied) : 0;
+    }
     if (cmd.type === "subshell") {
       const sub = new Shell(this.host, cloneState(this.state));
       const local = new Map(fds);

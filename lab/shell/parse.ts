@@ -15,7 +15,8 @@ export interface Assignment {
 export type Command =
   | { type: "simple"; assigns: Assignment[]; words: Word[]; redirects: Redirect[]; line: number }
   | { type: "subshell"; body: List; redirects: Redirect[]; line: number }
-  | { type: "group"; body: List; redirects: Redirect[]; line: number };
+  | { type: "group"; body: List; redirects: Redirect[]; line: number }
+  | { type: "if"; clauses: { cond: List; body: List }[]; orElse: List | null; redirects: Redirect[]; line: number };
 
 export interface Pipeline {
   negate: boolean;
@@ -43,11 +44,12 @@ export function parseScript(src: string): List {
   const skipNewlines = (): void => {
     while (isOp(peek(), "\n")) pos++;
   };
-  /** `{` and `}` are reserved words: only an unquoted word that is exactly that, in command position */
-  const isReserved = (t: Token | undefined, word: "{" | "}"): boolean =>
-    t !== undefined && t.type === "word" && t.word.parts.length === 1 && t.word.parts[0]?.kind === "lit" && !t.word.parts[0].quoted && t.word.parts[0].text === word;
+  /** `{`, `}`, `if`, `then`, `elif`, `else`, `fi` are reserved words: only an unquoted word that is exactly that, in command position */
+  const isReserved = (t: Token | undefined, ...words: string[]): boolean =>
+    t !== undefined && t.type === "word" && t.word.parts.length === 1 && t.word.parts[0]?.kind === "lit" && !t.word.parts[0].quoted && words.includes(t.word.parts[0].text);
 
-  const parseList = (closing: false | ")" | "}"): List => {
+  /** a list ends at EOF, at `)`, or at one of the reserved words that close the construct it is in */
+  const parseList = (closing: false | ")" | readonly string[]): List => {
     const list: List = [];
     for (;;) {
       while (isOp(peek(), "\n", ";")) {
@@ -57,7 +59,7 @@ export function parseScript(src: string): List {
       const t = peek();
       if (t === undefined) break;
       if (closing === ")" && isOp(t, ")")) break;
-      if (closing === "}" && isReserved(t, "}")) break;
+      if (Array.isArray(closing) && isReserved(t, ...closing)) break;
       list.push(parseAndOr());
       const sep = peek();
       if (sep === undefined) break;
@@ -110,10 +112,36 @@ export function parseScript(src: string): List {
     }
     if (isReserved(start, "{")) {
       pos++;
-      const body = parseList("}");
+      const body = parseList(["}"]);
       if (!isReserved(peek(), "}")) throw peek() === undefined ? new ShellSyntaxError("syntax error: unexpected end of file") : unexpected(peek());
       pos++;
       return { type: "group", body, redirects: parseRedirects(), line: start.line };
+    }
+    if (isReserved(start, "if")) {
+      pos++;
+      const clauses: { cond: List; body: List }[] = [];
+      let orElse: List | null = null;
+      const expect = (word: string): void => {
+        if (!isReserved(peek(), word)) throw peek() === undefined ? new ShellSyntaxError("syntax error: unexpected end of file") : unexpected(peek());
+        pos++;
+      };
+      for (;;) {
+        const cond = parseList(["then"]);
+        expect("then");
+        const body = parseList(["elif", "else", "fi"]);
+        clauses.push({ cond, body });
+        if (isReserved(peek(), "elif")) {
+          pos++;
+          continue;
+        }
+        if (isReserved(peek(), "else")) {
+          pos++;
+          orElse = parseList(["fi"]);
+        }
+        expect("fi");
+        break;
+      }
+      return { type: "if", clauses, orElse, redirects: parseRedirects(), line: start.line };
     }
     const assigns: Assignment[] = [];
     const words: Word[] = [];

@@ -81,6 +81,12 @@ describe("shell", () => {
     ["cat <<'EOF'\nline $HOME\nEOF", "line $HOME\n", "", 0],
     ["wc -l <<< 'x'", "1\n", "", 0],
     ["set -e; false; echo never", "", "", 1],
+    ["if [ -d /etc ]; then echo yes; else echo no; fi", "yes\n", "", 0],
+    ["if false; then echo a; elif [ 1 = 1 ]; then echo b; else echo c; fi; echo $?", "b\n0\n", "", 0],
+    ["if false; then echo a; fi; echo $?", "0\n", "", 0],
+    ["set -e; if false; then echo a; else echo b; fi; echo after", "b\nafter\n", "", 0],
+    ["if true\nthen\n  echo multi\nfi > /tmp/if-out; cat /tmp/if-out", "multi\n", "", 0],
+    ["if true; then echo a", "", "bash: -c: line 1: syntax error: unexpected end of file\n", 2],
     ["echo \"unterminated", "", "bash: -c: line 1: unexpected EOF while looking for matching `\"'\n", 2],
   ];
   it.each(cases)("%j", async (script, stdout, stderr, code) => {

@@ -5,7 +5,11 @@ import { stateOf } from "@/lib/cluster/derive";
 import type { ClusterSnapshot, HostSnapshot, ProbeReading } from "@/lib/cluster/snapshot";
 import { parseInventory } from "@/lib/inventory/load";
 import type { ClusterSpec } from "@/lib/inventory/schema";
+import { parseHbStatus } from "@/lib/probes/cl-status";
 import { parseDf } from "@/lib/probes/df";
+import { parseKeepalivedConfig } from "@/lib/probes/keepalived-conf";
+import { parseKeepalivedState } from "@/lib/probes/keepalived-state";
+import { parseLdirectordConfig } from "@/lib/probes/ldirectord-cf";
 import { parseIpAddr } from "@/lib/probes/ip-addr";
 import { parseIpvsadm } from "@/lib/probes/ipvsadm";
 import { parseIpvsadmConns } from "@/lib/probes/ipvsadm-conns";
@@ -145,6 +149,59 @@ describe("stateOf", () => {
     expect(state.hosts.find((h) => h.name === "web2")?.keyRejected).toBe(true);
     expect(state.hosts.find((h) => h.name === "db1")).toMatchObject({ keyRejected: false, load: null, memory: null, upSeconds: null });
     expect(state.databases[0]).toMatchObject({ readOnly: null, replication: null, heartbeatLagSeconds: null });
+  });
+
+  // issue 9: heartbeat's stopped answer (exit 1, read now), keepalived's own state, every port, ldirectord's verdict
+  it("reads heartbeat stopped on a balancer as not running, and the survivor's view of both nodes", () => {
+    const stopped = host("lb1");
+    stopped.readings["cl-status"] = reading(parseHbStatus(fixture("heartbeat", "cl_status-hbstatus-v-3.0.6-CAPTURED-stopped-exit1.txt")));
+    const survivor = host("lb2");
+    survivor.readings["cl-status"] = reading(parseHbStatus("version:\t3.0.6 (node: 958e)\nmanaged by:\t\"haresources\"\n\nlb2\tactive\t(nodetype: normal)\n\teth0\tdead\n\nlb1\tdead\t(nodetype: normal)\n\teth0\tdead\n"));
+    const [lb1, lb2] = stateOf(cluster, snapshot([stopped, survivor])).balancers;
+    expect(lb1?.ha).toEqual({ stack: "heartbeat", running: false, peerStatus: null, detail: "hb_api_signon: Can't initiate connection to heartbeat", nodes: null, vrrp: null });
+    expect(lb2?.ha).toMatchObject({ running: true, peerStatus: "dead", nodes: [{ name: "lb2", status: "active" }, { name: "lb1", status: "dead" }] });
+  });
+
+  it("reads keepalived's recorded state and configuration for the VIP's instance", () => {
+    const ka = { ...cluster, balancer: { ...cluster.balancer, vip: "10.250.77.100", ha: "keepalived" as const } };
+    const h = host("lb1");
+    h.readings["keepalived-state"] = reading(parseKeepalivedState(fixture("keepalived", "keepalived-state-probe-2.2.7-CAPTURED-fault.txt")));
+    h.readings["keepalived-conf"] = reading(parseKeepalivedConfig(fixture("keepalived", "keepalived.conf-conformance-lb1-track-script.txt")));
+    expect(stateOf(ka, snapshot([h])).balancers[0]?.ha).toEqual({
+      stack: "keepalived",
+      running: true,
+      peerStatus: null,
+      detail: "FAULT",
+      nodes: null,
+      vrrp: { instance: "VI_1", state: "FAULT", since: 1796325310_000, priority: 150, configured: { initialState: "BACKUP", priority: 150, nopreempt: false, preemptDelay: 0, advertInt: 1 } },
+    });
+    const killed = host("lb1");
+    killed.readings["keepalived-state"] = reading(parseKeepalivedState(fixture("keepalived", "keepalived-state-probe-2.2.7-CAPTURED-killed-9.txt")));
+    expect(stateOf(ka, snapshot([killed])).balancers[0]?.ha).toMatchObject({ running: false, detail: "last recorded MASTER", vrrp: { state: "MASTER", configured: null } });
+  });
+
+  it("reads every port's virtual service and ldirectord.cf's virtual services, with ldirectord's verdict on the file", () => {
+    const two = { ...cluster, balancer: { ...cluster.balancer, ports: [80, 443] } };
+    const h = lb1WithVip();
+    const table = "IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  172.18.56.100:80 wrr\n  -> 172.18.56.50:80              Route   1      0          2\nTCP  172.18.56.100:443 wrr\n  -> 172.18.56.50:443             Route   0      0          2\n";
+    h.readings.ipvsadm = reading(parseIpvsadm(table));
+    h.readings["ldirectord-cf"] = reading(parseLdirectordConfig("virtual=172.18.56.100:80\n\treal=172.18.56.50:80 gate 1\nvirtual=172.18.56.100:https\n\treal=172.18.56.50:443 gate 0 #clusterdeck-drained-weight=100\n\n\treal=172.18.56.51:443 gate\n"));
+    const lb1 = stateOf(two, snapshot([h])).balancers[0];
+    expect(lb1?.services.map((s) => [s.port, s.realServers.map((r) => `${r.host} ${r.weight}`)])).toEqual([[80, ["web1 1"]], [443, ["web1 0"]]]);
+    expect(lb1?.realServers).toBe(lb1?.services[0]?.realServers);
+    expect(lb1?.config?.virtuals.map((v) => [v.virtual, v.port, v.reals.map((r) => [r.weight, r.drainedFrom])])).toEqual([
+      ["172.18.56.100:80", 80, [[1, null]]],
+      ["172.18.56.100:https", 443, [[0, 100]]],
+    ]);
+    expect(lb1?.config?.refusedAt).toMatchObject({ line: 6, reason: expect.stringContaining("Unknown command") });
+  });
+
+  it("names a reading read in part as a problem, with the lines it could not read", () => {
+    const h = host("lb2");
+    h.readings["ip-addr"] = reading(parseIpAddr("2: eth0    inet 172.18.56.20/24 scope global eth0\nwhat is this\n"));
+    expect(stateOf(cluster, snapshot([h])).hosts[0]?.problems).toEqual([
+      { probe: "ip-addr", problem: 'read in part: 1 line not read (line 2 "what is this": not an "ip -o addr" line: "what is this")' },
+    ]);
   });
 
   it("lists probes that failed or could not be read instead of showing zeros", () => {

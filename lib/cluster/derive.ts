@@ -1,3 +1,4 @@
+import { LVS_UNREADABLE } from "@/lib/cluster/findings-facts";
 import { type ClusterSnapshot, type HostSnapshot, previousValue, readingValue } from "@/lib/cluster/snapshot";
 import type {
   BalancerState,
@@ -6,10 +7,13 @@ import type {
   DrbdResourceState,
   Freshness,
   HostState,
+  LdirectordRealConfig,
   ProbeProblem,
   SessionHandler,
   SessionStore,
   StorageState,
+  VirtualServiceState,
+  VrrpView,
   WebState,
 } from "@/lib/cluster/state";
 import type { ClusterSpec } from "@/lib/inventory/schema";
@@ -25,7 +29,9 @@ import type { MountPoint } from "@/lib/probes/findmnt";
 import { type IpAddresses, holdsAddress } from "@/lib/probes/ip-addr";
 import type { IpvsTable } from "@/lib/probes/ipvsadm";
 import { type IpvsConnections, stickyClientsByServer } from "@/lib/probes/ipvsadm-conns";
-import type { LdirectordConfig } from "@/lib/probes/ldirectord-cf";
+import type { KeepalivedConfig } from "@/lib/probes/keepalived-conf";
+import type { KeepalivedState } from "@/lib/probes/keepalived-state";
+import type { LdirectordConfig, LdirectordVirtual } from "@/lib/probes/ldirectord-cf";
 import type { LoadAvg } from "@/lib/probes/loadavg";
 import type { MemInfo } from "@/lib/probes/meminfo";
 import type { MoodleConfig } from "@/lib/probes/moodle-config";
@@ -34,13 +40,14 @@ import type { MoodleSettings } from "@/lib/probes/moodle-settings";
 import type { MoodleVersion } from "@/lib/probes/moodle-version";
 import type { MasterStatus } from "@/lib/probes/mysql-master-status";
 import type { ReplicaStatus } from "@/lib/probes/mysql-replica-status";
+import { mysqlErrorLine } from "@/lib/probes/mysql-client-error";
 import type { MysqlVitals } from "@/lib/probes/mysql-vitals";
 import type { PhpHandler } from "@/lib/probes/php-handler";
+import { describeUnread, unreadOf } from "@/lib/probes/partial";
 import type { ProcDrbd } from "@/lib/probes/proc-drbd";
 import type { ServiceState } from "@/lib/probes/service-state";
 import type { SessionFiles } from "@/lib/probes/session-files";
 import type { Uptime } from "@/lib/probes/uptime";
-import { mysqlErrorLine } from "@/lib/probes/mysql-client-error";
 
 function freshness(host: HostSnapshot): Freshness {
   const sent = Object.values(host.readings).map((r) => r.sentAt);
@@ -50,7 +57,11 @@ function freshness(host: HostSnapshot): Freshness {
 function problemsOf(host: HostSnapshot): ProbeProblem[] {
   return Object.entries(host.readings).flatMap(([probe, reading]) => {
     const r = reading.result;
-    if (r.ok) return [];
+    if (r.ok) {
+      // a reading in part: the rest is used, the lines it could not read are named
+      const unread = unreadOf(r.value);
+      return unread.length > 0 ? [{ probe, problem: `read in part: ${describeUnread(unread)}` }] : [];
+    }
     if (r.error === "unreadable") return [{ probe, problem: `could not read: ${r.reason}` }];
     if (r.error === "failed") {
       const first = mysqlErrorLine(r.stderr) ?? r.stderr.trim().split("\n")[0] ?? "";
@@ -92,26 +103,65 @@ function hostState(host: HostSnapshot): HostState {
 }
 
 function haOf(host: HostSnapshot, cluster: ClusterSpec, stack: ClusterSpec["balancer"]["ha"]): BalancerState["ha"] {
+  const none = { nodes: null, vrrp: null };
   if (stack === "heartbeat") {
     const hb = readingValue<HeartbeatStatus>(host, "cl-status");
-    if (!hb) return { stack, running: null, peerStatus: null, detail: null };
+    if (!hb) return { stack, running: null, peerStatus: null, detail: null, ...none };
     const peerName = cluster.hosts.find((h) => h.role === host.role && h.name !== host.name)?.name;
     const peer = hb.nodes?.find((n) => n.name === peerName) ?? null;
-    return { stack, running: hb.state === "running", peerStatus: peer?.status ?? null, detail: hb.reason };
+    const nodes = hb.nodes?.filter((n) => n.type !== "ping").map((n) => ({ name: n.name, status: n.status })) ?? null;
+    return { stack, running: hb.state === "running", peerStatus: peer?.status ?? null, detail: hb.reason, nodes, vrrp: null };
   }
   if (stack === "pacemaker") {
     const pcmk = readingValue<PacemakerStatus>(host, "crm-mon-xml");
-    if (!pcmk) return { stack, running: null, peerStatus: null, detail: null };
+    if (!pcmk) return { stack, running: null, peerStatus: null, detail: null, ...none };
     const peer = pcmk.nodes.find((n) => n.name !== host.name) ?? null;
     return {
       stack,
       running: true,
       peerStatus: peer ? (peer.online ? (peer.standby ? "standby" : "online") : "offline") : null,
       detail: pcmk.withQuorum === false ? "no quorum" : null,
+      nodes: pcmk.nodes.map((n) => ({ name: n.name, status: n.online ? (n.standby ? "standby" : "online") : "offline" })),
+      vrrp: null,
     };
   }
-  const ka = readingValue<ServiceState>(host, "keepalived-active");
-  return { stack, running: ka ? ka.active : null, peerStatus: null, detail: ka ? ka.state : null };
+  const ka = readingValue<KeepalivedState>(host, "keepalived-state");
+  const vrrp = vrrpOf(ka, readingValue<KeepalivedConfig>(host, "keepalived-conf"), cluster.balancer.vip);
+  const detail = !ka ? null : !ka.running ? (vrrp?.state ? `last recorded ${vrrp.state}` : null) : vrrp === null || vrrp.state === null ? "no state recorded (notify script not set up?)" : vrrp.state;
+  return { stack, running: ka ? ka.running : null, peerStatus: null, detail, nodes: null, vrrp };
+}
+
+/** The VRRP instance that carries the VIP: named by keepalived.conf, else the only one recorded. */
+function vrrpOf(state: KeepalivedState | null, config: KeepalivedConfig | null, vip: string): VrrpView | null {
+  const configured = config?.instances.find((i) => i.addresses.includes(vip)) ?? null;
+  const instances = state?.records.filter((r) => r.kind === "instance") ?? [];
+  const record = configured ? instances.find((r) => r.name === configured.name) : instances.length === 1 ? instances[0] : undefined;
+  const name = configured?.name ?? record?.name;
+  if (name === undefined) return null;
+  return {
+    instance: name,
+    state: record?.state ?? null,
+    since: record ? record.since * 1000 : null,
+    priority: record?.priority ?? null,
+    configured: configured
+      ? { initialState: configured.initialState, priority: configured.priority, nopreempt: configured.nopreempt, preemptDelay: configured.preemptDelay, advertInt: configured.advertInt }
+      : null,
+  };
+}
+
+export function ldirectordConfigOf(ldcf: LdirectordConfig | null, vip: string, port: number | undefined): BalancerState["config"] {
+  if (!ldcf) return null;
+  const reals = (v: LdirectordVirtual): LdirectordRealConfig[] =>
+    v.reals.map((r) => ({ address: r.address, port: r.port ?? v.port, weight: r.weight, weightDefault: r.weightDefault, rangeEnd: r.rangeEnd, drainedFrom: r.drainedFrom, source: r.source }));
+  const virtuals = ldcf.virtuals.filter((v) => v.address === vip);
+  const first = virtuals.find((v) => v.port === port) ?? null;
+  return {
+    reals: first ? reals(first) : [],
+    quiescent: first?.quiescent ?? ldcf.quiescent,
+    virtuals: virtuals.map((v) => ({ virtual: v.virtual, address: v.address, port: v.port, reals: reals(v) })),
+    autoreload: ldcf.autoreload,
+    refusedAt: ldcf.refusedAt,
+  };
 }
 
 function balancerState(host: HostSnapshot, cluster: ClusterSpec): BalancerState {
@@ -125,52 +175,57 @@ function balancerState(host: HostSnapshot, cluster: ClusterSpec): BalancerState 
     ha: haOf(host, cluster, cluster.balancer.ha),
   };
   const table = readingValue<IpvsTable>(host, "ipvsadm");
-  const ldcf = readingValue<LdirectordConfig>(host, "ldirectord-cf");
-  const virtual = ldcf?.virtuals.find((v) => v.address === vip && v.port === port) ?? null;
-  const config = ldcf
-    ? { reals: (virtual?.reals ?? []).map((r) => ({ address: r.address, port: r.port, weight: r.weight })), quiescent: virtual?.quiescent ?? ldcf.quiescent }
-    : null;
+  const config = ldirectordConfigOf(readingValue<LdirectordConfig>(host, "ldirectord-cf"), vip, port);
   const conns = readingValue<IpvsConnections>(host, "ipvsadm-conns");
+  const connections = conns ? conns.entries.filter((e) => !e.isTemplate).length : null;
   if (!table || table.table !== "list") {
-    return { ...base, service: null, realServers: [], config, connections: null, problem: host.reachable ? "the LVS table could not be read" : null };
-  }
-  const service = table.services.find((s) => s.address === vip && s.port === port) ?? null;
-  if (!service) {
-    return { ...base, service: null, realServers: [], config, connections: conns ? conns.entries.filter((e) => !e.isTemplate).length : null, problem: `no virtual service for ${vip}:${port}` };
+    return { ...base, service: null, realServers: [], services: [], config, connections: null, problem: host.reachable ? LVS_UNREADABLE : null };
   }
   const stats = readingValue<IpvsTable>(host, "ipvsadm-stats");
   const rates = readingValue<IpvsTable>(host, "ipvsadm-rate");
-  const statsService = stats?.table === "stats" ? stats.services.find((s) => s.address === vip && s.port === port) : undefined;
-  const rateService = rates?.table === "rate" ? rates.services.find((s) => s.address === vip && s.port === port) : undefined;
   const sticky = conns ? stickyClientsByServer(conns) : [];
-  return {
-    ...base,
-    service: { protocol: service.protocol, address: service.address, port: service.port, scheduler: service.scheduler, persistent: service.persistent },
-    realServers: service.realServers.map((rs) => {
-      const same = (e: { address: string | null; port: number | null }) => e.address === rs.address && e.port === rs.port;
-      const counters = statsService?.realServers.find(same);
-      const rate = rateService?.realServers.find(same);
-      const pinned = sticky.find((s) => s.destination === rs.address);
-      return {
-        address: rs.address ?? "?",
-        port: rs.port,
-        host: cluster.hosts.find((h) => h.role === "web" && h.clusterAddress === rs.address)?.name ?? null,
-        forward: rs.forward,
-        weight: rs.weight,
-        activeConns: rs.activeConns,
-        inactiveConns: rs.inactiveConns,
-        counters: counters
-          ? { conns: counters.conns, inPkts: counters.inPkts, outPkts: counters.outPkts, inBytes: counters.inBytes, outBytes: counters.outBytes, approximate: counters.approximate }
-          : null,
-        rates: rate ? { cps: rate.cps, inPps: rate.inPps, outPps: rate.outPps, inBps: rate.inBps, outBps: rate.outBps, approximate: rate.approximate } : null,
-        stickyClients: pinned?.clients ?? 0,
-        stickyLongestSeconds: pinned?.longestExpiresInSeconds ?? null,
-      };
-    }),
-    config,
-    connections: conns ? conns.entries.filter((e) => !e.isTemplate).length : null,
-    problem: null,
-  };
+  const services: VirtualServiceState[] = ports.flatMap((p) => {
+    const service = table.services.find((s) => s.address === vip && s.port === p);
+    if (!service) return [];
+    const statsService = stats?.table === "stats" ? stats.services.find((s) => s.address === vip && s.port === p) : undefined;
+    const rateService = rates?.table === "rate" ? rates.services.find((s) => s.address === vip && s.port === p) : undefined;
+    return [
+      {
+        protocol: service.protocol,
+        address: service.address,
+        port: service.port,
+        scheduler: service.scheduler,
+        persistent: service.persistent,
+        realServers: service.realServers.map((rs) => {
+          const same = (e: { address: string | null; port: number | null }) => e.address === rs.address && e.port === rs.port;
+          const counters = statsService?.realServers.find(same);
+          const rate = rateService?.realServers.find(same);
+          const pinned = sticky.find((s) => s.destination === rs.address);
+          return {
+            address: rs.address ?? "?",
+            port: rs.port,
+            host: cluster.hosts.find((h) => h.role === "web" && h.clusterAddress === rs.address)?.name ?? null,
+            forward: rs.forward,
+            weight: rs.weight,
+            activeConns: rs.activeConns,
+            inactiveConns: rs.inactiveConns,
+            counters: counters
+              ? { conns: counters.conns, inPkts: counters.inPkts, outPkts: counters.outPkts, inBytes: counters.inBytes, outBytes: counters.outBytes, approximate: counters.approximate }
+              : null,
+            rates: rate ? { cps: rate.cps, inPps: rate.inPps, outPps: rate.outPps, inBps: rate.inBps, outBps: rate.outBps, approximate: rate.approximate } : null,
+            stickyClients: pinned?.clients ?? 0,
+            stickyLongestSeconds: pinned?.longestExpiresInSeconds ?? null,
+          };
+        }),
+      },
+    ];
+  });
+  const first = services.find((s) => s.port === port);
+  if (!first) {
+    return { ...base, service: null, realServers: [], services, config, connections, problem: `no virtual service for ${vip}:${port}` };
+  }
+  const { realServers, ...service } = first;
+  return { ...base, service, realServers, services, config, connections, problem: null };
 }
 
 const FILE_HANDLER = "\\core\\session\\file";
@@ -328,10 +383,17 @@ function storageState(host: HostSnapshot, cluster: ClusterSpec): StorageState {
   };
 }
 
+/** the age of the heartbeat row written by `serverId`, when both are known */
+function heartbeatAge(vitals: MysqlVitals | null, serverId: number | null | undefined): number | null {
+  if (!vitals?.heartbeats || serverId === null || serverId === undefined) return null;
+  return vitals.heartbeats.find((h) => h.serverId === serverId)?.ageSeconds ?? null;
+}
+
 function databaseState(host: HostSnapshot): DatabaseState {
   const vitals = readingValue<MysqlVitals>(host, "mysql-vitals");
   const replica = readingValue<ReplicaStatus>(host, "mysql-replica-status");
   const replication = replica ? { isReplica: replica.isReplica, channel: replica.channels[0] ?? null } : null;
+  const serverId = vitals?.server?.serverId ?? null;
   return {
     ...freshness(host),
     name: host.name,
@@ -339,7 +401,11 @@ function databaseState(host: HostSnapshot): DatabaseState {
     readOnly: vitals?.readOnly ?? null,
     superReadOnly: vitals?.superReadOnly ?? null,
     threadsConnected: vitals?.threadsConnected ?? null,
+    port: vitals?.server?.port ?? null,
+    serverId,
+    version: vitals?.server?.version ?? null,
     master: readingValue<MasterStatus>(host, "mysql-master-status"),
+    gtid: vitals?.gtid ?? null,
     replication,
     // The current source's row (its server_id is the replica's Master_Server_Id): a promotion leaves the
     // old source's row behind, frozen, and MAX(ts) over all rows would read the wrong one.
@@ -347,6 +413,8 @@ function databaseState(host: HostSnapshot): DatabaseState {
     ownHeartbeatAgeSeconds: heartbeatAge(vitals, serverId),
     heartbeatRead: vitals?.heartbeats !== null && vitals?.heartbeats !== undefined,
     databaseSessions: vitals?.moodleSessions ?? null,
+    readOnlyAdmins: vitals?.readOnlyAdmins ?? null,
+    queryErrors: (vitals?.unanswered ?? []).map((u) => `${u.answer}: ${u.error}`),
   };
 }
 
@@ -381,16 +449,3 @@ export function stateOf(cluster: ClusterSpec, snapshot: ClusterSnapshot): Cluste
     moodle,
   };
 }
-/** the age of the heartbeat row written by `serverId`, when both are known */
-function heartbeatAge(vitals: MysqlVitals | null, serverId: number | null | undefined): number | null {
-  if (!vitals?.heartbeats || serverId === null || serverId === undefined) return null;
-  return vitals.heartbeats.find((h) => h.serverId === serverId)?.ageSeconds ?? null;
-}
-
-  const serverId = vitals?.server?.serverId ?? null;
-    port: vitals?.server?.port ?? null,
-    serverId,
-    version: vitals?.server?.version ?? null,
-    gtid: vitals?.gtid ?? null,
-    readOnlyAdmins: vitals?.readOnlyAdmins ?? null,
-    queryErrors: (vitals?.unanswered ?? []).map((u) => `${u.answer}: ${u.error}`),

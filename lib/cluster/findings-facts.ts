@@ -76,10 +76,23 @@ export function virtualService(cluster: ClusterSpec): string {
   return `${cluster.balancer.vip}:${cluster.balancer.ports[0] ?? 80}`;
 }
 
+/** The node's real server in every virtual service of the VIP this balancer has (one per port). */
+export function realServersOf(balancer: BalancerState, web: WebState): RealServerState[] {
+  return balancer.services.flatMap((s) => s.realServers.filter((r) => r.host === web.name || (web.clusterAddress !== null && r.address === web.clusterAddress)));
+}
+
+/** VIP:port of the inventory's ports this balancer's kernel has no virtual service for. */
+export function missingServices(cluster: ClusterSpec, balancer: BalancerState): string[] {
+  return cluster.balancer.ports.filter((p) => !balancer.services.some((s) => s.port === p)).map((p) => `${cluster.balancer.vip}:${p}`);
+}
+
+/** what a balancer's problem says when its LVS table could not be read */
+export const LVS_UNREADABLE = "the LVS table could not be read";
+
 /** The LVS table itself could not be read, as opposed to read and found without the service. */
 export function lvsUnreadable(state: ClusterState, balancer: BalancerState): boolean {
   const problems = hostNamed(state, balancer.name)?.problems ?? [];
-  return balancer.problem !== null || problems.some((p) => p.probe === "ipvsadm");
+  return balancer.problem === LVS_UNREADABLE || problems.some((p) => p.probe === "ipvsadm" && !p.problem.startsWith("read in part"));
 }
 
 // --- web -------------------------------------------------------------------
@@ -147,17 +160,6 @@ export function sourceNameOf(state: ClusterState, channel: ReplicationChannel): 
   return source?.name ?? channel.sourceHost;
 }
 
-export function replicationErrors(channel: ReplicationChannel): string[] {
-  const errors: string[] = [];
-  const add = (thread: string, errno: number | null, error: string | null) => {
-    const text = error === null ? "" : firstLine(error);
-    if ((errno === null || errno === 0) && text === "") return;
-    errors.push(`${thread} error ${errno ?? "?"}${text === "" ? "" : `: ${text}`}`);
-  };
-  add("IO", channel.lastIoErrno, channel.lastIoError);
-  add("SQL", channel.lastSqlErrno, channel.lastSqlError);
-  return errors;
-}
 /** MariaDB names itself in @@version ("10.11.19-MariaDB-0+deb12u1-log"); MySQL does not */
 export function flavourOfVersion(version: string): DatabaseFlavour {
   return /mariadb/i.test(version) ? "mariadb" : "mysql";
@@ -187,3 +189,14 @@ export function heartbeatProblem(db: DatabaseState): string | null {
   return null;
 }
 
+export function replicationErrors(channel: ReplicationChannel): string[] {
+  const errors: string[] = [];
+  const add = (thread: string, errno: number | null, error: string | null) => {
+    const text = error === null ? "" : firstLine(error);
+    if ((errno === null || errno === 0) && text === "") return;
+    errors.push(`${thread} error ${errno ?? "?"}${text === "" ? "" : `: ${text}`}`);
+  };
+  add("IO", channel.lastIoErrno, channel.lastIoError);
+  add("SQL", channel.lastSqlErrno, channel.lastSqlError);
+  return errors;
+}

@@ -25,6 +25,8 @@ export interface ServerVerdict {
   survives: boolean;
   /** why not, one plain sentence each ("db2 is 45 s behind: up to 45 s of writes would be lost") */
   reasons: string[];
+  /** what would happen afterwards that is no reason against it ("when lb1 returns, keepalived moves the VIP back") */
+  notes?: string[];
 }
 
 export interface RedundancyVerdict {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { findingsOf, RULES } from "@/lib/cluster/findings";
+import { LVS_UNREADABLE } from "@/lib/cluster/findings-facts";
 import type { Finding, Severity } from "@/lib/cluster/findings-types";
-import type { ClusterState } from "@/lib/cluster/state";
+import type { ClusterState, VrrpStateName } from "@/lib/cluster/state";
 import { labClusterSpec } from "@/test/support/cluster-spec";
 import { channel, db, first, fs, healthyCluster, host, lag, lb, peerOf, r0, silence, T0, web } from "@/test/support/cluster-state";
 
@@ -12,6 +13,22 @@ const setWeight = (s: ClusterState, balancer: string, hostName: string, weight: 
   if (!r) throw new Error(`${hostName} not in ${balancer}'s pool`);
   r.weight = weight;
 };
+
+function keepalived(s: ClusterState, balancer: string, state: VrrpStateName | null): void {
+  lb(s, balancer).ha = {
+    stack: "keepalived",
+    running: true,
+    peerStatus: null,
+    detail: state,
+    nodes: null,
+    vrrp: { instance: "VI_1", state, since: state === null ? null : Date.UTC(2026, 11, 3, 12, 0, 0), priority: 100, configured: null },
+  };
+}
+
+function refuse(s: ClusterState, balancer: string): void {
+  const config = lb(s, balancer).config;
+  if (config) config.refusedAt = { line: 4, text: "\t\treal=192.168.10.21:80 gate 1", reason: "Unknown command \t\treal=192.168.10.21:80 gate 1" };
+}
 
 function broken(edit: (s: ClusterState) => void): ClusterState {
   const s = healthyCluster();
@@ -125,15 +142,67 @@ const CASES: Case[] = [
     message: "lb2's heartbeat sees lb1 as dead, yet lb1 answers the console",
   },
   {
+    name: "heartbeat's peer seen dead while it answers but its heartbeat cannot be read",
+    state: () =>
+      broken((s) => {
+        lb(s, "lb2").ha.peerStatus = "dead";
+        lb(s, "lb1").ha.running = null;
+      }),
+    id: "ha-peer-dead:lb2",
+    severity: "warning",
+    message: "lb2's heartbeat sees lb1 as dead; lb1 answers the console, but whether its heartbeat runs could not be read",
+  },
+  {
+    name: "keepalived in FAULT on the standby",
+    state: () => broken((s) => keepalived(s, "lb2", "FAULT")),
+    id: "ha-fault:lb2",
+    severity: "warning",
+    message: "keepalived on lb2 is in FAULT (VI_1 since 12:00:00 UTC): a track script or its interface fails, so it would not take over the VIP",
+  },
+  {
+    name: "keepalived in FAULT on the only balancer that could hold the VIP",
+    state: () =>
+      broken((s) => {
+        keepalived(s, "lb1", "FAULT");
+        keepalived(s, "lb2", "FAULT");
+        lb(s, "lb1").holdsVip = false;
+        s.vipHolders = [];
+      }),
+    id: "ha-fault:lb1",
+    severity: "critical",
+    message: "keepalived on lb1 is in FAULT (VI_1 since 12:00:00 UTC): a track script or its interface fails, so it holds no VIP",
+  },
+  {
+    name: "keepalived running with no recorded state",
+    state: () => broken((s) => keepalived(s, "lb2", null)),
+    id: "ha-state-unrecorded:lb2",
+    severity: "warning",
+    message: "keepalived runs on lb2 but no VRRP state is recorded for the VIP: install the notify script (docs/keepalived.md)",
+  },
+  {
+    name: "ldirectord.cf that ldirectord refuses, on the standby",
+    state: () => broken((s) => refuse(s, "lb2")),
+    id: "ldirectord-refused:lb2",
+    severity: "critical",
+    message: "ldirectord refuses lb2's ldirectord.cf at line 4 (Unknown command \t\treal=192.168.10.21:80 gate 1): ldirectord would not start there after a failover",
+  },
+  {
+    name: "ldirectord.cf that ldirectord refuses, on the VIP holder",
+    state: () => broken((s) => refuse(s, "lb1")),
+    id: "ldirectord-refused:lb1",
+    severity: "warning",
+    message: "ldirectord refuses lb1's ldirectord.cf at line 4 (Unknown command \t\treal=192.168.10.21:80 gate 1): the running ldirectord keeps its old rules",
+  },
+  {
     name: "no virtual service on the VIP holder",
-    state: () => broken((s) => Object.assign(lb(s, "lb1"), { service: null, realServers: [] })),
+    state: () => broken((s) => Object.assign(lb(s, "lb1"), { service: null, realServers: [], services: [] })),
     id: "service-missing:lb1",
     severity: "critical",
     message: "lb1 holds the VIP but has no virtual service for 203.0.113.10:80",
   },
   {
     name: "no virtual service on the standby",
-    state: () => broken((s) => Object.assign(lb(s, "lb2"), { service: null, realServers: [] })),
+    state: () => broken((s) => Object.assign(lb(s, "lb2"), { service: null, realServers: [], services: [] })),
     id: "service-missing:lb2",
     severity: "warning",
     message: "lb2 has no virtual service for 203.0.113.10:80",
@@ -408,6 +477,20 @@ const CASES: Case[] = [
     severity: "critical",
     message: "no database is a replica: there is no second copy of the data",
   },
+  {
+    name: "a MySQL server where the inventory says MariaDB",
+    state: () => broken((s) => (db(s, "db2").version = "8.0.36-0ubuntu0.22.04.1")),
+    id: "database-flavour-mismatch:db2",
+    severity: "warning",
+    message: "db2 runs 8.0.36-0ubuntu0.22.04.1 but the inventory says database.flavour: mariadb",
+  },
+  {
+    name: "pt-heartbeat on the source stopped",
+    state: () => broken((s) => (db(s, "db1").ownHeartbeatAgeSeconds = 95)),
+    id: "heartbeat-not-written:db1",
+    severity: "warning",
+    message: "db1's pt-heartbeat row is 95 s old: pt-heartbeat is not updating it",
+  },
 ];
 
 const ids = (findings: Finding[]) => findings.map((f) => f.id);
@@ -463,7 +546,7 @@ describe("findingsOf", () => {
       Object.assign(db(x, "db2"), { readOnly: null, replication: null, heartbeatLagSeconds: null });
       host(x, "fs1").clockOffsetSeconds = null;
       first(host(x, "fs1").disks).usedPercent = null;
-      lb(x, "lb2").ha = { stack: "heartbeat", running: null, peerStatus: null, detail: null };
+      lb(x, "lb2").ha = { stack: "heartbeat", running: null, peerStatus: null, detail: null, nodes: null, vrrp: null };
       fs(x, "fs2").exports = null;
       fs(x, "fs1").exports = null;
     });
@@ -471,26 +554,12 @@ describe("findingsOf", () => {
   });
 
   it("does not call an unreadable LVS table a missing service", () => {
-    const s = broken((x) => Object.assign(lb(x, "lb2"), { service: null, realServers: [], problem: "no LVS table yet" }));
+    const s = broken((x) => Object.assign(lb(x, "lb2"), { service: null, realServers: [], services: [], problem: LVS_UNREADABLE }));
     expect(findingsOf(s, cluster)).toEqual([]);
   });
 
   it("merges two full disks on one VM into one finding at the worse severity", () => {
     const s = broken((x) => {
-  {
-    name: "a MySQL server where the inventory says MariaDB",
-    state: () => broken((s) => (db(s, "db2").version = "8.0.36-0ubuntu0.22.04.1")),
-    id: "database-flavour-mismatch:db2",
-    severity: "warning",
-    message: "db2 runs 8.0.36-0ubuntu0.22.04.1 but the inventory says database.flavour: mariadb",
-  },
-  {
-    name: "pt-heartbeat on the source stopped",
-    state: () => broken((s) => (db(s, "db1").ownHeartbeatAgeSeconds = 95)),
-    id: "heartbeat-not-written:db1",
-    severity: "warning",
-    message: "db1's pt-heartbeat row is 95 s old: pt-heartbeat is not updating it",
-  },
       host(x, "fs1").disks.push({ filesystem: "/dev/drbd0", sizeKb: 1, usedKb: 1, availableKb: 0, usedPercent: 99, mount: "/srv/moodledata" });
       first(host(x, "fs1").disks).usedPercent = 91;
     });
@@ -524,6 +593,25 @@ describe("findingsOf", () => {
       expect(f.hosts.length).toBeGreaterThan(0);
       expect(RULES.map((r) => r.rule)).toContain(f.rule);
     }
+  });
+
+  // issue 9, defect 19: heartbeat stopped (or crashed) on lb1 prints "Heartbeat is stopped" with exit 1; the survivor's
+  // "lb1 dead" is then no broken link
+  it("says heartbeat is not running on lb1, not that the link is broken, when the survivor sees it dead", () => {
+    const s = broken((x) => {
+      lb(x, "lb1").ha.running = false;
+      lb(x, "lb2").ha.peerStatus = "dead";
+    });
+    const found = findingsOf(s, cluster);
+    expect(ids(found)).toContain("ha-stopped:lb1");
+    expect(ids(found)).not.toContain("ha-peer-dead:lb2");
+    expect(found.find((f) => f.id === "ha-stopped:lb1")?.message).toBe("heartbeat is not running on lb1, which holds the VIP: failover is broken");
+  });
+
+  it("flags a virtual service missing on a second port", () => {
+    const twoPorts = { ...cluster, balancer: { ...cluster.balancer, ports: [80, 443] } };
+    const found = findingsOf(healthyCluster(), twoPorts).find((f) => f.id === "service-missing:lb1");
+    expect(found?.message).toBe("lb1 holds the VIP but has no virtual service for 203.0.113.10:443: Moodle gets no traffic there");
   });
 
   it("flags a cut link between the servers on every tier", () => {

@@ -9,13 +9,14 @@ import {
   lagOf,
   listNames,
   lvsUnreadable,
+  missingServices,
   realServerOf,
+  realServersOf,
   replicaChannelOf,
   replicationErrors,
   resyncTarget,
   seconds,
   sourceNameOf,
-  virtualService,
 } from "@/lib/cluster/findings-facts";
 import type { Finding, Severity, Tier } from "@/lib/cluster/findings-types";
 import { maintenanceSource } from "@/lib/cluster/view-helpers";
@@ -162,28 +163,65 @@ function haPeerDead(ctx: Context): Raised[] {
   return answering.flatMap((b) => {
     if (b.ha.running !== true || b.ha.peerStatus?.toLowerCase() !== "dead") return [];
     const peer = answering.find((p) => p.name !== b.name);
-    if (!peer) return [];
-    return [
-      raise(
-        "warning",
-        "balancer",
-        b.name,
-        [b.name, peer.name],
-        `${b.name}'s ${b.ha.stack} sees ${peer.name} as dead, yet ${peer.name} answers the console: the link between them is broken`,
-      ),
-    ];
+    // the peer's own word first: a stopped or crashed daemon there is "not running", said by ha-stopped
+    if (!peer || peer.ha.running === false) return [];
+    const message =
+      peer.ha.running === true
+        ? `${b.name}'s ${b.ha.stack} sees ${peer.name} as dead, yet ${peer.name} answers the console and its ${peer.ha.stack} runs: the link between them is broken`
+        : `${b.name}'s ${b.ha.stack} sees ${peer.name} as dead; ${peer.name} answers the console, but whether its ${peer.ha.stack} runs could not be read`;
+    return [raise("warning", "balancer", b.name, [b.name, peer.name], message)];
+  });
+}
+
+const clockTime = (epochMs: number) => new Date(epochMs).toISOString().slice(11, 19);
+
+/** keepalived in FAULT gives up the VIP and will not take it over (a track script or its interface fails). */
+function haFault(ctx: Context): Raised[] {
+  const answering = live(ctx, ctx.state.balancers);
+  return answering.flatMap((b) => {
+    const vrrp = b.ha.vrrp;
+    if (b.ha.running !== true || vrrp?.state !== "FAULT") return [];
+    const since = vrrp.since === null ? "" : ` since ${clockTime(vrrp.since)} UTC`;
+    const holder = answering.some((o) => o.name !== b.name && o.holdsVip);
+    const message = `keepalived on ${b.name} is in FAULT (${vrrp.instance}${since}): a track script or its interface fails, so it ${holder ? "would not take over the VIP" : "holds no VIP"}`;
+    return [raise(holder ? "warning" : "critical", "balancer", b.name, [b.name], message)];
+  });
+}
+
+/** keepalived runs but its notify script recorded nothing: MASTER, BACKUP and FAULT cannot be told apart. */
+function haStateUnrecorded(ctx: Context): Raised[] {
+  return live(ctx, ctx.state.balancers)
+    .filter((b) => b.ha.stack === "keepalived" && b.ha.running === true && (b.ha.vrrp === null || b.ha.vrrp.state === null))
+    .map((b) =>
+      raise("warning", "balancer", b.name, [b.name], `keepalived runs on ${b.name} but no VRRP state is recorded for the VIP: install the notify script (docs/keepalived.md), or a FAULT goes unseen`),
+    );
+}
+
+/** ldirectord stops at the first error in ldirectord.cf: a start or reload with it fails. */
+function ldirectordRefused(ctx: Context): Raised[] {
+  return live(ctx, ctx.state.balancers).flatMap((b) => {
+    const at = b.config?.refusedAt;
+    if (!at) return [];
+    const effect = b.holdsVip
+      ? "the running ldirectord keeps its old rules, but a restart or a failover back to it would start none"
+      : "ldirectord would not start there after a failover: the VIP would lead nowhere";
+    return [raise(b.holdsVip ? "warning" : "critical", "balancer", b.name, [b.name], `ldirectord refuses ${b.name}'s ldirectord.cf at line ${at.line} (${at.reason}): ${effect}`)];
   });
 }
 
 function serviceMissing(ctx: Context): Raised[] {
-  const service = virtualService(ctx.cluster);
   return live(ctx, ctx.state.balancers)
-    .filter((b) => b.service === null && !lvsUnreadable(ctx.state, b))
-    .map((b) =>
-      b.holdsVip
-        ? raise("critical", "balancer", b.name, [b.name], `${b.name} holds the VIP but has no virtual service for ${service}: Moodle gets no traffic`)
-        : raise("warning", "balancer", b.name, [b.name], `${b.name} has no virtual service for ${service}: it could not carry Moodle after a failover`),
-    );
+    .filter((b) => !lvsUnreadable(ctx.state, b))
+    .flatMap((b) => {
+      const missing = missingServices(ctx.cluster, b);
+      if (missing.length === 0) return [];
+      const list = listNames(missing);
+      return [
+        b.holdsVip
+          ? raise("critical", "balancer", b.name, [b.name], `${b.name} holds the VIP but has no virtual service for ${list}: Moodle gets no traffic there`)
+          : raise("warning", "balancer", b.name, [b.name], `${b.name} has no virtual service for ${list}: it could not carry Moodle after a failover`),
+      ];
+    });
 }
 
 /** Balancers that answer and have the virtual service: the pools whose contents we know. */
@@ -203,7 +241,7 @@ const becauseChecksFail = (ctx: Context, web: WebState) => (isServing(ctx.state,
 
 function weightZero(ctx: Context): Raised[] {
   return ctx.state.web.flatMap((w) => {
-    const at = poolRule(ctx, w, (b) => realServerOf(b, w)?.weight === 0);
+    const at = poolRule(ctx, w, (b) => realServersOf(b, w).some((r) => r.weight === 0));
     if (at.length === 0) return [];
     const message = `${w.name} is at weight 0 on ${listNames(at)} without a drain: it gets no new clients${becauseChecksFail(ctx, w)}`;
     return [raise("warning", "balancer", w.name, [w.name, ...at], message)];
@@ -569,6 +607,23 @@ function noReplica(ctx: Context): Raised[] {
   return [raise("critical", "database", "cluster", names, `no database is a replica: there is no second copy of the data`)];
 }
 
+function databaseFlavourMismatch(ctx: Context): Raised[] {
+  const declared = ctx.cluster.database.flavour;
+  return live(ctx, ctx.state.databases).flatMap((db) =>
+    db.version !== null && flavourOfVersion(db.version) !== declared
+      ? [raise("warning", "database", db.name, [db.name], `${db.name} runs ${db.version} but the inventory says database.flavour: ${declared}: the drill would send the other flavour's statements`)]
+      : [],
+  );
+}
+
+function heartbeatNotWritten(ctx: Context): Raised[] {
+  const sources = live(ctx, ctx.state.databases).filter((d) => d.replication?.isReplica === false && d.readOnly === false);
+  return sources.flatMap((db) => {
+    const problem = heartbeatProblem(db);
+    return problem ? [raise("warning", "database", db.name, [db.name], problem)] : [];
+  });
+}
+
 /** Every rule, by its stable name. */
 export const RULES: readonly Rule[] = [
   { rule: "host-down", check: hostDown },
@@ -581,6 +636,9 @@ export const RULES: readonly Rule[] = [
   { rule: "vip-split-brain", check: vipSplitBrain },
   { rule: "ha-stopped", check: haStopped },
   { rule: "ha-peer-dead", check: haPeerDead },
+  { rule: "ha-fault", check: haFault },
+  { rule: "ha-state-unrecorded", check: haStateUnrecorded },
+  { rule: "ldirectord-refused", check: ldirectordRefused },
   { rule: "service-missing", check: serviceMissing },
   { rule: "weight-zero", check: weightZero },
   { rule: "pool-missing-web", check: poolMissingWeb },
@@ -608,27 +666,12 @@ export const RULES: readonly Rule[] = [
   { rule: "replication-lag", check: replicationLag },
   { rule: "replication-lag-disagreement", check: replicationLagDisagreement },
   { rule: "replication-lag-null", check: replicationLagNull },
-function databaseFlavourMismatch(ctx: Context): Raised[] {
-  const declared = ctx.cluster.database.flavour;
-  return live(ctx, ctx.state.databases).flatMap((db) =>
-    db.version !== null && flavourOfVersion(db.version) !== declared
-      ? [raise("warning", "database", db.name, [db.name], `${db.name} runs ${db.version} but the inventory says database.flavour: ${declared}: the drill would send the other flavour's statements`)]
-      : [],
-  );
-}
-
-function heartbeatNotWritten(ctx: Context): Raised[] {
-  const sources = live(ctx, ctx.state.databases).filter((d) => d.replication?.isReplica === false && d.readOnly === false);
-  return sources.flatMap((db) => {
-    const problem = heartbeatProblem(db);
-    return problem ? [raise("warning", "database", db.name, [db.name], problem)] : [];
-  });
-}
-
   { rule: "databases-both-writable", check: databasesBothWritable },
   { rule: "replica-writable", check: replicaWritable },
   { rule: "no-writable-database", check: noWritableDatabase },
   { rule: "no-replica", check: noReplica },
+  { rule: "database-flavour-mismatch", check: databaseFlavourMismatch },
+  { rule: "heartbeat-not-written", check: heartbeatNotWritten },
 ];
 
 /** Several conditions of one rule on one component (two disks, two resources) become one finding. */
@@ -666,5 +709,3 @@ export function findingsOf(state: ClusterState, cluster: ClusterSpec, options: F
   const raised = RULES.flatMap(({ rule, check }) => check(ctx).map((r): Finding => ({ id: `${rule}:${r.component}`, rule, ...r })));
   return merge(raised).sort(bySeverityTierComponent);
 }
-  { rule: "database-flavour-mismatch", check: databaseFlavourMismatch },
-  { rule: "heartbeat-not-written", check: heartbeatNotWritten },

@@ -69,6 +69,46 @@ export interface LdirectordRealConfig {
   address: string;
   port: number | null;
   weight: number;
+  /** no weight written (ldirectord's default, 1) */
+  weightDefault: boolean;
+  /** the end of a range (address->end), when the line gives one */
+  rangeEnd: string | null;
+  /** the weight a ClusterDeck drain kept in the line's comment */
+  drainedFrom: number | "default" | null;
+  /** the line as written in ldirectord.cf */
+  source: { line: number; text: string };
+}
+
+export interface LdirectordVirtualConfig {
+  /** as written after virtual= */
+  virtual: string;
+  address: string | null;
+  port: number | null;
+  reals: LdirectordRealConfig[];
+}
+
+/** One virtual service of the VIP (one of the inventory's ports) as this balancer's kernel has it. */
+export interface VirtualServiceState {
+  protocol: string;
+  address: string | null;
+  port: number | null;
+  scheduler: string;
+  persistent: number | null;
+  realServers: RealServerState[];
+}
+
+export type VrrpStateName = "MASTER" | "BACKUP" | "FAULT" | "STOP";
+
+/** keepalived's VRRP instance for the VIP on one balancer: what its notify script recorded, and keepalived.conf */
+export interface VrrpView {
+  instance: string;
+  /** null when keepalived recorded nothing (no notify script) */
+  state: VrrpStateName | null;
+  /** epoch ms of the host's clock when keepalived ran the notify script */
+  since: number | null;
+  /** the effective priority keepalived passed to the script */
+  priority: number | null;
+  configured: { initialState: "MASTER" | "BACKUP" | null; priority: number; nopreempt: boolean; preemptDelay: number; advertInt: number } | null;
 }
 
 export interface BalancerState extends Freshness {
@@ -82,12 +122,28 @@ export interface BalancerState extends Freshness {
     /** heartbeat: the peer's status as this node sees it ("active", "dead", ...) */
     peerStatus: string | null;
     detail: string | null;
+    /** heartbeat: every node as this balancer's heartbeat sees it (its view of the pair) */
+    nodes: { name: string; status: string }[] | null;
+    /** keepalived: the VIP's VRRP instance on this balancer */
+    vrrp: VrrpView | null;
   };
   /** the virtual service for the inventory's VIP and first port, as this balancer's kernel has it */
   service: { protocol: string; address: string | null; port: number | null; scheduler: string; persistent: number | null } | null;
+  /** the real servers of that first service */
   realServers: RealServerState[];
+  /** every virtual service of the VIP on the inventory's ports that the kernel has (the first one included) */
+  services: VirtualServiceState[];
   /** ldirectord.cf on this balancer: the configured real servers and weights for the VIP */
-  config: { reals: LdirectordRealConfig[]; quiescent: boolean | null } | null;
+  config: {
+    /** the first port's real servers (as `realServers`) */
+    reals: LdirectordRealConfig[];
+    quiescent: boolean | null;
+    /** every virtual service of the VIP in the file, on any port */
+    virtuals: LdirectordVirtualConfig[];
+    autoreload: boolean | null;
+    /** the first line ldirectord refuses: it would not start or reload with this file */
+    refusedAt: { line: number; text: string; reason: string } | null;
+  } | null;
   /** connection entries in the table (not templates) */
   connections: number | null;
   problem: string | null;
@@ -181,15 +237,30 @@ export interface DatabaseState extends Freshness {
   name: string;
   server: string;
   readOnly: boolean | null;
+  /** MySQL only (MariaDB has none: its read_only does not stop READ_ONLY ADMIN accounts) */
   superReadOnly: boolean | null;
   threadsConnected: number | null;
+  /** what the server says it is: the port it listens on, its server_id, @@version */
+  port: number | null;
+  serverId: number | null;
+  version: string | null;
   master: MasterStatus | null;
+  /** MariaDB's GTID positions ("0-1-105" form, "" when empty) */
+  gtid: { binlogPos: string; currentPos: string; slavePos: string } | null;
   /** null when not known; isReplica false when the server has no replication configured */
   replication: { isReplica: boolean; channel: ReplicationChannel | null } | null;
-  /** true lag: the replica's clock minus the newest heartbeat row it has applied, seconds */
+  /** true lag: the replica's clock minus its current source's pt-heartbeat row, seconds */
   heartbeatLagSeconds: number | null;
+  /** the age of the pt-heartbeat row this server writes itself (on the source: whether pt-heartbeat runs, in UTC) */
+  ownHeartbeatAgeSeconds: number | null;
+  /** whether the heartbeat table could be read at all */
+  heartbeatRead: boolean;
   /** live rows in mdl_sessions (database session handler), counted where the query ran */
   databaseSessions: number | null;
+  /** MariaDB: sessions of accounts read_only does not stop (READ_ONLY ADMIN); null when not known */
+  readOnlyAdmins: { sessions: number; accounts: string[] } | null;
+  /** what the server refused to answer in the vitals query (a missing table or grant), with its ERROR line */
+  queryErrors: string[];
 }
 
 export interface ClusterState {
@@ -207,16 +278,3 @@ export interface ClusterState {
   /** Moodle's own settings (mdl_config), read on the source database when there is one; null when not read */
   moodle: { settings: MoodleSettings; from: string } | null;
 }
-  /** MySQL only (MariaDB has none: its read_only does not stop READ_ONLY ADMIN accounts) */
-  /** what the server says it is: the port it listens on, its server_id, @@version */
-  port: number | null;
-  serverId: number | null;
-  version: string | null;
-  /** the age of the pt-heartbeat row this server writes itself (on the source: whether pt-heartbeat runs, in UTC) */
-  ownHeartbeatAgeSeconds: number | null;
-  /** whether the heartbeat table could be read at all */
-  heartbeatRead: boolean;
-  /** MariaDB: sessions of accounts read_only does not stop (READ_ONLY ADMIN); null when not known */
-  readOnlyAdmins: { sessions: number; accounts: string[] } | null;
-  /** what the server refused to answer in the vitals query (a missing table or grant), with its ERROR line */
-  queryErrors: string[];

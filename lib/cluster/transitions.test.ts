@@ -162,6 +162,7 @@ describe("LVS pool", () => {
     const removeWeb2 = (s: ClusterState) => {
       const lb1 = find(s.balancers, "lb1");
       lb1.realServers = lb1.realServers.filter((r) => r.host !== "web2");
+      lb1.services = lb1.services.map((v) => ({ ...v, realServers: lb1.realServers }));
     };
     const events = replay(at(0), at(2, removeWeb2), at(4));
     expect(kinds(events)).toEqual(["lvs.real-removed", "lvs.real-added"]);
@@ -178,6 +179,40 @@ describe("LVS pool", () => {
     expect(kinds(replay(at(0), at(2, (s) => silence(s, "lb2")), at(4, (s) => (drainWeb1(s), silence(s, "lb2")))))).toEqual([
       "host.unreachable",
       "lvs.weight-changed",
+    ]);
+  });
+});
+
+describe("HA daemons", () => {
+  it("heartbeat stopping on the VIP holder and running again; keepalived's VRRP state changes", () => {
+    const stop = (s: ClusterState) => {
+      find(s.balancers, "lb1").ha.running = false;
+    };
+    expect(replay(at(0), at(2, stop), at(4)).map((e) => [e.kind, e.severity, e.message])).toEqual([
+      ["ha.state-changed", "critical", "heartbeat stopped on lb1, which holds the VIP"],
+      ["ha.state-changed", "info", "heartbeat runs again on lb1"],
+    ]);
+    const vrrp = (state: "BACKUP" | "FAULT") => (s: ClusterState) => {
+      find(s.balancers, "lb2").ha = { stack: "keepalived", running: true, peerStatus: null, detail: state, nodes: null, vrrp: { instance: "VI_1", state, since: null, priority: 100, configured: null } };
+    };
+    expect(replay(at(0, vrrp("BACKUP")), at(2, vrrp("FAULT"))).map((e) => [e.severity, e.message])).toEqual([["warning", "keepalived on lb2: VI_1 BACKUP → FAULT"]]);
+  });
+
+  it("reports a weight change on each port of a two-port pool", () => {
+    const second = (s: ClusterState) => {
+      for (const b of s.balancers) {
+        b.services.push({ protocol: "TCP", address: "203.0.113.10", port: 443, scheduler: "wlc", persistent: 300, realServers: b.realServers.map((r) => ({ ...r, port: 443 })) });
+      }
+    };
+    const drain = (s: ClusterState) => {
+      second(s);
+      for (const b of s.balancers) for (const v of b.services) for (const r of v.realServers) if (r.host === "web1") r.weight = 0;
+    };
+    expect(messages(replay(at(0, second), at(2, drain)))).toEqual([
+      "web1 (port 80) weight 1 → 0 on lb1",
+      "web1 (port 443) weight 1 → 0 on lb1",
+      "web1 (port 80) weight 1 → 0 on lb2",
+      "web1 (port 443) weight 1 → 0 on lb2",
     ]);
   });
 });

@@ -24,6 +24,7 @@ export const EVENT_KINDS = [
   "host.unreachable",
   "host.back",
   "vip.moved",
+  "ha.state-changed",
   "lvs.weight-changed",
   "lvs.real-added",
   "lvs.real-removed",
@@ -78,6 +79,7 @@ export function transitionsOf(prev: ClusterState, next: ClusterState, cluster: C
   const drafts: Draft[] = [
     ...hostTransitions(prev, next),
     ...vipTransitions(prev, next),
+    ...haTransitions(prev, next),
     ...poolTransitions(prev, next),
     ...webTransitions(prev, next),
     ...maintenanceTransitions(prev, next),
@@ -213,16 +215,55 @@ function vipTransitions(prev: ClusterState, next: ClusterState): Draft[] {
   return [{ host: after.length === 1 ? (holder ?? null) : null, tier: "balancer", kind: "vip.moved", severity, message, before, after }];
 }
 
+/** The HA daemon stopping or starting on a balancer, and keepalived's VRRP state changing (MASTER, BACKUP, FAULT). */
+function haTransitions(prev: ClusterState, next: ClusterState): Draft[] {
+  const out: Draft[] = [];
+  for (const b of next.balancers) {
+    const p = byName(prev.balancers, b.name);
+    if (!p || !answering(next, b)) continue;
+    const stack = b.ha.stack;
+    if (p.ha.running !== null && b.ha.running !== null && p.ha.running !== b.ha.running) {
+      out.push({
+        host: b.name,
+        tier: "balancer",
+        kind: "ha.state-changed",
+        severity: b.ha.running ? "info" : b.holdsVip ? "critical" : "warning",
+        message: b.ha.running ? `${stack} runs again on ${b.name}` : `${stack} stopped on ${b.name}${b.holdsVip ? ", which holds the VIP" : ""}`,
+        before: { running: p.ha.running },
+        after: { running: b.ha.running },
+      });
+    }
+    const was = p.ha.vrrp?.state ?? null;
+    const now = b.ha.vrrp?.state ?? null;
+    if (was !== null && now !== null && was !== now && b.ha.running !== false) {
+      out.push({
+        host: b.name,
+        tier: "balancer",
+        kind: "ha.state-changed",
+        severity: now === "FAULT" ? "warning" : "info",
+        message: `keepalived on ${b.name}: ${b.ha.vrrp?.instance ?? "VRRP"} ${was} → ${now}`,
+        before: { state: was },
+        after: { state: now },
+      });
+    }
+  }
+  return out;
+}
+
 function poolTransitions(prev: ClusterState, next: ClusterState): Draft[] {
   const out: Draft[] = [];
   for (const b of next.balancers) {
     const p = byName(prev.balancers, b.name);
     if (!answering(next, b) || !p?.service || !b.service) continue;
     const key = (r: { address: string; port: number | null }) => `${r.address}:${r.port ?? ""}`;
-    const before = new Map(p.realServers.map((r) => [key(r), r]));
-    const after = new Map(b.realServers.map((r) => [key(r), r]));
+    // every port's pool (a drain changes each); the first port's alone when the services are not known
+    const reals = (x: BalancerState) => (x.services.length > 0 ? x.services.flatMap((v) => v.realServers) : x.realServers);
+    const ports = new Set([...reals(p), ...reals(b)].map((r) => r.port)).size;
+    const before = new Map(reals(p).map((r) => [key(r), r]));
+    const after = new Map(reals(b).map((r) => [key(r), r]));
+    const labelOf = (r: { host: string | null; address: string; port: number | null }) => `${r.host ?? r.address}${ports > 1 ? ` (port ${r.port ?? "?"})` : ""}`;
     for (const [k, r] of after) {
-      const label = r.host ?? r.address;
+      const label = labelOf(r);
       const old = before.get(k);
       if (!old) {
         out.push({
@@ -248,7 +289,7 @@ function poolTransitions(prev: ClusterState, next: ClusterState): Draft[] {
     }
     for (const [k, r] of before) {
       if (after.has(k)) continue;
-      const label = r.host ?? r.address;
+      const label = labelOf(r);
       out.push({
         host: b.name,
         tier: "balancer",
@@ -265,7 +306,7 @@ function poolTransitions(prev: ClusterState, next: ClusterState): Draft[] {
 
 function rememberBalancer(next: ClusterState, b: BalancerState, p: BalancerState | undefined): BalancerState {
   if (!p) return b;
-  if (!answering(next, b) || !b.service) return { ...b, service: p.service, realServers: p.realServers };
+  if (!answering(next, b) || !b.service) return { ...b, service: p.service, realServers: p.realServers, services: p.services };
   return b;
 }
 

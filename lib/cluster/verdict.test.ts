@@ -283,6 +283,39 @@ describe("verdictOf", () => {
     });
   });
 
+  // issue 9, defect 22: keepalived preempts by default; the verdict says what the return of lb1 does
+  it("says that lb1's return pulls the VIP back under keepalived's default preemption, and nothing with nopreempt", () => {
+    const ka = { ...cluster, balancer: { ...cluster.balancer, ha: "keepalived" as const } };
+    const withVrrp = (nopreempt: boolean) => {
+      const s = healthyCluster();
+      for (const [name, priority] of [["lb1", 150], ["lb2", 100]] as const) {
+        const b = s.balancers.find((x) => x.name === name);
+        if (!b) throw new Error(name);
+        b.ha = { stack: "keepalived", running: true, peerStatus: null, detail: null, nodes: null, vrrp: { instance: "VI_1", state: name === "lb1" ? "MASTER" : "BACKUP", since: null, priority, configured: { initialState: "BACKUP", priority, nopreempt: nopreempt && name === "lb1", preemptDelay: 0, advertInt: 1 } } };
+      }
+      return s;
+    };
+    const preempting = verdictOf(withVrrp(false), ka);
+    expect(preempting.redundant).toBe(true);
+    expect(preempting.servers[0]?.notes).toEqual([
+      "when lb1 comes back, the VIP moves to it again: keepalived preempts: lb1's priority 150 is above lb2's 100, so lb1 takes the VIP back about 3.4 s after it starts (a second move; sticky clients lose their pins again)",
+    ]);
+    expect(preempting.servers[1]?.notes).toBeUndefined();
+    expect(verdictOf(withVrrp(true), ka).servers[0]?.notes).toBeUndefined();
+  });
+
+  it("says a standby in FAULT or with an ldirectord.cf ldirectord refuses would not carry the VIP", () => {
+    const s = healthyCluster();
+    const lb2 = s.balancers.find((b) => b.name === "lb2");
+    if (!lb2?.config) throw new Error("lb2");
+    lb2.ha = { ...lb2.ha, stack: "keepalived", vrrp: { instance: "VI_1", state: "FAULT", since: null, priority: 100, configured: null } };
+    lb2.config.refusedAt = { line: 4, text: "  real=192.168.10.21:80 gate 1", reason: "Unknown command" };
+    expect(verdictOf(s, cluster).servers[0]?.reasons).toEqual([
+      "keepalived on lb2 is in FAULT: it would not take the VIP",
+      "ldirectord refuses lb2's ldirectord.cf (line 4): it would not start there, so the VIP would lead nowhere",
+    ]);
+  });
+
   it.each(CASES)("$name", ({ state, drained, A, B }) => {
     const v = verdicts(state(), drained);
     expect(v.A.reasons).toEqual(A ?? []);

@@ -5,6 +5,7 @@ import {
   isLive,
   lagOf,
   lvsUnreadable,
+  missingServices,
   mountHost,
   onServer,
   peerNamed,
@@ -21,6 +22,7 @@ import {
   type Named,
 } from "@/lib/cluster/findings-facts";
 import type { RedundancyVerdict, ServerVerdict } from "@/lib/cluster/findings-types";
+import { vipReturn } from "@/lib/cluster/preemption";
 import type { ClusterState, DrbdResourceState, StorageState } from "@/lib/cluster/state";
 import type { ClusterSpec } from "@/lib/inventory/schema";
 import type { ReplicationChannel } from "@/lib/probes/mysql-replica-status";
@@ -55,8 +57,20 @@ function balancerReasons(p: Pair): string[] {
     if (isDown(p, theirs)) reasons.push(`${lb.name} has not taken the VIP${theirs ? ` although ${theirs.name} is not answering` : ""}`);
     else if (lb.ha.running === false) reasons.push(`${lb.ha.stack} is stopped on ${lb.name}: it would not take the VIP`);
     else if (lb.ha.running === null) reasons.push(`whether ${lb.ha.stack} runs on ${lb.name} is unknown`);
+    else if (lb.ha.vrrp?.state === "FAULT") reasons.push(`keepalived on ${lb.name} is in FAULT: it would not take the VIP`);
+    if (lb.config?.refusedAt) reasons.push(`ldirectord refuses ${lb.name}'s ldirectord.cf (line ${lb.config.refusedAt.line}): it would not start there, so the VIP would lead nowhere`);
   }
   return [...reasons, ...poolReasons(p, lb.holdsVip ? "holds the VIP" : "would take the VIP")];
+}
+
+/** After the failover: what happens when X's balancer comes back (keepalived preempts by default). */
+function balancerNotes(p: Pair): string[] {
+  const back = onServer(p.state.balancers, p.x);
+  const holder = onServer(p.state.balancers, p.y);
+  if (p.cluster.balancer.ha !== "keepalived" || !back || !holder || !back.holdsVip || !isLive(p.state, back) || !isLive(p.state, holder)) return [];
+  const outcome = vipReturn(p.cluster, back, holder);
+  if (outcome.returnsTo === null && outcome.known) return [];
+  return [outcome.returnsTo ? `when ${back.name} comes back, the VIP moves to it again: ${outcome.why} (a second move; sticky clients lose their pins again)` : `when ${back.name} comes back: ${outcome.why}`];
 }
 
 function poolReasons(p: Pair, verb: string): string[] {
@@ -68,8 +82,11 @@ function poolReasons(p: Pair, verb: string): string[] {
       ? [`${lb.name}'s LVS table could not be read`]
       : [`${lb.name} ${verb} but has no virtual service for ${virtualService(p.cluster)}`];
   }
-  if (!web || p.drained.has(web.name)) return [];
-  const reasons: string[] = [];
+  const missing = missingServices(p.cluster, lb).filter((s) => s !== virtualService(p.cluster));
+  if (!web || p.drained.has(web.name)) return missing.map((s) => `${lb.name} ${verb} but has no virtual service for ${s}`);
+  const reasons: string[] = missing.map((s) => `${lb.name} ${verb} but has no virtual service for ${s}`);
+  const zeroElsewhere = lb.services.filter((s) => s.port !== lb.service?.port && s.realServers.some((r) => (r.host === web.name || r.address === web.clusterAddress) && r.weight === 0));
+  for (const s of zeroElsewhere) reasons.push(`${lb.name} ${verb} but has ${web.name} at weight 0 on port ${s.port}`);
   const real = realServerOf(lb, web);
   if (!real) reasons.push(`${lb.name} ${verb} but its pool lacks ${web.name}`);
   else if (real.weight === 0) reasons.push(`${lb.name} ${verb} but its pool has ${web.name} at weight 0`);
@@ -205,7 +222,8 @@ function serverVerdict(p: Pair, label: string): ServerVerdict {
   const reasons = silent
     ? [vms.length === 0 ? `the inventory puts no VM on ${serverPhrase(p.cluster, p.y)}` : `nothing on ${serverPhrase(p.cluster, p.y)} is answering`]
     : [...balancerReasons(p), ...webReasons(p), ...storageReasons(p), ...databaseReasons(p)];
-  return { server: p.x, label, survives: reasons.length === 0, reasons };
+  const notes = silent ? [] : balancerNotes(p);
+  return { server: p.x, label, survives: reasons.length === 0, reasons, ...(notes.length > 0 ? { notes } : {}) };
 }
 
 /** For each physical server: if it failed now, would the other carry Moodle with no data lost? */

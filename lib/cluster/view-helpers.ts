@@ -6,6 +6,7 @@ import type {
   DrbdResourceState,
   Freshness,
   HostState,
+  LdirectordRealConfig,
   RealServerState,
   StorageState,
   WebState,
@@ -119,9 +120,28 @@ const endpointKey = (address: string, port: number | null) => `${address}:${port
  * either a drain or a failing health check; with `quiescent = no` a failed server disappears.
  */
 export function realServerDrift(balancer: BalancerState, webHosts: readonly { name: string; clusterAddress: string | null }[] = []): RealServerDrift[] {
+  const firstPort = balancer.service?.port ?? balancer.config?.virtuals.find((v) => v.reals === balancer.config?.reals)?.port ?? null;
+  // the first port as the balancer has it, then every other port of the VIP, each compared on its own
+  const others = [...new Set([...balancer.services.map((s) => s.port), ...(balancer.config?.virtuals.map((v) => v.port) ?? [])])].filter((p) => p !== null && p !== firstPort);
+  const rows = driftOfPort(balancer, balancer.realServers, balancer.config?.reals ?? null, balancer.service !== null, webHosts);
+  for (const port of others) {
+    const service = balancer.services.find((s) => s.port === port);
+    const configured = balancer.config ? (balancer.config.virtuals.find((v) => v.port === port)?.reals ?? []) : null;
+    rows.push(...driftOfPort(balancer, service?.realServers ?? [], configured, service !== undefined, webHosts));
+  }
+  return rows;
+}
+
+function driftOfPort(
+  balancer: BalancerState,
+  realServers: readonly RealServerState[],
+  configured: readonly LdirectordRealConfig[] | null,
+  hasService: boolean,
+  webHosts: readonly { name: string; clusterAddress: string | null }[],
+): RealServerDrift[] {
   const hostOf = (address: string) => webHosts.find((w) => w.clusterAddress === address)?.name ?? null;
-  if (!balancer.config) {
-    return balancer.realServers.map((rs) => ({
+  if (!balancer.config || configured === null) {
+    return realServers.map((rs) => ({
       address: rs.address,
       port: rs.port,
       host: rs.host ?? hostOf(rs.address),
@@ -132,15 +152,15 @@ export function realServerDrift(balancer: BalancerState, webHosts: readonly { na
     }));
   }
   const runtime = new Map<string, RealServerState>();
-  for (const rs of balancer.realServers) runtime.set(endpointKey(rs.address, rs.port), rs);
+  for (const rs of realServers) runtime.set(endpointKey(rs.address, rs.port), rs);
   const rows: RealServerDrift[] = [];
   const quiescent = balancer.config.quiescent;
-  for (const cfg of balancer.config.reals) {
+  for (const cfg of configured) {
     const key = endpointKey(cfg.address, cfg.port);
-    const rs = runtime.get(key) ?? (cfg.port === null ? balancer.realServers.find((r) => r.address === cfg.address) : undefined);
+    const rs = runtime.get(key) ?? (cfg.port === null ? realServers.find((r) => r.address === cfg.address) : undefined);
     if (rs) runtime.delete(endpointKey(rs.address, rs.port));
     const host = rs?.host ?? hostOf(cfg.address);
-    if (!balancer.service && !rs) {
+    if (!hasService && !rs) {
       rows.push({ address: cfg.address, port: cfg.port, host, configWeight: cfg.weight, runtimeWeight: null, kind: "unknown", note: "no virtual service at runtime" });
     } else if (!rs) {
       rows.push({
@@ -161,7 +181,8 @@ export function realServerDrift(balancer: BalancerState, webHosts: readonly { na
           : `runtime weight ${rs.weight}, ldirectord.cf says ${cfg.weight}`;
       rows.push({ address: cfg.address, port: cfg.port, host, configWeight: cfg.weight, runtimeWeight: rs.weight, kind: "weight-differs", note });
     } else {
-      rows.push({ address: cfg.address, port: cfg.port, host, configWeight: cfg.weight, runtimeWeight: rs.weight, kind: "in-step", note: null });
+      const drained = cfg.drainedFrom !== null && cfg.drainedFrom !== undefined ? `drained by ClusterDeck (weight ${cfg.drainedFrom === "default" ? "unset" : cfg.drainedFrom} before)` : null;
+      rows.push({ address: cfg.address, port: cfg.port, host, configWeight: cfg.weight, runtimeWeight: rs.weight, kind: "in-step", note: drained });
     }
   }
   for (const rs of runtime.values()) {

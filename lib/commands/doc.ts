@@ -98,8 +98,9 @@ shown with the inventory's default paths; yours follow your inventory.
 |---|---|---|---|---|---|
 ${rows.join("\n")}
 
-\`cl-status\` runs where a pair uses heartbeat, \`crm-mon-xml\` where it uses Pacemaker, \`keepalived-active\`
-where it uses keepalived (\`balancer.ha\`, \`storage.ha\`). \`drbd-events2\` runs on DRBD 9 (seen in
+\`cl-status\` runs where a pair uses heartbeat, \`crm-mon-xml\` where it uses Pacemaker, \`keepalived-state\` and
+\`keepalived-conf\` where it uses keepalived (\`balancer.ha\`, \`storage.ha\`; the notify script \`keepalived-state\`
+reads is in [keepalived.md](keepalived.md)). \`drbd-events2\` runs on DRBD 9 (seen in
 \`/proc/drbd\`); \`session-files\` only while config.php names the file session handler, in its save path.
 \`mysql-vitals\` reads the pt-heartbeat table (\`database.heartbeatTable\`) and Moodle's sessions table.
 

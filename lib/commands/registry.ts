@@ -1,4 +1,4 @@
-import type { ClusterSpec, HostSpec, Role } from "@/lib/inventory/schema";
+import type { ClusterSpec, HostSpec, KeepalivedSettings, Role } from "@/lib/inventory/schema";
 import { apacheStatusProbe } from "@/lib/probes/apache-status";
 import { clStatusProbe } from "@/lib/probes/cl-status";
 import { clockProbe } from "@/lib/probes/clock";
@@ -11,6 +11,8 @@ import { findmntProbe } from "@/lib/probes/findmnt";
 import { ipAddrProbe } from "@/lib/probes/ip-addr";
 import { ipvsadmProbe } from "@/lib/probes/ipvsadm";
 import { ipvsadmConnsProbe } from "@/lib/probes/ipvsadm-conns";
+import { keepalivedConfProbe } from "@/lib/probes/keepalived-conf";
+import { keepalivedStateProbe } from "@/lib/probes/keepalived-state";
 import { ldirectordCfProbe } from "@/lib/probes/ldirectord-cf";
 import { loadavgProbe } from "@/lib/probes/loadavg";
 import { meminfoProbe } from "@/lib/probes/meminfo";
@@ -88,6 +90,11 @@ function haStackOf(ctx: CommandContext): ClusterSpec["balancer"]["ha"] | null {
   return null;
 }
 
+function keepalivedSettingsOf(ctx: CommandContext): KeepalivedSettings | null {
+  if (haStackOf(ctx) !== "keepalived") return null;
+  return ctx.host.role === "lb" ? ctx.cluster.balancer.keepalived : ctx.cluster.storage.keepalived;
+}
+
 /**
  * Where this node's session files would be, once config.php is read: unless it names another handler or
  * sets dbsessions (the admin setting in mdl_config may still send sessions to the database: derive.ts decides).
@@ -115,29 +122,46 @@ export const hostCommands: readonly HostCommand[] = [
   probe("ipvsadm-conns", ipvsadmConnsProbe, "LVS connection entries and persistence templates (sticky clients)", () => ipvsadmConnsProbe.command(), {
     sudo: true,
   }),
-  probe("ldirectord-cf", ldirectordCfProbe, "ldirectord's configured real servers and weights", (ctx) =>
+  // through sudo: ldirectord.cf may be readable by root only (passwd= for database checks); the parser keeps no password
+  probe("ldirectord-cf", ldirectordCfProbe, "ldirectord.cf as ldirectord reads it: virtual services, real servers and weights, and whether ldirectord would refuse it", (ctx) =>
     ldirectordCfProbe.command({ path: ctx.cluster.balancer.ldirectordConfig }),
+    { sudo: true },
   ),
   probe(
     "cl-status",
     clStatusProbe,
     "heartbeat's view of both nodes (when the pair runs heartbeat)",
     (ctx) => (haStackOf(ctx) === "heartbeat" ? clStatusProbe.command() : null),
-    { sudo: true, roles: ["lb", "fs"], mayHang: true },
+    // heartbeat 3.0.6 answers "Heartbeat is stopped on this machine." with exit 1 (stopped, crashed, or in initdead)
+    { sudo: true, roles: ["lb", "fs"], mayHang: true, okExitCodes: [0, 1] },
   ),
   probe(
     "crm-mon-xml",
     crmMonXmlProbe,
     "Pacemaker's nodes and resources (when the pair runs Pacemaker)",
     (ctx) => (haStackOf(ctx) === "pacemaker" ? crmMonXmlProbe.command() : null),
-    { sudo: true, roles: ["lb", "fs"], mayHang: true },
+    // crm_mon prints its XML with a <status code> also when it fails: CRM_EX_ERROR 1, UNAVAILABLE 69, DISCONNECT 102 (results.h)
+    { sudo: true, roles: ["lb", "fs"], mayHang: true, okExitCodes: [0, 1, 69, 102] },
   ),
   probe(
-    "keepalived-active",
-    serviceStateProbe,
-    "whether keepalived runs (when the pair runs keepalived)",
-    (ctx) => (haStackOf(ctx) === "keepalived" ? serviceStateProbe.command({ service: "keepalived" }) : null),
-    { okExitCodes: [0, 3, 4], roles: ["lb", "fs"] },
+    "keepalived-state",
+    keepalivedStateProbe,
+    "whether keepalived runs (its pid file) and each VRRP instance's state as its notify script recorded it: MASTER, BACKUP, FAULT, STOP (when the pair runs keepalived)",
+    (ctx) => {
+      const settings = keepalivedSettingsOf(ctx);
+      return settings ? keepalivedStateProbe.command({ pidFile: settings.pidFile, stateDir: settings.stateDir }) : null;
+    },
+    { roles: ["lb", "fs"] },
+  ),
+  probe(
+    "keepalived-conf",
+    keepalivedConfProbe,
+    "keepalived.conf's VRRP instances: initial state, priority, nopreempt, preempt_delay (where the VIP goes when a balancer returns)",
+    (ctx) => {
+      const settings = keepalivedSettingsOf(ctx);
+      return settings ? keepalivedConfProbe.command({ path: settings.config }) : null;
+    },
+    { sudo: true, roles: ["lb", "fs"] },
   ),
 
   probe("apache-active", serviceStateProbe, "whether Apache runs", (ctx) => serviceStateProbe.command({ service: ctx.cluster.web.apacheService }), {

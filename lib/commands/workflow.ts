@@ -2,6 +2,7 @@ import type { ClusterSpec, Role } from "@/lib/inventory/schema";
 import { databaseDrillCommands } from "@/lib/commands/workflow-database";
 import { shellQuote } from "@/lib/ssh/quote";
 import { type SudoersArg, debianPath, digitPatterns, glob, sudoersCommand } from "@/lib/commands/sudoers-syntax";
+import { drainScripts, undrainScripts } from "@/lib/workflows/ldirectord-edit";
 
 /**
  * Commands the guided workflows run (lib/workflows). Like the probes in registry.ts, nothing else is
@@ -42,6 +43,17 @@ function asWebUser(cluster: ClusterSpec, script: string, args: string[]): string
 /** the sudoers rule for exactly that script with exactly these arguments */
 function webUserRule(cluster: ClusterSpec, script: string, args: SudoersArg[]): string {
   return sudoersCommand(cluster.web.php, [moodlePath(cluster, script), ...args]);
+}
+
+/** the web nodes' addresses in the pool (their cluster address where the inventory has one) */
+function webAddresses(cluster: ClusterSpec): string[] {
+  const addresses = cluster.hosts.filter((h) => h.role === "web").map((h) => h.clusterAddress ?? h.address);
+  return addresses.filter((a) => /^\d{1,3}(\.\d{1,3}){3}$/.test(a));
+}
+
+/** `sed -i --follow-symlinks -E -e ... FILE`: in place, through a link to its target, keeping mode and owner */
+function sedArgs(cluster: ClusterSpec, scripts: readonly string[]): string[] {
+  return ["-i", "--follow-symlinks", "-E", ...scripts.flatMap((s) => ["-e", s]), cluster.balancer.ldirectordConfig];
 }
 
 /** every real server of the cluster's web nodes on one virtual port: LVS direct routing keeps the port */
@@ -85,7 +97,7 @@ export const workflowCommands = {
     roles: ["lb"],
     readOnly: false,
     runAs: "root",
-    what: "set a real server's weight in this balancer's running LVS table (0 = no new clients)",
+    what: "set a real server's weight in one virtual service of this balancer's running LVS table (0 = no new clients); a drain runs it for each port the node serves",
     // weights by width (0-65535) and the forwarding method as one character: a `*` would also match extra arguments
     sudoers: (c) =>
       c.balancer.ports.flatMap((port) =>
@@ -95,26 +107,34 @@ export const workflowCommands = {
           ),
         ),
       ),
-    build: (c, a) =>
-      `sudo -n ipvsadm -e ${c.balancer.protocol === "UDP" ? "-u" : "-t"} ${shellQuote(`${c.balancer.vip}:${c.balancer.ports[0] ?? 80}`)} -r ${shellQuote(a.realServer)} ${a.forward} -w ${a.weight}`,
+    // direct routing keeps the port: the real server's port names the virtual service it belongs to
+    build: (c, a) => {
+      const port = Number(/:(\d{1,5})$/.exec(a.realServer)?.[1] ?? Number.NaN);
+      if (!c.balancer.ports.includes(port)) throw new Error(`${a.realServer}: port ${port} is not one of the VIP's ports in the inventory (${c.balancer.ports.join(", ")})`);
+      if (!Number.isInteger(a.weight) || a.weight < 0 || a.weight > 65535) throw new Error(`weight ${a.weight} is not 0-65535`);
+      return `sudo -n ipvsadm -e ${c.balancer.protocol === "UDP" ? "-u" : "-t"} ${shellQuote(`${c.balancer.vip}:${port}`)} -r ${shellQuote(a.realServer)} ${a.forward} -w ${a.weight}`;
+    },
     example: { realServer: "192.168.10.11:80", forward: "-g", weight: 0 },
   }),
-  ldirectordWrite: spec<{ content: string }>({
-    name: "ldirectord-cf-write",
+  ldirectordDrain: spec<{ address: string }>({
+    name: "ldirectord-cf-drain",
     roles: ["lb"],
     readOnly: false,
     runAs: "root",
-    what: "write ldirectord.cf with a changed weight (next to it, then renamed over it) so a failover or restart keeps the weight",
-    sudoers: (c) => [
-      sudoersCommand(debianPath("tee"), [`${c.balancer.ldirectordConfig}.clusterdeck`]),
-      sudoersCommand(debianPath("mv"), [`${c.balancer.ldirectordConfig}.clusterdeck`, c.balancer.ldirectordConfig]),
-    ],
-    build: (c, a) => {
-      const path = shellQuote(c.balancer.ldirectordConfig);
-      const tmp = shellQuote(`${c.balancer.ldirectordConfig}.clusterdeck`);
-      return `sudo -n tee ${tmp} >/dev/null ${heredoc(a.content)}\nsudo -n mv ${tmp} ${path}`;
-    },
-    example: { content: "# ldirectord.cf as read, with the one weight changed" },
+    what: "weight 0 for every real= line of one web node in ldirectord.cf, the old weight kept in a comment ldirectord ignores; GNU sed edits beside the link's target and keeps its mode and owner, and prints only the lines it changed",
+    sudoers: (c) => webAddresses(c).map((address) => sudoersCommand(debianPath("sed"), sedArgs(c, drainScripts(address)))),
+    build: (c, a) => `sudo -n ${["sed", ...sedArgs(c, drainScripts(a.address))].map(shellQuote).join(" ")}`,
+    example: { address: "192.168.10.11" },
+  }),
+  ldirectordUndrain: spec<{ address: string }>({
+    name: "ldirectord-cf-undrain",
+    roles: ["lb"],
+    readOnly: false,
+    runAs: "root",
+    what: "put back the weights a drain kept in ldirectord.cf's comments, for every real= line of one web node (same edit as the drain)",
+    sudoers: (c) => webAddresses(c).map((address) => sudoersCommand(debianPath("sed"), sedArgs(c, undrainScripts(address)))),
+    build: (c, a) => `sudo -n ${["sed", ...sedArgs(c, undrainScripts(a.address))].map(shellQuote).join(" ")}`,
+    example: { address: "192.168.10.11" },
   }),
   maintenanceStatus: spec<Record<string, never>>({
     name: "moodle-maintenance-status",
@@ -314,26 +334,26 @@ export const workflowCommands = {
     build: (_c, a) => `stat -c %s ${shellQuote(a.file)} && tail -n 1 ${shellQuote(a.file)}`,
     example: { file: `${DUMP_ROOT}/moodle-<run>.sql` },
   }),
+  // Debian's service(8): systemctl under systemd (Debian 12's default), the package's init script otherwise
+  // (/etc/init.d/heartbeat, /etc/init.d/keepalived): the same line works on both, and in the conformance hosts.
   haServiceStop: spec<{ service: "heartbeat" | "keepalived" }>({
     name: "ha-service-stop",
     roles: ["lb"],
     readOnly: false,
     runAs: "root",
-    what: "stop the balancer's HA daemon (a balancer failover drill): its peer takes the VIP",
-    sudoers: () => [sudoersCommand(debianPath("systemctl"), ["stop", "heartbeat"]), sudoersCommand(debianPath("systemctl"), ["stop", "keepalived"])],
-    build: (_c, a) => `sudo -n systemctl stop ${a.service}`,
+    what: "stop the balancer's HA daemon (a balancer failover drill): it gives up the VIP and its peer takes it",
+    sudoers: () => [sudoersCommand(debianPath("service"), ["heartbeat", "stop"]), sudoersCommand(debianPath("service"), ["keepalived", "stop"])],
+    build: (_c, a) => `sudo -n service ${a.service === "keepalived" ? "keepalived" : "heartbeat"} stop`,
     example: { service: "heartbeat" },
   }),
   haServiceStart: spec<{ service: "heartbeat" | "keepalived" }>({
-    // --set-gtid-purged is MySQL's: MariaDB's mysqldump exits 7 on it (real run, 10.11.19); --no-tablespaces spares
-    // MySQL 8.0.21+ the PROCESS privilege (https://dev.mysql.com/doc/refman/8.0/en/mysqldump.html)
     name: "ha-service-start",
     roles: ["lb"],
     readOnly: false,
     runAs: "root",
-    what: "start the balancer's HA daemon again after a drill",
-    sudoers: () => [sudoersCommand(debianPath("systemctl"), ["start", "heartbeat"]), sudoersCommand(debianPath("systemctl"), ["start", "keepalived"])],
-    build: (_c, a) => `sudo -n systemctl start ${a.service}`,
+    what: "start the balancer's HA daemon again after a drill (keepalived with a higher priority and no nopreempt takes the VIP back)",
+    sudoers: () => [sudoersCommand(debianPath("service"), ["heartbeat", "start"]), sudoersCommand(debianPath("service"), ["keepalived", "start"])],
+    build: (_c, a) => `sudo -n service ${a.service === "keepalived" ? "keepalived" : "heartbeat"} start`,
     example: { service: "heartbeat" },
   }),
   hbStandby: spec<Record<string, never>>({

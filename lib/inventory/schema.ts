@@ -49,9 +49,23 @@ export type HostSpec = z.infer<typeof HostSpec>;
 export const HaStack = z.enum(["heartbeat", "keepalived", "pacemaker"]);
 export type HaStack = z.infer<typeof HaStack>;
 
+/**
+ * Where keepalived's state is read (docs/keepalived.md): its pid file, the directory its notify script writes
+ * one file per VRRP instance into, and keepalived.conf (priorities, nopreempt: where the VIP goes next).
+ */
+export const KeepalivedSettings = z
+  .object({
+    config: absolutePath.default("/etc/keepalived/keepalived.conf"),
+    pidFile: absolutePath.default("/run/keepalived.pid"),
+    stateDir: absolutePath.default("/run/keepalived-state"),
+  })
+  .strict();
+export type KeepalivedSettings = z.infer<typeof KeepalivedSettings>;
+
 export const BalancerSettings = z
   .object({
     vip: ipv4,
+    /** every port of the VIP that LVS balances: a drain takes the node out of each, and sudoers name each */
     ports: z.array(z.number().int().min(1).max(65535)).min(1).default([80]),
     protocol: z.enum(["TCP", "UDP"]).default("TCP"),
     scheduler: z.string().default("wlc"),
@@ -59,6 +73,7 @@ export const BalancerSettings = z
     persistence: z.number().int().min(0).default(300),
     ha: HaStack.default("heartbeat"),
     ldirectordConfig: absolutePath.default("/etc/ha.d/ldirectord.cf"),
+    keepalived: KeepalivedSettings.default(KeepalivedSettings.parse({})),
   })
   .strict();
 
@@ -89,6 +104,7 @@ export const StorageSettings = z
     drbdResources: z.array(name).min(1).default(["r0"]),
     nfsExport: absolutePath.default("/srv/moodledata"),
     nfsAddress: ipv4.optional(),
+    keepalived: KeepalivedSettings.default(KeepalivedSettings.parse({})),
   })
   .strict();
 
@@ -109,9 +125,25 @@ export const MoodleDatabaseHost = z.discriminatedUnion("kind", [
 ]);
 export type MoodleDatabaseHost = z.infer<typeof MoodleDatabaseHost>;
 
+/**
+ * Which server the pair runs: their SQL differs (read_only vs super_read_only, CHANGE MASTER vs CHANGE
+ * REPLICATION SOURCE, GTID positions, privilege names). Declared rather than detected so that a dry run
+ * and the generated grants show the exact statements before any server answers; the console checks it
+ * against the @@version each server reports.
+ */
+export const DatabaseFlavour = z.enum(["mariadb", "mysql"]);
+export type DatabaseFlavour = z.infer<typeof DatabaseFlavour>;
+
 export const DatabaseSettings = z
   .object({
+    /** Debian 12 ships MariaDB 10.11 */
+    flavour: DatabaseFlavour.default("mariadb"),
     defaultsFile: absolutePath.default("/etc/mysql/clusterdeck.cnf"),
+    /**
+     * On every database host, readable only by the SSH account: `[client]` user= and password= of the
+     * replication account, read on the host when a server is made a replica (never sent by the console).
+     */
+    replicationCredentialsFile: absolutePath.default("/etc/mysql/clusterdeck-replication.cnf"),
     heartbeatTable: z.string().regex(/^\w+\.\w+$/, "schema.table").default("percona.heartbeat"),
     /** MySQL only: SHOW REPLICA STATUS and REPLICA words need 8.0.22+; "slave" for 5.7 (MariaDB always uses SLAVE) */
     statusSyntax: z.enum(["replica", "slave"]).default("replica"),
@@ -125,25 +157,9 @@ export const Thresholds = z
   .object({
     replicationLagSeconds: z.number().positive().default(30),
     clockOffsetSeconds: z.number().positive().default(1),
-/**
- * Which server the pair runs: their SQL differs (read_only vs super_read_only, CHANGE MASTER vs CHANGE
- * REPLICATION SOURCE, GTID positions, privilege names). Declared rather than detected so that a dry run
- * and the generated grants show the exact statements before any server answers; the console checks it
- * against the @@version each server reports.
- */
-export const DatabaseFlavour = z.enum(["mariadb", "mysql"]);
-export type DatabaseFlavour = z.infer<typeof DatabaseFlavour>;
-
     diskUsedPercent: z.number().min(1).max(100).default(90),
     staleAfterSeconds: z.number().positive().default(10),
-    /** Debian 12 ships MariaDB 10.11 */
-    flavour: DatabaseFlavour.default("mariadb"),
   })
-    /**
-     * On every database host, readable only by the SSH account: `[client]` user= and password= of the
-     * replication account, read on the host when a server is made a replica (never sent by the console).
-     */
-    replicationCredentialsFile: absolutePath.default("/etc/mysql/clusterdeck-replication.cnf"),
   .strict();
 
 export const ServerSpec = z.object({ name, label: z.string().optional() }).strict();

@@ -7,6 +7,8 @@ const EXPECTED = [
   "loadavg", "meminfo", "df", "uptime", "rsync-itemize",
   // issue 3's smaller probes: host clock, unit state, Moodle's config/maintenance/sessions/code, mounts, MySQL vitals
   "clock", "service-state", "moodle-config", "moodle-maintenance", "session-files", "code-fingerprint", "php-handler", "moodle-settings", "findmnt", "mysql-vitals",
+  // issue 9: keepalived's own state (notify records) and its configuration (priorities, nopreempt)
+  "keepalived-state", "keepalived-conf",
 ];
 
 describe("probe registry", () => {

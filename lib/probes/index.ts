@@ -18,6 +18,8 @@ import { exportfsProbe } from "@/lib/probes/exportfs";
 import { ipAddrProbe } from "@/lib/probes/ip-addr";
 import { ipvsadmProbe } from "@/lib/probes/ipvsadm";
 import { ipvsadmConnsProbe } from "@/lib/probes/ipvsadm-conns";
+import { keepalivedConfProbe } from "@/lib/probes/keepalived-conf";
+import { keepalivedStateProbe } from "@/lib/probes/keepalived-state";
 import { ldirectordCfProbe } from "@/lib/probes/ldirectord-cf";
 import { loadavgProbe } from "@/lib/probes/loadavg";
 import { meminfoProbe } from "@/lib/probes/meminfo";
@@ -36,6 +38,8 @@ export const probes = {
   "cl-status": clStatusProbe,
   "crm-mon-xml": crmMonXmlProbe,
   "ldirectord-cf": ldirectordCfProbe,
+  "keepalived-state": keepalivedStateProbe,
+  "keepalived-conf": keepalivedConfProbe,
   "apache-status": apacheStatusProbe,
   "moodle-version": moodleVersionProbe,
   "proc-drbd": procDrbdProbe,

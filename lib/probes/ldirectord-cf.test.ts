@@ -1,13 +1,30 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ldirectordCfProbe, parseLdirectordConfig } from "@/lib/probes/ldirectord-cf";
+import { slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
+const CASES = path.join(import.meta.dirname, "__fixtures__/ldirectord/cases");
+const readCase = (name: string) => valueOf(parseLdirectordConfig(fs.readFileSync(path.join(CASES, `${name}.cf`), "utf8")));
+
+/** `ldirectord <file> status` (ldirectord 4.12, Debian 12) on every case: exit 3 = read and stopped, 2 = refused. */
+function verdicts(): { file: string; accepted: boolean; line: number | null; message: string }[] {
+  return fixture("ldirectord", "ldirectord-4.12-status-verdicts.tsv")
+    .trim()
+    .split("\n")
+    .map((row) => {
+      const [file = "", rc = "", line = "", message = ""] = row.split("\t");
+      return { file, accepted: rc === "3", line: line === "-" ? null : Number(line), message };
+    });
+}
+
 describe("ldirectord-cf", () => {
-  it("reads the quoted config path", () => {
-    expect(ldirectordCfProbe.command({ path: "/etc/ha.d/ldirectord.cf" })).toBe("cat /etc/ha.d/ldirectord.cf");
+  it("reads the configured file", () => {
+    expect(ldirectordCfProbe.command({ path: "/etc/ha.d/ldirectord.cf" })).toBe("/usr/bin/cat /etc/ha.d/ldirectord.cf");
   });
 
-  it("reads the upstream sample: globals and the one uncommented virtual service", () => {
+  it("reads the upstream sample: globals, the one uncommented virtual service, ldirectord's defaults", () => {
     const value = valueOf(parseLdirectordConfig(fixture("ldirectord", "ldirectord.cf-upstream-sample.txt")));
     expect(value).toMatchObject({
       global: { checktimeout: "3", checkinterval: "1", autoreload: "yes", quiescent: "no" },
@@ -16,6 +33,8 @@ describe("ldirectord-cf", () => {
       checkinterval: 1,
       checktimeout: 3,
       fallback: null,
+      refusedAt: null,
+      unread: [],
     });
     expect(value.virtuals).toHaveLength(1);
     expect(value.virtuals[0]).toMatchObject({
@@ -26,64 +45,112 @@ describe("ldirectord-cf", () => {
       protocol: "tcp",
       scheduler: "rr",
       persistent: null,
-      netmask: null,
       checktype: "negotiate",
       checkport: 80,
       service: "http",
-      request: "index.html",
+      request: "/index.html",
       receive: "Test Page",
       quiescent: null,
       fallback: "127.0.0.1:80 gate",
     });
     expect(value.virtuals[0]?.options).toMatchObject({ servicename: "Web Site", virtualhost: "www.x.y.z" });
-    expect(value.virtuals[0]?.reals).toEqual(
-      ["192.168.6.2", "192.168.6.3", "192.168.6.6"].map((address) => ({
-        address, port: 80, method: "gate", weight: 1, request: null, receive: null, ipv6: false,
-      })),
-    );
+    expect(value.virtuals[0]?.reals.map((r) => [r.address, r.port, r.method, r.weight, r.weightDefault])).toEqual([
+      ["192.168.6.2", 80, "gate", 1, true],
+      ["192.168.6.3", 80, "gate", 1, true],
+      ["192.168.6.6", 80, "gate", 1, true],
+    ]);
   });
 
-  it("reads a Moodle-style config with weights, persistence, per-virtual quiescent, fwmark and IPv6", () => {
-    const text = `checkinterval=5
-quiescent=yes
-
-virtual=192.168.10.5:80
-\treal=192.168.10.11:80 gate 0
-\treal=192.168.10.21:80 gate 100 "/login/index.php", "Moodle"
-\tscheduler=wlc
-\tpersistent=300
-\tprotocol=tcp
-\tquiescent=no
-virtual=1
-\treal=192.168.10.11 masq 5
-\tprotocol=fwm
-virtual6=[2001:db8::5]:80
-\treal6=[2001:db8::11]:80 ipip
-`;
-    const value = valueOf(parseLdirectordConfig(text));
-    expect(value.quiescent).toBe(true);
-    expect(value.virtuals.map((v) => [v.virtual, v.fwmark, v.persistent, v.quiescent, v.ipv6])).toEqual([
-      ["192.168.10.5:80", null, 300, false, false],
-      ["1", 1, null, null, false],
-      ["[2001:db8::5]:80", null, null, null, true],
+  it("reads both virtual services of a two-port Moodle site with their weights", () => {
+    const value = readCase("ok-moodle");
+    expect(value.refusedAt).toBeNull();
+    expect(value.virtuals.map((v) => [v.virtual, v.port, v.scheduler, v.persistent, v.reals.map((r) => `${r.address}:${r.port} ${r.weight}`)])).toEqual([
+      ["203.0.113.10:80", 80, "wlc", 300, ["192.168.10.11:80 100", "192.168.10.21:80 100"]],
+      ["203.0.113.10:443", 443, "wrr", 300, ["192.168.10.11:443 100", "192.168.10.21:443 50"]],
     ]);
-    expect(value.virtuals[0]?.reals).toEqual([
-      { address: "192.168.10.11", port: 80, method: "gate", weight: 0, request: null, receive: null, ipv6: false },
-      { address: "192.168.10.21", port: 80, method: "gate", weight: 100, request: "/login/index.php", receive: "Moodle", ipv6: false },
-    ]);
-    expect(value.virtuals[1]).toMatchObject({ protocol: "fwm", reals: [{ address: "192.168.10.11", port: null, method: "masq", weight: 5 }] });
-    expect(value.virtuals[2]).toMatchObject({ address: "2001:db8::5", port: 80, reals: [{ address: "2001:db8::11", method: "ipip", ipv6: true }] });
+    expect(value.virtuals[0]?.request).toBe("/login/index.php");
   });
 
-  const sample = "virtual=192.168.10.5:80\n\treal=192.168.10.11:80 gate 1\n\tpersistent=300\n";
+  // The issue's three cases, as ldirectord 4.12 reads them.
+  it("accepts an inline comment after real= (ldirectord drops it)", () => {
+    const value = readCase("inline-comment-real");
+    expect(value.refusedAt).toBeNull();
+    expect(value.virtuals[0]?.reals.map((r) => [r.address, r.weight])).toEqual([["192.168.10.11", 100], ["192.168.10.21", 100]]);
+  });
+
+  it("resolves a service name to its port (virtual=VIP:http is port 80)", () => {
+    const value = readCase("service-name-port");
+    expect(value.virtuals[0]).toMatchObject({ virtual: "203.0.113.10:http", address: "203.0.113.10", port: 80, service: "http" });
+    expect(value.virtuals[0]?.reals.map((r) => [r.port, r.method, r.weight])).toEqual([[80, "gate", 5], [80, "masq", 1]]);
+  });
+
+  it.each([
+    ["blank-line-in-block", 4, "Unknown command"],
+    ["two-space-indent", 2, "Unknown command"],
+  ])("says ldirectord refuses the file: %s (line %i)", (name, line, reason) => {
+    const value = readCase(name);
+    expect(value.refusedAt).toMatchObject({ line, reason: expect.stringContaining(reason) });
+    expect(value.virtuals[0]?.reals.map((r) => r.address)).toEqual(["192.168.10.11"].slice(0, name === "two-space-indent" ? 0 : 1));
+  });
+
+  it("agrees with ldirectord 4.12 on every recorded case: accepted, or refused at the same line", () => {
+    const checked = verdicts().filter((v) => v.file !== "unknown-port-name.cf" && v.file !== "real-unknown-port-name.cf");
+    expect(checked.length).toBeGreaterThan(25);
+    for (const v of checked) {
+      const value = readCase(v.file.replace(/\.cf$/, ""));
+      if (v.accepted) expect(value.refusedAt, v.file).toBeNull();
+      else expect(value.refusedAt?.line, `${v.file}: ${v.message}`).toBe(v.line);
+    }
+  });
+
+  it("names a service name it does not know instead of guessing (ldirectord asks the host's /etc/services)", () => {
+    const virtual = readCase("unknown-port-name");
+    expect(virtual.virtuals[0]).toMatchObject({ port: null });
+    expect(virtual.unread).toEqual([expect.objectContaining({ line: 1, reason: 'port "nosuchservice" is not a service name the console knows' })]);
+    expect(readCase("real-unknown-port-name").unread).toEqual([expect.objectContaining({ line: 2 })]);
+  });
+
+  it("reads ldirectord's quirks as it does: a weight after the strings, digits in letters, a virtual without a port", () => {
+    expect(readCase("weight-after-strings").virtuals[0]?.reals[0]).toMatchObject({ weight: 5, request: null, receive: null });
+    expect(readCase("persistent-letters").virtuals[0]?.persistent).toBe(3);
+    expect(readCase("real-without-weight").virtuals[0]?.reals.map((r) => [r.method, r.weight, r.weightDefault, r.request, r.receive])).toEqual([
+      ["gate", 1, true, null, null],
+      ["ipip", 1, true, "/x", "y"],
+    ]);
+    expect(readCase("fwmark-and-ipless").virtuals.map((v) => [v.fwmark, v.protocol, v.address])).toEqual([
+      [1, "fwm", null],
+      [203, "fwm", null],
+    ]);
+    expect(readCase("range-real").virtuals[0]?.reals[0]).toMatchObject({ address: "192.168.10.11", rangeEnd: "192.168.10.13", port: 80, weight: 2 });
+    expect(readCase("virtual6").virtuals[0]).toMatchObject({ address: "2001:db8::5", port: 80, ipv6: true, reals: [{ address: "2001:db8::11", method: "ipip", weight: 2, ipv6: true }] });
+  });
+
+  it("never keeps a password: passwd and secret are shown as set", () => {
+    const value = readCase("passwd");
+    expect(value.virtuals[0]?.options).toMatchObject({ login: '"monitor"', passwd: "(set)", database: '"ldirectord"' });
+    expect(JSON.stringify(value)).not.toContain("s3cret");
+  });
+
+  it("reads ClusterDeck's drain mark in a real server's comment", () => {
+    expect(readCase("drained-mark").virtuals[0]?.reals.map((r) => [r.address, r.weight, r.drainedFrom])).toEqual([
+      ["192.168.10.11", 0, 100],
+      ["192.168.10.21", 0, "default"],
+    ]);
+  });
+
+  it("keeps each real server's line, for the drain to say what it can edit", () => {
+    expect(readCase("commented-lines-in-block").virtuals[0]?.reals.map((r) => r.source)).toEqual([{ line: 3, text: "\treal=192.168.10.11:80 gate 2" }]);
+  });
+
+  it("answers hostile input in linear time", () => {
+    const slowest = slowestParse(parseLdirectordConfig, fs.readFileSync(path.join(CASES, "ok-moodle.cf"), "utf8"));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
+  });
+
   it.each([
     ...garbage("cat"),
-    ["letters for numbers", sample.replace("persistent=300", "persistent=3OO")],
-    ["unknown forwarding method", sample.replace("gate 1", "bridge 1")],
-    ["real without method (truncated)", "virtual=192.168.10.5:80\n\treal=192.168.10.11:80\n"],
-    ["indented directive before any virtual", "\treal=192.168.10.11:80 gate\n"],
-    ["quiescent not yes/no", "quiescent=maybe\n"],
     ["no such file", "cat: /etc/ha.d/ldirectord.cf: No such file or directory\n"],
+    ["an indented directive alone", "\treal=192.168.10.11:80 gate\n"],
   ])("refuses %s", (_name, input) => {
     expect(parseLdirectordConfig(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
   });

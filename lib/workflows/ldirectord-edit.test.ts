@@ -1,89 +1,104 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseLdirectordConfig } from "@/lib/probes/ldirectord-cf";
-import { setRealWeight } from "@/lib/workflows/ldirectord-edit";
+import { valueOf } from "@/lib/probes/test-support";
+import { drainScripts, plannedEdits, undrainScripts } from "@/lib/workflows/ldirectord-edit";
 
-const FIXTURES = path.join(__dirname, "../probes/__fixtures__/ldirectord");
+// The scripts run through the real GNU sed, as on a balancer (the conformance suite adds sudo and ldirectord).
+const CASES = path.join(import.meta.dirname, "../probes/__fixtures__/ldirectord/cases");
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-ldedit-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function fixtures(): { name: string; text: string }[] {
-  return fs
-    .readdirSync(FIXTURES)
-    .filter((f) => !f.endsWith(".md"))
-    .map((name) => ({ name, text: fs.readFileSync(path.join(FIXTURES, name), "utf8") }));
+function sed(file: string, scripts: readonly string[]): string {
+  return execFileSync("sed", ["-i", "--follow-symlinks", "-E", ...scripts.flatMap((s) => ["-e", s]), file], { encoding: "utf8" });
 }
 
-const LAB = `# Global Directives
-checktimeout=3
-autoreload=yes
-quiescent=yes
+function withFile(text: string): string {
+  const file = path.join(dir, `ldirectord-${Math.random().toString(36).slice(2)}.cf`);
+  fs.writeFileSync(file, text);
+  return file;
+}
 
-virtual=203.0.113.10:80
-\treal=192.168.10.11:80 gate 1
-\treal=192.168.10.21:80 gate 3
-\tservice=http
-\tpersistent=300
-\trequest="login/index.php"
-\treceive="Moodle"
+const read = (text: string) => valueOf(parseLdirectordConfig(text));
+const weightsOf = (text: string, address: string) =>
+  read(text).virtuals.flatMap((v) => v.reals.filter((r) => r.address === address).map((r) => [v.virtual, r.weight, r.drainedFrom]));
 
-virtual=203.0.113.10:443
-\treal=192.168.10.11:443 gate 1
-`;
+describe("draining a node in ldirectord.cf with sed", () => {
+  const moodle = fs.readFileSync(path.join(CASES, "ok-moodle.cf"), "utf8");
 
-describe("setRealWeight", () => {
-  it("changes only the named real server under the named virtual service", () => {
-    const r = setRealWeight(LAB, "203.0.113.10:80", { address: "192.168.10.21", port: 80 }, 0);
-    expect(r).toMatchObject({ ok: true, previous: 3 });
-    if (!r.ok) return;
-    const before = LAB.split("\n");
-    const after = r.text.split("\n");
-    expect(after).toHaveLength(before.length);
-    const changed = after.flatMap((l, i) => (l === before[i] ? [] : [l]));
-    expect(changed).toEqual(["\treal=192.168.10.21:80 gate 0"]);
+  it("gives the node weight 0 on every virtual service, prints only the changed lines, and undrains to the same file", () => {
+    const file = withFile(moodle);
+    const printed = sed(file, drainScripts("192.168.10.21"));
+    expect(printed).toBe("\treal=192.168.10.21:80 gate 0 #clusterdeck-drained-weight=100\n\treal=192.168.10.21:443 gate 0 #clusterdeck-drained-weight=50\n");
+    const drained = fs.readFileSync(file, "utf8");
+    expect(weightsOf(drained, "192.168.10.21")).toEqual([["203.0.113.10:80", 0, 100], ["203.0.113.10:443", 0, 50]]);
+    expect(weightsOf(drained, "192.168.10.11")).toEqual([["203.0.113.10:80", 100, null], ["203.0.113.10:443", 100, null]]);
+    expect(read(drained).refusedAt).toBeNull();
+    expect(sed(file, undrainScripts("192.168.10.21"))).toBe("\treal=192.168.10.21:80 gate 100\n\treal=192.168.10.21:443 gate 50\n");
+    expect(fs.readFileSync(file, "utf8")).toBe(moodle);
   });
 
-  it("round-trips: setting the previous weight back gives the original text", () => {
-    const zero = setRealWeight(LAB, "203.0.113.10:80", { address: "192.168.10.11", port: 80 }, 0);
-    if (!zero.ok) throw new Error(zero.problem);
-    const back = setRealWeight(zero.text, "203.0.113.10:80", { address: "192.168.10.11", port: 80 }, zero.previous);
-    expect(back).toMatchObject({ ok: true, text: LAB, previous: 0 });
+  it.each([
+    ["an inline comment", "virtual=203.0.113.10:80\n\treal=192.168.10.11:80 gate 100 # web1 in rack 3\n"],
+    ["no weight written", "virtual=203.0.113.10:80\n\treal=192.168.10.11:80 gate\n"],
+    ["request and receive strings", "virtual=203.0.113.10:80\n\treal=192.168.10.11:80 masq 7 \"/login/index.php\", \"Moodle\"\n"],
+    ["strings and no weight", "virtual=203.0.113.10:80\n    real = 192.168.10.11 ipip \"/x\", \"y\"\n"],
+    ["a service-name port", "virtual=203.0.113.10:http\n\treal=192.168.10.11:http gate 3\n"],
+  ])("round-trips a line with %s, and the parser reads weight 0 in between", (_name, text) => {
+    const file = withFile(text);
+    expect(plannedEdits(read(text), "192.168.10.11", "drain").map((e) => e.edit)).toEqual(["drain"]);
+    expect(sed(file, drainScripts("192.168.10.11")).split("\n").filter(Boolean)).toHaveLength(1);
+    const drained = fs.readFileSync(file, "utf8");
+    expect(read(drained).virtuals[0]?.reals[0]?.weight).toBe(0);
+    expect(plannedEdits(read(drained), "192.168.10.11", "undrain").map((e) => e.edit)).toEqual(["undrain"]);
+    sed(file, undrainScripts("192.168.10.11"));
+    expect(fs.readFileSync(file, "utf8")).toBe(text);
   });
 
-  it("adds the method when the line has none (ldirectord defaults to gate, weight 1)", () => {
-    const r = setRealWeight("virtual=10.0.0.1:80\n  real=10.0.0.2:80\n", "10.0.0.1:80", { address: "10.0.0.2", port: 80 }, 0);
-    expect(r).toEqual({ ok: true, text: "virtual=10.0.0.1:80\n  real=10.0.0.2:80 gate 0\n", previous: 1 });
+  it("touches no other node, not even one whose address starts the same", () => {
+    const text = "virtual=203.0.113.10:80\n\treal=192.168.10.1:80 gate 5\n\treal=192.168.10.11:80 gate 5\n\treal=192.168.10.111:80 gate 5\n";
+    const file = withFile(text);
+    expect(sed(file, drainScripts("192.168.10.11"))).toBe("\treal=192.168.10.11:80 gate 0 #clusterdeck-drained-weight=5\n");
   });
 
-  it("says what is wrong instead of guessing", () => {
-    expect(setRealWeight(LAB, "203.0.113.10:80", { address: "192.168.10.99", port: 80 }, 0)).toEqual({
-      ok: false,
-      problem: "no real=192.168.10.99:80 under virtual=203.0.113.10:80",
-    });
-    expect(setRealWeight(LAB, "203.0.113.99:80", { address: "192.168.10.11", port: 80 }, 0).ok).toBe(false);
-    const dup = "virtual=1.1.1.1:80\n real=2.2.2.2:80 gate 1\n real=2.2.2.2:80 gate 2\n";
-    expect(setRealWeight(dup, "1.1.1.1:80", { address: "2.2.2.2", port: 80 }, 0)).toMatchObject({ ok: false });
+  it("leaves a line at weight 0 set by hand, a commented-out line and a range alone, and says why", () => {
+    const text = "virtual=203.0.113.10:80\n#\treal=192.168.10.11:80 gate 5\n\treal=192.168.10.11:80 gate 0\n\treal=192.168.10.10->192.168.10.12:81 gate 2\n";
+    const file = withFile(text);
+    expect(sed(file, drainScripts("192.168.10.11"))).toBe("");
+    expect(sed(file, undrainScripts("192.168.10.11"))).toBe("");
+    expect(fs.readFileSync(file, "utf8")).toBe(text);
+    expect(plannedEdits(read(text), "192.168.10.11", "drain").map((e) => [e.edit, e.why])).toEqual([
+      ["none", "line 3 already has weight 0"],
+      ["none", "line 4 is a range (192.168.10.10->192.168.10.12): write the node on a line of its own"],
+    ]);
+    expect(plannedEdits(read(text), "192.168.10.11", "undrain")[0]?.why).toBe("line 3 has weight 0 without ClusterDeck's mark: set by hand, not undone here");
   });
 
-  it("on every real ldirectord.cf fixture, the parser reads the new weight and nothing else moves", () => {
-    const files = fixtures();
-    expect(files.length).toBeGreaterThan(0);
-    for (const { name, text } of files) {
-      const parsed = parseLdirectordConfig(text);
-      if (!parsed.ok) continue;
-      const virtual = parsed.value.virtuals.find((v) => v.address !== null && v.port !== null && v.reals.some((r) => r.port !== null && !r.address.includes("->")));
-      const real = virtual?.reals.find((r) => r.port !== null && !r.address.includes("->"));
-      if (!virtual || !real || real.port === null) continue;
-      const r = setRealWeight(text, virtual.virtual, { address: real.address, port: real.port }, 7);
-      expect(r.ok, name).toBe(true);
-      if (!r.ok) continue;
-      const again = parseLdirectordConfig(r.text);
-      expect(again.ok, name).toBe(true);
-      if (!again.ok) continue;
-      const v2 = again.value.virtuals.find((v) => v.virtual === virtual.virtual);
-      expect(v2?.reals.find((x) => x.address === real.address && x.port === real.port)?.weight, name).toBe(7);
-      expect(v2?.reals.filter((x) => !(x.address === real.address && x.port === real.port)), name).toEqual(
-        virtual.reals.filter((x) => !(x.address === real.address && x.port === real.port)),
-      );
+  it("keeps a 0600 file's mode and a link to it", () => {
+    const target = withFile(moodle);
+    fs.chmodSync(target, 0o600);
+    const link = path.join(dir, "link.cf");
+    fs.symlinkSync(target, link);
+    sed(link, drainScripts("192.168.10.11"));
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+    expect(weightsOf(fs.readFileSync(target, "utf8"), "192.168.10.11").map((w) => w[1])).toEqual([0, 0]);
+  });
+
+  it("predicts exactly the lines sed changes, on every case ldirectord accepts", () => {
+    const verdicts = fs.readFileSync(path.join(CASES, "../ldirectord-4.12-status-verdicts.tsv"), "utf8").trim().split("\n").map((r) => r.split("\t"));
+    for (const [name = "", rc] of verdicts) {
+      if (rc !== "3") continue;
+      const text = fs.readFileSync(path.join(CASES, name), "utf8");
+      for (const address of ["192.168.10.11", "192.168.10.21"]) {
+        const planned = plannedEdits(read(text), address, "drain").filter((e) => e.edit === "drain").map((e) => e.real.source.line);
+        const file = withFile(text);
+        const changed = sed(file, drainScripts(address)).split("\n").filter(Boolean);
+        expect(changed.length, `${name} ${address}`).toBe(planned.length);
+      }
     }
   });
 });

@@ -95,7 +95,7 @@ describe("workflow plans", () => {
       "lb1: sudo -n ipvsadm -e -t 203.0.113.10:80 -r 192.168.10.11:80 -g -w 0",
       "lb2: sudo -n ipvsadm -e -t 203.0.113.10:80 -r 192.168.10.11:80 -g -w 0",
     ]);
-    expect(steps[1]?.planned.map((c) => c.name)).toEqual(["ldirectord-cf", "ldirectord-cf-write", "ldirectord-cf", "ldirectord-cf-write"]);
+    expect(steps[1]?.planned.map((c) => `${c.host}: ${c.name}`)).toEqual(["lb1: ldirectord-cf-drain", "lb2: ldirectord-cf-drain"]);
     expect(warnings).toEqual([expect.stringContaining("Sessions are kept in files on web1 (12 now)")]);
   });
 

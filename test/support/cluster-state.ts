@@ -4,6 +4,7 @@ import type {
   DatabaseState,
   Freshness,
   HostState,
+  LdirectordRealConfig,
   RealServerState,
   StorageState,
   WebState,
@@ -72,21 +73,36 @@ function realServer(address: string, hostName: string): RealServerState {
   };
 }
 
+/** a `real=ADDRESS:80 gate 1` line of ldirectord.cf at line `line` */
+export function configReal(address: string, line: number): LdirectordRealConfig {
+  return { address, port: 80, weight: 1, weightDefault: false, rangeEnd: null, drainedFrom: null, source: { line, text: `\treal=${address}:80 gate 1` } };
+}
+
 function balancer(name: string, server: string, holdsVip: boolean): BalancerState {
+  const reals = [realServer("192.168.10.11", "web1"), realServer("192.168.10.21", "web2")];
   return {
     ...fresh(),
     name,
     server,
     holdsVip,
-    ha: { stack: "heartbeat", running: true, peerStatus: "active", detail: null },
+    ha: {
+      stack: "heartbeat",
+      running: true,
+      peerStatus: "active",
+      detail: null,
+      nodes: [{ name: "lb1", status: "active" }, { name: "lb2", status: "active" }],
+      vrrp: null,
+    },
     service: { protocol: "TCP", address: "203.0.113.10", port: 80, scheduler: "wlc", persistent: 300 },
-    realServers: [realServer("192.168.10.11", "web1"), realServer("192.168.10.21", "web2")],
+    realServers: reals,
+    // the first service's real servers are the same objects as realServers, as stateOf() builds them
+    services: [{ protocol: "TCP", address: "203.0.113.10", port: 80, scheduler: "wlc", persistent: 300, realServers: reals }],
     config: {
-      reals: [
-        { address: "192.168.10.11", port: 80, weight: 1 },
-        { address: "192.168.10.21", port: 80, weight: 1 },
-      ],
+      reals: [configReal("192.168.10.11", 3), configReal("192.168.10.21", 4)],
       quiescent: true,
+      virtuals: [{ virtual: "203.0.113.10:80", address: "203.0.113.10", port: 80, reals: [configReal("192.168.10.11", 3), configReal("192.168.10.21", 4)] }],
+      autoreload: true,
+      refusedAt: null,
     },
     connections: holdsVip ? 40 : 0,
     problem: null,
@@ -176,10 +192,18 @@ function database(name: string, server: string, source: boolean): DatabaseState 
     readOnly: !source,
     superReadOnly: null,
     threadsConnected: source ? 24 : 3,
-    master: { binlogEnabled: true, file: "binlog.000042", position: 123456, binlogDoDb: [], binlogIgnoreDb: [], executedGtidSet: null },
+    port: 3306,
+    serverId: source ? 1 : 2,
+    version: "10.11.19-MariaDB-0+deb12u1-log",
+    master: { binlogEnabled: true, file: "binlog.000042", position: 123456, binlogDoDb: [], binlogIgnoreDb: [], executedGtidSet: null, gtidBinlogPos: "0-1-1042" },
+    gtid: { binlogPos: "0-1-1042", currentPos: "0-1-1042", slavePos: source ? "" : "0-1-1042" },
     replication: source ? { isReplica: false, channel: null } : { isReplica: true, channel: replicaChannel() },
     heartbeatLagSeconds: source ? null : 0.4,
+    ownHeartbeatAgeSeconds: source ? 0.3 : null,
+    heartbeatRead: true,
     databaseSessions: source ? 38 : 38,
+    readOnlyAdmins: { sessions: 0, accounts: [] },
+    queryErrors: [],
   };
 }
 
@@ -199,8 +223,6 @@ export function healthyCluster(): ClusterState {
     web: [webState("web1", "A", "192.168.10.11"), webState("web2", "B", "192.168.10.21")],
     storage: [storage("fs1", "A", true), storage("fs2", "B", false)],
     databases: [database("db1", "A", true), database("db2", "B", false)],
-    ownHeartbeatAgeSeconds: source ? 0.3 : null,
-    heartbeatRead: true,
     moodle: {
       settings: { dbsessions: false, maintenanceEnabled: false, maintenanceMessage: false, maintenanceLater: null, sessionTimeoutSeconds: 28_800, version: "2024042202.02", release: "4.4.2+ (Build: 20240802)" },
       from: "db1",

@@ -3,6 +3,15 @@ import type { DrainParams, UndrainParams } from "@/lib/workflows/params";
 import { type NodeFacts, balancerGuards, clientsOn, drainSteps, inPoolGuard, nodeFacts, realServerOf, undrainSteps } from "@/lib/workflows/steps/balancer";
 import type { GuardResult } from "@/lib/workflows/types";
 
+/** "port 80: 100 running, 100 in ldirectord.cf; port 443: ..." */
+function describeWeights(b: NodeFacts["balancers"][number]): string {
+  const services = b.services.map((s) => {
+    const lines = (b.configLines ?? []).filter((l) => l.port === null || l.port === s.port).map((l) => l.weight);
+    return `port ${s.port}: weight ${s.weight}, ldirectord.cf ${lines.length ? lines.join("/") : "?"}`;
+  });
+  return services.join("; ") || "not in its table";
+}
+
 interface DrainFacts extends NodeFacts {
   sessionHandler: "file" | "database" | "other" | null;
   fileSessions: number | null;
@@ -29,7 +38,7 @@ export const drainWorkflow: WorkflowDefinition<DrainParams, DrainFacts> = {
   title: ({ params }) => `Drain ${params.host}`,
   summary: ({ params, facts, cluster }) => [
     ["node", params.host],
-    ["balancers", facts.balancers.map((b) => `${b.name} (weight ${b.weight ?? "?"}, ldirectord.cf ${b.configWeight ?? "?"})`).join(", ") || "none answering"],
+    ["balancers", facts.balancers.map((b) => `${b.name} (${describeWeights(b)})`).join(", ") || "none answering"],
     ["finish at", `${params.threshold} clients or fewer`],
     ["ask after", `${params.maxWaitSeconds ?? Math.max(60, cluster.balancer.persistence)} s of waiting`],
     ["sessions", facts.sessionHandler === "file" ? `in files on ${params.host} (${facts.fileSessions ?? "?"} now)` : facts.sessionHandler === "database" ? "in the database" : "handler not known"],
@@ -88,12 +97,20 @@ export const undrainWorkflow: WorkflowDefinition<UndrainParams, UndrainFacts> = 
   summary: ({ params, facts }) => [
     ["node", params.host],
     ["weights to restore", Object.entries(facts.weights).map(([b, w]) => `${b}: ${w}`).join(", ") || "ldirectord's default (1)"],
+    ["ldirectord.cf", facts.balancers.map((b) => `${b.name}: ${(b.configLines ?? []).map((l) => l.undrain.why).join("; ") || "no line of the node"}`).join(" · ")],
     ["drained by", facts.drainRun ?? "no recorded drain"],
   ],
   async gather(params, live) {
     const drain = live.drains.find((d) => d.host === params.host);
     const facts = nodeFacts(live, params.host);
-    const weights = drain?.previousWeights ?? Object.fromEntries(facts.balancers.map((b) => [b.name, b.configWeight && b.configWeight > 0 ? b.configWeight : 1]));
+    // without a recorded drain, the weights ldirectord.cf's drain marks kept, per port
+    const marked = facts.balancers.flatMap((b) =>
+      b.services.map((s) => {
+        const mark = (b.configLines ?? []).find((l) => (l.port === null || l.port === s.port) && l.drainedFrom !== null)?.drainedFrom;
+        return [`${b.name} port ${s.port}`, mark === undefined || mark === null || mark === "default" ? 1 : mark] as const;
+      }),
+    );
+    const weights = drain?.previousWeights ?? Object.fromEntries(marked);
     return { ...facts, weights, drainRun: drain?.runId ?? null };
   },
   guards(params, facts, live) {
@@ -105,7 +122,7 @@ export const undrainWorkflow: WorkflowDefinition<UndrainParams, UndrainFacts> = 
       guard(
         "was-drained",
         facts.drainRun !== null,
-        facts.drainRun !== null ? `${params.host} was drained by run ${facts.drainRun}` : `${params.host} has no recorded drain: the weights to restore are guessed from ldirectord.cf`,
+        facts.drainRun !== null ? `${params.host} was drained by run ${facts.drainRun}` : `${params.host} has no recorded drain: the weights to restore come from ldirectord.cf's drain marks (1 where there is none)`,
       ),
       ...balancerGuards(facts, "the undrain"),
     ];

@@ -5,6 +5,7 @@ import { type StepRuntime, StepFailed, type WorkflowDefinition, guard, planned }
 import type { DrillBalancerParams } from "@/lib/workflows/params";
 import { type ExpectationSpec, type FailoverMarkView, antiFlapGuard, expectationsStep, preflightVerdictStep, redundantAgainStep, scorecardStep, stickyClients, stickyRead, verdictGuard } from "@/lib/workflows/steps/drill";
 import { dataGuards } from "@/lib/workflows/steps/preflight";
+import { type VipReturn, vipReturn } from "@/lib/cluster/preemption";
 
 /**
  * Balancer failover drill: stop the HA daemon on the balancer holding the VIP, watch the other one
@@ -16,15 +17,27 @@ interface Facts {
   standby: string | null;
   server: string | null;
   service: "heartbeat" | "keepalived" | null;
+  /** what the restart of the HA daemon on `active` does to the VIP (keepalived preempts by default) */
+  vipReturn?: VipReturn;
   marks: FailoverMarkView[];
   expectations: ExpectationSpec[];
   overridden: string[];
 }
 
-function expectationsOf(p: DrillBalancerParams, standby: string): ExpectationSpec[] {
+/** seconds allowed beyond keepalived's own timer before calling the VIP's return late */
+const RETURN_SLACK_SECONDS = 5;
+
+export function expectationsOf(p: DrillBalancerParams, active: string, standby: string, back: VipReturn | undefined): ExpectationSpec[] {
+  const afterRestore: ExpectationSpec[] =
+    back?.returnsTo && back.afterSeconds !== null
+      ? [{ text: `${active} takes the VIP back within ${Math.ceil(back.afterSeconds + RETURN_SLACK_SECONDS)} s of the restart (keepalived preempts)`, measure: "vipBackSeconds", bound: Math.ceil(back.afterSeconds + RETURN_SLACK_SECONDS) }]
+      : back?.known
+        ? [{ text: `the VIP stays on ${standby} after the restart (${back.why})`, measure: "vipMovedAgain", bound: 0 }]
+        : [];
   return [
     { text: `${standby} holds the VIP within ${p.maxNoVipSeconds} s: seconds with no VIP owner ≤ ${p.maxNoVipSeconds}`, measure: "noVipSeconds", bound: p.maxNoVipSeconds },
     { text: `the site answers through the VIP again within ${p.maxUnservedSeconds} s`, measure: "unservedSeconds", bound: p.maxUnservedSeconds },
+    ...afterRestore,
     { text: "the cluster is redundant again within 120 s of the restore", measure: "redundantAgainSeconds", bound: 120 },
   ];
 }
@@ -40,10 +53,14 @@ async function scorecard(rt: StepRuntime, facts: Facts, aborted: boolean): Promi
     { name: "stickyClientsBefore", value: sticky?.before ?? null, unit: "clients" },
     { name: "stickyClientsLost", value: sticky ? sticky.before - sticky.kept : null, unit: "clients" },
     { name: "redundantAgainSeconds", value: rt.get<number>("redundantAgainSeconds") ?? null, unit: "s" },
+    { name: "vipBackSeconds", value: rt.get<number>("vipBackSeconds") ?? null, unit: "s" },
+    { name: "vipMovedAgain", value: rt.get<number>("vipMovedAgain") ?? null, unit: "moves" },
   ];
   const expectations = judge(rt.get<ExpectationSpec[]>("expectations") ?? facts.expectations, measurements);
   const passed = await storeScore({ runId: rt.runId, clusterId: rt.cluster.id, kind: "balancer", target: facts.active ?? "?", measurements, expectations, aborted });
-  if (!aborted) await markFailover(rt.cluster.id, ["balancer"], `drill:${rt.runId}`, `VIP moved from ${facts.active} to ${facts.standby} in a drill`);
+  const back = rt.get<string>("vipEndedOn");
+  const route = back === facts.active ? `from ${facts.active} to ${facts.standby} and back to ${facts.active}` : `from ${facts.active} to ${facts.standby}`;
+  if (!aborted) await markFailover(rt.cluster.id, ["balancer"], `drill:${rt.runId}`, `VIP moved ${route} in a drill`);
   const met = expectations.filter((e) => e.passed === true).length;
   return `${aborted ? "aborted; " : ""}${passed ? "passed" : "failed"}: ${met} of ${expectations.length} expectations met; no VIP owner ${m?.noVipSeconds ?? "?"} s, site not served ${m?.unservedSeconds ?? "?"} s, sticky clients lost ${sticky ? sticky.before - sticky.kept : "?"}`;
 }
@@ -54,7 +71,8 @@ export const balancerDrill: WorkflowDefinition<DrillBalancerParams, Facts> = {
   summary: ({ params, facts }) => [
     ["VIP now on", facts.active ?? "no single owner"],
     ["expected to move to", facts.standby ?? "?"],
-    ["how", facts.service ? `systemctl stop ${facts.service} on ${facts.active}, then start it again` : "not possible (HA stack)"],
+    ["how", facts.service ? `service ${facts.service} stop on ${facts.active} (systemctl under systemd, the init script otherwise), then start it again` : "not possible (HA stack)"],
+    ["when it starts again", facts.vipReturn ? facts.vipReturn.why : "not known"],
     ["abort and restore when", `no VIP owner for > ${params.maxNoVipSeconds} s, or the site unserved for > ${params.maxUnservedSeconds} s`],
     ...facts.expectations.map((e, i) => [`expectation ${i + 1}`, e.text] as [string, string]),
   ],
@@ -64,13 +82,17 @@ export const balancerDrill: WorkflowDefinition<DrillBalancerParams, Facts> = {
     const standby = live.view.state.balancers.find((b) => b.name !== active)?.name ?? null;
     const ha = live.cluster.balancer.ha;
     const marks = await unacknowledged(live.cluster.id);
+    const activeState = live.view.state.balancers.find((b) => b.name === active);
+    const standbyState = live.view.state.balancers.find((b) => b.name === standby);
+    const back = activeState && standbyState ? vipReturn(live.cluster, activeState, standbyState) : undefined;
     return {
       active,
       standby,
       server: live.cluster.hosts.find((h) => h.name === active)?.server ?? null,
       service: ha === "pacemaker" ? null : ha,
+      vipReturn: back,
       marks,
-      expectations: expectationsOf(params, standby ?? "the other balancer"),
+      expectations: expectationsOf(params, active ?? "the active balancer", standby ?? "the other balancer", back),
       overridden: [],
     };
   },
@@ -85,6 +107,11 @@ export const balancerDrill: WorkflowDefinition<DrillBalancerParams, Facts> = {
   },
   warnings: (_p, facts) => [
     `Clients pinned to a web node through ${facts.active ?? "the active balancer"} lose their pin when the VIP moves (LVS persistence is per balancer); with file sessions some users must log in again.`,
+    ...(facts.vipReturn?.returnsTo
+      ? [`Starting ${facts.service ?? "the HA daemon"} on ${facts.active ?? "?"} again moves the VIP back to it (${facts.vipReturn.why}): a second move, and pinned clients lose their pins a second time. Set nopreempt (with state BACKUP) on both balancers to keep the VIP where it went.`]
+      : facts.vipReturn && !facts.vipReturn.known
+        ? [`Whether the VIP moves back when ${facts.service ?? "the HA daemon"} starts again on ${facts.active ?? "?"} is not known: ${facts.vipReturn.why}.`]
+        : []),
   ],
   steps({ cluster, params, facts }) {
     const active = facts.active ?? "lb1";
@@ -171,13 +198,36 @@ export const balancerDrill: WorkflowDefinition<DrillBalancerParams, Facts> = {
       {
         key: "restore",
         kind: "action",
-        title: `Start ${service} on ${active} again (the VIP stays on ${standby})`,
+        title: facts.vipReturn?.returnsTo
+          ? `Start ${service} on ${active} again (it takes the VIP back from ${standby}: keepalived preempts)`
+          : facts.vipReturn?.known
+            ? `Start ${service} on ${active} again (the VIP stays on ${standby})`
+            : `Start ${service} on ${active} again`,
+        detail: facts.vipReturn?.why,
         host: active,
         planned: [start],
         async run(rt) {
+          const holderBefore = (await rt.view()).state.vipHolders.join(",");
           await rt.exec(start);
-          await rt.set("restoredAt", Date.now());
-          return undefined;
+          const restoredAt = Date.now();
+          await rt.set("restoredAt", restoredAt);
+          const expected = facts.vipReturn?.returnsTo ?? standby;
+          const timeoutMs = ((facts.vipReturn?.afterSeconds ?? 0) + RETURN_SLACK_SECONDS + 10) * 1000;
+          // watch where the VIP settles: back on the restarted balancer (preemption), or still on the standby
+          let movedAt: number | null = null;
+          await rt.waitUntil(
+            (view) => {
+              const holders = view.state.vipHolders.join(",");
+              if (movedAt === null && holders !== holderBefore) movedAt = Date.now();
+              return { done: holders === expected && (expected === standby ? Date.now() - restoredAt > (facts.vipReturn?.afterSeconds ?? 3.5) * 1000 + 2000 : true), progress: `VIP on ${holders || "nobody"}` };
+            },
+            { timeoutMs, failMessage: `the VIP did not settle on ${expected} after the restart`, onTimeout: "continue" },
+          );
+          const holders = (await rt.view()).state.vipHolders;
+          await rt.set("vipEndedOn", holders.join(","));
+          await rt.set("vipMovedAgain", holders.includes(active) ? 1 : 0);
+          if (holders.length === 1 && holders[0] === active) await rt.set("vipBackSeconds", Math.round(((movedAt ?? Date.now()) - restoredAt) / 100) / 10);
+          return holders.length === 1 ? `the VIP is on ${holders[0]}${holders[0] === active ? " again" : ""}` : `the VIP is on ${holders.join(" and ") || "no balancer"}`;
         },
       },
       redundantAgainStep("restoredAt"),
