@@ -110,6 +110,18 @@ export class Balancers {
     this.keepalived?.attach(runner);
   }
 
+  /** the daemons' processes on a balancer, for /proc/<pid>/comm and cmdline (the console checks a pid file's process by them) */
+  processes(vm: LbVm): { pid: number; comm: string; cmdline: string[] }[] {
+    const out: { pid: number; comm: string; cmdline: string[] }[] = [];
+    if (this.world.serviceRunning(vm, "ldirectord")) out.push({ pid: this.nodes[vm].ld.pid, comm: "ldirectord", cmdline: ["/usr/bin/perl", "-w", "/usr/sbin/ldirectord", "start"] });
+    const ka = this.keepalived?.nodes[vm];
+    if (ka && this.keepalived?.running(vm)) {
+      out.push({ pid: ka.parentPid, comm: "keepalived", cmdline: ["/usr/sbin/keepalived", "--dont-fork"] });
+      out.push({ pid: ka.vrrpPid, comm: "keepalived", cmdline: ["/usr/sbin/keepalived", "--dont-fork"] });
+    }
+    return out;
+  }
+
   /** read ldirectord.cf as ldirectord would, names resolved through the balancer's /etc/hosts */
   readConfig(vm: LbVm, file = LDIRECTORD_CF): { text: string; config: LdConfig } | null {
     let text: string;

@@ -92,15 +92,20 @@ export function keepalivedConfText(settings: LabSettings, vm: LbVm): string {
   ].join("\n");
 }
 
-/** the notify script the lab installs: keepalived calls it with `INSTANCE <name> <state> <priority>` */
+/**
+ * The notify script the lab installs: the one docs/keepalived.md asks operators to install (ClusterDeck's
+ * lib/probes/keepalived-state.ts, copied since lab/ imports nothing from lib/). keepalived runs it with
+ * `INSTANCE <name> <state> <priority>` under its own umask 0177, hence the script's `umask 022`.
+ */
 export function keepalivedNotifyText(): string {
-  return [
-    "#!/bin/sh",
-    "# keepalived runs this on every VRRP state change: $1=INSTANCE|GROUP $2=name $3=MASTER|BACKUP|FAULT|STOP $4=priority",
-    `mkdir -p ${KEEPALIVED_STATE_DIR}`,
-    `echo "$1 $2 $3 $4" > ${KEEPALIVED_STATE_DIR}/"$2"`,
-    "",
-  ].join("\n");
+  return `#!/bin/sh
+# keepalived runs: <this script> INSTANCE|GROUP <name> MASTER|BACKUP|FAULT|STOP <priority>
+# One file per instance in STATE_DIR, replaced atomically, readable by the console's account.
+STATE_DIR=${KEEPALIVED_STATE_DIR}
+umask 022
+mkdir -p "$STATE_DIR" || exit 1
+printf '%s %s %s %s %s\\n' "$(date +%s)" "$1" "$2" "$3" "$4" > "$STATE_DIR/.$1-$2" && mv -f "$STATE_DIR/.$1-$2" "$STATE_DIR/$1-$2"
+`;
 }
 
 interface Line {

@@ -120,6 +120,8 @@ function port(name: string, protocol: "tcp" | "udp" | ""): number | null {
   return s.port;
 }
 
+// Perl's `.` matches a carriage return, JavaScript's does not: `[^\n]` stands for Perl's `.` below,
+// so a CRLF file fails as it does under ldirectord (`autoreload must be 'yes' or 'no'`).
 /**
  * Read ldirectord.cf as ldirectord 4.12 (Debian 12, `Linux Director v1.186-ha`) does in read_config:
  * a virtual block is the lines after `virtual=` whose tabs-as-4-spaces indent is at least 4 spaces; a
@@ -150,15 +152,19 @@ export function parseLdirectordConfig(text: string, resolveHost: (name: string) 
       const lineNo = idx + 1;
       const linedata = lineAt(idx);
       const nl = hadNewline(idx) ? "\n" : "";
-      const virtual = /^virtual(6)?\s*=\s*(.*)/.exec(linedata);
+      const virtual = /^virtual(6)?\s*=\s*([^\n]*)/.exec(linedata);
       if (virtual) {
-        if (virtual[1] !== undefined) fail(lineNo, "the lab emulates IPv4 virtual services only");
+        const v6 = virtual[1] !== undefined;
         const vattr = virtual[2] ?? "";
         let addrPort: [string, string] | null = null;
-        const m4 = /^(\d+\.\d+\.\d+\.\d+):([0-9A-Za-z_-]+)/.exec(vattr) ?? /^([0-9A-Za-z._+-]+):([0-9A-Za-z_-]+)/.exec(vattr);
+        // firewall marks and IPv6 services are read (and checked) like the rest, but the lab's LVS has neither
+        let emulated = true;
+        const m4 = v6 ? null : (/^(\d+\.\d+\.\d+\.\d+):([0-9A-Za-z_-]+)/.exec(vattr) ?? /^([0-9A-Za-z._+-]+):([0-9A-Za-z_-]+)/.exec(vattr));
+        const m6 = /^\[([0-9A-Fa-f:]+)\]:([0-9A-Za-z_-]+)/.exec(vattr);
         if (m4) addrPort = [m4[1] ?? "", m4[2] ?? ""];
-        else if (/^\d+/.test(vattr)) fail(lineNo, "the lab does not emulate firewall-mark virtual services");
-        else if (/^\[([0-9A-Fa-f:]+)\]:([0-9A-Za-z_-]+)/.test(vattr)) fail(lineNo, 'cannot specify an IPv6 address here. please use "virtual6" instead.');
+        else if (/^\d+/.test(vattr)) emulated = false;
+        else if (m6 && !v6) fail(lineNo, 'cannot specify an IPv6 address here. please use "virtual6" instead.');
+        else if (m6) emulated = false;
         else fail(lineNo, "invalid address for virtual server");
         const [vhost, vport] = addrPort ?? ["", ""];
         const v: LdVirtual = { address: "", port: 0, protocol: /^(53|domain)$/.test(vport) ? "UDP" : "TCP", scheduler: "wrr", persistent: null, reals: [], checktype: "negotiate", request: "/", receive: "", service: "", line: lineNo };
@@ -168,8 +174,8 @@ export function parseLdirectordConfig(text: string, resolveHost: (name: string) 
           const n = i + 1;
           const rawLine = lineAt(i);
           if (/^\s*#/.test(rawLine)) continue;
-          const l = rawLine.replace(/#.*/, "").replace(/\t/g, "    ");
-          const ind = /^ {4,}(.+)/.exec(l);
+          const l = rawLine.replace(/#[^\n]*/, "").replace(/\t/g, "    ");
+          const ind = /^ {4,}([^\n]+)/.exec(l);
           if (!ind) {
             ended = i++;
             break;
@@ -177,53 +183,54 @@ export function parseLdirectordConfig(text: string, resolveHost: (name: string) 
           const rcmd = ind[1] ?? "";
           const arg = (re: RegExp): string | null => re.exec(rcmd)?.[1] ?? null;
           let a: string | null;
-          if ((a = arg(/^real(?:6)?\s*=\s*(.*)/)) !== null) {
-            if (/^real6/.test(rcmd)) fail(n, 'cannot specify "real6" here.  please use "real" instead');
+          if ((a = arg(/^real(?:6)?\s*=\s*([^\n]*)/)) !== null) {
+            if (/^real6/.test(rcmd) !== v6) fail(n, v6 ? 'cannot specify "real" here.  please use "real6" instead' : 'cannot specify "real6" here.  please use "real" instead');
             realsTodo.push([a, n]);
-          } else if ((a = arg(/^request\s*=\s*"(.*)"/)) !== null) {
+          } else if ((a = arg(/^request\s*=\s*"([^\n]*)"/)) !== null) {
             if (a === "") fail(n, "no request string specified");
             v.request = a.startsWith("/") ? a : `/${a}`;
-          } else if ((a = arg(/^receive\s*=\s*"(.*)"/)) !== null) {
+          } else if ((a = arg(/^receive\s*=\s*"([^\n]*)"/)) !== null) {
             if (a === "") fail(n, "invalid receive string");
             v.receive = a;
-          } else if ((a = arg(/^checktype\s*=\s*(.*)/)) !== null) {
+          } else if ((a = arg(/^checktype\s*=\s*([^\n]*)/)) !== null) {
             const word = /([\w-]+)/.exec(a)?.[1];
             if (/\d/.test(a)) v.checktype = "combined";
             else if (word && CHECKTYPES.has(word)) v.checktype = word;
             else fail(n, 'checktype must be "connect", "negotiate", "on", "off", "ping", "external", "external-perl" or a positive number');
-          } else if ((a = arg(/^checktimeout\s*=\s*(.*)/)) !== null) {
+          } else if ((a = arg(/^checktimeout\s*=\s*([^\n]*)/)) !== null) {
             if (!/[1-9]/.test(/(\d+)/.exec(a)?.[1] ?? "")) fail(n, "invalid check timeout");
-          } else if ((a = arg(/^connecttimeout\s*=\s*(.*)/)) !== null) {
+          } else if ((a = arg(/^connecttimeout\s*=\s*([^\n]*)/)) !== null) {
             fail(n, "connecttimeout directive deprecated in favour of negotiatetimeout");
-          } else if ((a = arg(/^(?:negotiatetimeout|checkcount|failurecount|checkinterval)\s*=\s*(.*)/)) !== null) {
-            if (!/[1-9]/.test(/(\d+)/.exec(a)?.[1] ?? "")) fail(n, `invalid ${rcmd.replace(/\s*=.*/, "").replace("negotiatetimeout", "negotiate timeout").replace("checkcount", "check count").replace("failurecount", "failure count")}`);
+          } else if ((a = arg(/^(?:negotiatetimeout|checkcount|failurecount|checkinterval)\s*=\s*([^\n]*)/)) !== null) {
+            if (!/[1-9]/.test(/(\d+)/.exec(a)?.[1] ?? "")) fail(n, `invalid ${rcmd.replace(/\s*=[^\n]*/, "").replace("negotiatetimeout", "negotiate timeout").replace("checkcount", "check count").replace("failurecount", "failure count")}`);
             if (rcmd.startsWith("checkcount")) warnings.push({ line: n, message: "checkcount option is deprecated and slated for removal.  please see 'failurecount'" });
-          } else if ((a = arg(/^checkport\s*=\s*(.*)/)) !== null) {
+          } else if ((a = arg(/^checkport\s*=\s*([^\n]*)/)) !== null) {
             const p = /(\d+)/.exec(a)?.[1];
             if (p === undefined) fail(n, "invalid port");
             if (!(Number(p) > 0 && Number(p) < 65536)) fail(n, "checkport must be in range 1..65536");
-          } else if ((a = arg(/^(?:login|passwd|database|secret)\s*=\s*"(.*)"/)) !== null) {
-            if (a === "") fail(n, `invalid ${rcmd.startsWith("passwd") ? "password" : rcmd.replace(/\s*=.*/, "") + " string"}`);
-          } else if ((a = arg(/^scheduler\s*=\s*(.*)/)) !== null) {
+          } else if ((a = arg(/^(?:login|passwd|database|secret)\s*=\s*"([^\n]*)"/)) !== null) {
+            if (a === "") fail(n, `invalid ${rcmd.startsWith("passwd") ? "password" : rcmd.replace(/\s*=[^\n]*/, "") + " string"}`);
+          } else if ((a = arg(/^scheduler\s*=\s*([^\n]*)/)) !== null) {
             const s = /([a-z]+)/.exec(a)?.[1];
             if (!s) fail(n, "invalid scheduler, should be only lowercase letters (a-z)");
             v.scheduler = s ?? v.scheduler;
-          } else if ((a = arg(/^persistent\s*=\s*(.*)/)) !== null) {
+          } else if ((a = arg(/^persistent\s*=\s*([^\n]*)/)) !== null) {
             const p = /(\d+)/.exec(a)?.[1];
             if (p === undefined) fail(n, "invalid persistent timeout");
             v.persistent = Number(p);
-          } else if ((a = arg(/^protocol\s*=\s*(.*)/)) !== null) {
+          } else if ((a = arg(/^protocol\s*=\s*([^\n]*)/)) !== null) {
             const w = /(\w+)/.exec(a)?.[1];
             if (!w) fail(n, "invalid protocol");
-            if (w !== "tcp" && w !== "udp") fail(n, "protocol must be tcp or udp if the virtual service is an address and port");
+            if (!addrPort && !v6 && w !== "fwm") fail(n, "protocol must be fwm if the virtual service is a fwmark (a number)");
+            if ((addrPort || v6) && w !== "tcp" && w !== "udp") fail(n, "protocol must be tcp or udp if the virtual service is an address and port");
             v.protocol = w === "udp" ? "UDP" : "TCP";
-          } else if ((a = arg(/^service\s*=\s*(.*)/)) !== null) {
+          } else if ((a = arg(/^service\s*=\s*([^\n]*)/)) !== null) {
             const w = /(\w+)/.exec(a)?.[1];
             if (!w || !SERVICE_CHECKS.has(w)) fail(n, "service must be dns, ftp, http, https, http_proxy, imap, imaps, ldap, ldaps, mysql, nntp, none, oracle, pop, pops, radius, pgsql, simpletcp, sip, smtp or submission");
             v.service = w ?? "";
-          } else if ((a = arg(/^(?:quiescent|cleanstop|ops)\s*=\s*(.*)/)) !== null) {
-            if (a !== "yes" && a !== "no") fail(n, `${rcmd.replace(/\s*=.*/, "")} must be 'yes' or 'no'`);
-          } else if ((a = arg(/^httpmethod\s*=\s*(.*)/)) !== null) {
+          } else if ((a = arg(/^(?:quiescent|cleanstop|ops)\s*=\s*([^\n]*)/)) !== null) {
+            if (a !== "yes" && a !== "no") fail(n, `${rcmd.replace(/\s*=[^\n]*/, "")} must be 'yes' or 'no'`);
+          } else if ((a = arg(/^httpmethod\s*=\s*([^\n]*)/)) !== null) {
             const w = (/(\w+)/.exec(a)?.[1] ?? "").toUpperCase();
             if (w !== "GET" && w !== "HEAD") fail(n, "httpmethod must be GET or HEAD");
           } else if (
@@ -233,6 +240,11 @@ export function parseLdirectordConfig(text: string, resolveHost: (name: string) 
           } else fail(n, `Unknown command "${rawLine}${hadNewline(i) ? "\n" : ""}"`);
         }
         const endLine = ended === null ? raw.length : ended + 1;
+        if (!emulated) {
+          if (ended === null) break;
+          pending = ended;
+          continue;
+        }
         const address = host(vhost);
         const vp = port(vport, v.protocol === "UDP" ? "udp" : "tcp");
         if (address === null || vp === null) fail(lineNo, "invalid address for virtual service");
@@ -252,30 +264,30 @@ export function parseLdirectordConfig(text: string, resolveHost: (name: string) 
       const g = (re: RegExp): string | null => re.exec(linedata)?.[1] ?? null;
       let a: string | null;
       const positive = (x: string): boolean => /[1-9]/.test(/(\d+)/.exec(x)?.[1] ?? "");
-      if ((a = g(/^checktimeout\s*=\s*(.*)/)) !== null) {
+      if ((a = g(/^checktimeout\s*=\s*([^\n]*)/)) !== null) {
         if (!positive(a)) fail(lineNo, "invalid check timeout value");
         globals.checktimeout = Number(/(\d+)/.exec(a)?.[1]);
-      } else if (g(/^connecttimeout\s*=\s*(.*)/) !== null) fail(lineNo, "connecttimeout directive deprecated in favour of negotiatetimeout");
-      else if ((a = g(/^negotiatetimeout\s*=\s*(.*)/)) !== null) {
+      } else if (g(/^connecttimeout\s*=\s*([^\n]*)/) !== null) fail(lineNo, "connecttimeout directive deprecated in favour of negotiatetimeout");
+      else if ((a = g(/^negotiatetimeout\s*=\s*([^\n]*)/)) !== null) {
         if (!positive(a)) fail(lineNo, "invalid negotiate timeout value");
-      } else if ((a = g(/^checkinterval\s*=\s*(.*)/)) !== null) {
+      } else if ((a = g(/^checkinterval\s*=\s*([^\n]*)/)) !== null) {
         if (!positive(a)) fail(lineNo, "invalid check interval value");
         globals.checkinterval = Number(/(\d+)/.exec(a)?.[1]);
-      } else if ((a = g(/^checkcount\s*=\s*(.*)/)) !== null) {
+      } else if ((a = g(/^checkcount\s*=\s*([^\n]*)/)) !== null) {
         if (!positive(a)) fail(lineNo, "invalid check count value");
         warnings.push({ line: lineNo, message: "checkcount option is deprecated and slated for removal.  please see 'failurecount'" });
-      } else if ((a = g(/^failurecount\s*=\s*(.*)/)) !== null) {
+      } else if ((a = g(/^failurecount\s*=\s*([^\n]*)/)) !== null) {
         if (!positive(a)) fail(lineNo, "invalid failure count value");
-      } else if ((a = g(/^autoreload\s*=\s*(.*)/)) !== null) {
+      } else if ((a = g(/^autoreload\s*=\s*([^\n]*)/)) !== null) {
         if (a !== "yes" && a !== "no") fail(lineNo, "autoreload must be 'yes' or 'no'");
         globals.autoreload = a === "yes";
-      } else if ((a = g(/^logfile\s*=\s*"(.*)"/)) !== null) globals.logfile = a;
-      else if ((a = g(/^(?:fork|quiescent|readdquiescent|cleanstop)\s*=\s*(.*)/)) !== null) {
+      } else if ((a = g(/^logfile\s*=\s*"([^\n]*)"/)) !== null) globals.logfile = a;
+      else if ((a = g(/^(?:fork|quiescent|readdquiescent|cleanstop)\s*=\s*([^\n]*)/)) !== null) {
         const key = /^(\w+)/.exec(linedata)?.[1] ?? "";
         if (a !== "yes" && a !== "no") fail(lineNo, `${key} must be 'yes' or 'no'`);
         if (key === "quiescent") globals.quiescent = a === "yes";
         if (key === "cleanstop") globals.cleanstop = a === "yes";
-      } else if ((a = g(/^supervised(.*)/)) !== null) {
+      } else if ((a = g(/^supervised([^\n]*)/)) !== null) {
         if (!/^\s*=\s*(yes|no)$/.test(a) && !/^\s*$/.test(a)) fail(lineNo, "supervised must be 'yes' or 'no'");
       } else if (/^(?:fallback6?|fallbackcommand|callback|execute|emailalert|emailalertfreq|emailalertstatus|emailalertfrom|smtp|maintenancedir)\s*=/.test(linedata)) {
         // accepted; not modelled
@@ -292,23 +304,23 @@ export function parseLdirectordConfig(text: string, resolveHost: (name: string) 
 }
 
 function realServer(str: string, line: number, v: LdVirtual, host: (name: string) => string | null): LdReal {
-  const m = /(\d+\.\d+\.\d+\.\d+|[A-Za-z0-9.-]+)(?::(\d+|[A-Za-z0-9_-]+))?\s+(.*)/.exec(str);
+  const m = /(\d+\.\d+\.\d+\.\d+|[A-Za-z0-9.-]+)(?::(\d+|[A-Za-z0-9_-]+))?\s+([^\n]*)/.exec(str);
   if (!m) throw new ConfigError(line, "invalid address for real server (wrong format)");
   const address = host(m[1] ?? "");
   if (address === null) throw new ConfigError(line, `invalid address (${m[1]}) for real server (could not resolve host)`);
   const rport = port(m[2] ?? "0", "");
   if (rport === null) throw new ConfigError(line, `invalid port (${m[2]}) for real server (could not resolve port)`);
-  const flags = /(\w+)(.*)/.exec(m[3] ?? "");
+  const flags = /(\w+)([^\n]*)/.exec(m[3] ?? "");
   const forward = FORWARDS[flags?.[1] ?? ""];
   if (!flags || !forward) throw new ConfigError(line, "forward method must be gate, masq or ipip");
   let rest = flags[2] ?? "";
   let weight = 1;
-  const w = /\s+(\d+)(.*)/.exec(rest);
+  const w = /\s+(\d+)([^\n]*)/.exec(rest);
   if (w) {
     weight = Number(w[1]);
     rest = w[2] ?? "";
   }
-  const reqRecv = /\s+"(.*)"[, ]\s*"(.*)"(.*)/.exec(rest);
+  const reqRecv = /\s+"([^\n]*)"[, ]\s*"([^\n]*)"([^\n]*)/.exec(rest);
   if (reqRecv) rest = reqRecv[3] ?? "";
   if (/\S/.test(rest)) throw new ConfigError(line, `Invalid real server line, around "${rest}"`);
   return { address, port: rport || v.port, forward, weight, line };

@@ -199,6 +199,7 @@ function ldirectord(ctx: ExecContext, deps: CoreDeps): ExecResult {
   const log = (m: string): void => deps.balancers.ldLog(vm, m, pid, name);
   if (!read || read.config.error) {
     removeVmFile(deps, vm, pidFile);
+    log("Exiting with exit_status 2: config_error: Configuration Error");
     const text = read?.config.error ? configErrorText(pid, cfg, read.config.error) : `can not open file ${cfg}`;
     return result("", `${text}\n`, 2);
   }

@@ -1,7 +1,7 @@
 import type { ScriptRunner } from "../model/keepalived";
 import type { ExecContext, Tool, VmRole, World } from "../model/types";
 import type { VmFiles } from "../shell/files";
-import { Shell } from "../shell/interpreter";
+import { initialState, Shell } from "../shell/interpreter";
 import type { CoreDeps } from "./deps";
 import { fileTools } from "./file-tools";
 import { haTools } from "./ha-tools";
@@ -74,11 +74,19 @@ export function toolPath(name: string): string {
   return SBIN.has(name) ? `/usr/sbin/${name}` : `/usr/bin/${name}`;
 }
 
-/** keepalived's script runner for the lab: the command line through the lab's shell, as root, on that balancer */
+/**
+ * keepalived's script runner for the lab: the command line through the lab's shell, as root with
+ * keepalived's umask 0177, on that balancer; a script file with a `#!/bin/sh` line is run by sh, as execve would.
+ */
 export function rootShellRunner(world: World, files: VmFiles, tools: ReadonlyMap<string, Tool>): ScriptRunner {
   let pid = 30_000;
   return (vm, command) => {
     pid = pid >= 32_000 ? 30_000 : pid + 1;
-    return new Shell({ vm, world, files, tools, toolPath, user: "root", pid }).run(command);
+    const host = { vm, world, files, tools, toolPath, user: "root", pid };
+    const first = command.trim().split(/\s+/)[0] ?? "";
+    const st = first.startsWith("/") && !tools.has(first.slice(first.lastIndexOf("/") + 1)) ? files.stat(vm, first) : null;
+    let line = command;
+    if (st?.type === "file" && (st.mode & 0o111) !== 0 && /^#!\s*\/(usr\/)?bin\/(ba|da)?sh\b/.test(files.read(vm, first, "root"))) line = `sh ${command}`;
+    return new Shell(host, { ...initialState(host), umask: 0o177 }).run(line);
   };
 }

@@ -20,6 +20,9 @@ export function virtualFiles(deps: () => CoreDeps): VirtualFiles {
       case "/proc/net/ip_vs":
         return isLb(vm) ? procNetIpVs(d.balancers.nodes[vm].table, d.world.now()) : null;
     }
+    const proc = /^\/proc\/(\d+)\/(comm|cmdline)$/.exec(path);
+    const daemon = proc && isLb(vm) ? d.balancers.processes(vm).find((p) => String(p.pid) === proc[1]) : undefined;
+    if (daemon) return proc?.[2] === "comm" ? `${daemon.comm}\n` : `${daemon.cmdline.join("\0")}\0`;
     return d.tiers.virtualFile?.(vm, path) ?? null;
   };
 }
