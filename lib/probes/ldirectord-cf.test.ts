@@ -103,6 +103,20 @@ describe("ldirectord-cf", () => {
     }
   });
 
+  // lb-lab's run of the same kind: ldirectord.cf-4.12-case-*.txt and the stderr of each refused one (SOURCES.md there)
+  it("agrees with ldirectord 4.12 on the lab's recorded cases, CRLF line ends and a # in a quoted value included", () => {
+    const dir = path.join(import.meta.dirname, "__fixtures__/ldirectord");
+    const cases = fs.readdirSync(dir).filter((f) => f.startsWith("ldirectord.cf-4.12-case-"));
+    expect(cases.length).toBeGreaterThan(20);
+    for (const file of cases) {
+      const letter = /case-([A-Z]\d?)-/.exec(file)?.[1] ?? "";
+      const stderr = fs.readdirSync(dir).find((f) => f.startsWith(`ldirectord-4.12-status-CAPTURED-case-${letter}-`));
+      const value = valueOf(parseLdirectordConfig(fs.readFileSync(path.join(dir, file), "utf8")));
+      const line = stderr ? Number(/at line (\d+):/.exec(fs.readFileSync(path.join(dir, stderr), "utf8"))?.[1]) : null;
+      expect(value.refusedAt?.line ?? null, file).toBe(line);
+    }
+  });
+
   it("names a service name it does not know instead of guessing (ldirectord asks the host's /etc/services)", () => {
     const virtual = readCase("unknown-port-name");
     expect(virtual.virtuals[0]).toMatchObject({ port: null });

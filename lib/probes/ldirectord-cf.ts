@@ -504,8 +504,9 @@ function globalDirective(global: Map<string, string>, key: string, value: string
 }
 
 export function parseLdirectordConfig(stdout: string): Parsed<LdirectordConfig> {
-  return readOutput(stdout, (text) => {
-    const lines = text.split("\n");
+  // the text as sent, CRs kept: ldirectord reads "autoreload=yes\r" as a value other than yes (refused)
+  return readOutput(stdout, () => {
+    const lines = stdout.split("\n");
     if (lines.at(-1) === "") lines.pop();
     const global = new Map<string, string>();
     const virtuals: LdirectordVirtual[] = [];
