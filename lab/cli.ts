@@ -4,13 +4,13 @@ import { fileURLToPath } from "node:url";
 import { startLab } from "./index";
 import type { LabSettings } from "./model/types";
 
-// `npm run lab -- [start] [--dir D] [--seed N] [--speed X] [--base-port N] [--control-port N] [--http-port N] [--quiet]`
+// `npm run lab -- [start] [--dir D] [--seed N] [--speed X] [--base-port N] [--control-port N] [--http-port N] [--db emulated|real] [--quiet]`
 // `npm run lab -- fault <kind> [target] | clear <kind> [target] | clear <id> | faults | truth | speed <x>`
 
 const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage:
   npm run lab [-- start] [--dir .lab] [--seed 1] [--speed 1] [--base-port 22201] [--control-port 22299]
-                      [--http-port 22280] [--ha heartbeat|keepalived] [--ports 80,443] [--quiet]
+                      [--http-port 22280] [--ha heartbeat|keepalived] [--ports 80,443] [--db emulated|real] [--quiet]
   npm run lab -- fault <kind> [target]     kinds: vm-off <vm>, server-off <A|B>, service-stop <vm>:<service>,
                                                  service-crash <vm>:<service>, link-cut, replication-break <db>,
                                                  replica-slow <db>, disk-full <vm>
@@ -68,6 +68,13 @@ function balancerSettings(args: Args): Partial<LabSettings> {
   return out;
 }
 
+/** --db real: Debian's mariadbd on db1/db2 (needs root and mariadb-server; otherwise the emulation runs and the log says why) */
+function databaseSettings(args: Args): Partial<LabSettings> {
+  const v = args.options.get("db") ?? "emulated";
+  if (v !== "emulated" && v !== "real") throw new Error("--db is emulated or real");
+  return { dbBackend: v };
+}
+
 async function start(args: Args): Promise<void> {
   const dir = labDir(args);
   const lab = await startLab({
@@ -78,7 +85,7 @@ async function start(args: Args): Promise<void> {
     controlPort: numberOption(args, "control-port", 22299),
     httpPort: numberOption(args, "http-port", 22280),
     quiet: args.options.get("quiet") === true,
-    settings: balancerSettings(args),
+    settings: { ...balancerSettings(args), ...databaseSettings(args) },
   });
   const out = process.stdout;
   out.write(`ClusterDeck lab running (seed ${lab.world.settings.seed}, speed ${lab.sim.clock.speed}x)\n`);

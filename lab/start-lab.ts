@@ -160,6 +160,7 @@ export async function startLabWith(createTiers: (world: World) => Tiers, opts: S
       if (stopped) return;
       stopped = true;
       sim.stop();
+      await sim.tiers.stop?.();
       control.closeAllConnections();
       site.closeAllConnections();
       await Promise.all([...servers.values()].map((s) => s.close()));

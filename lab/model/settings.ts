@@ -17,6 +17,7 @@ export const DEFAULT_SETTINGS: LabSettings = {
   mysqlDefaultsFile: "/etc/mysql/clusterdeck.cnf",
   heartbeatTable: "percona.heartbeat",
   mysqlFlavour: "mariadb",
+  dbBackend: "emulated",
   sessionHandler: "file",
   phpHandler: "mod_php",
   heartbeatDeadtimeMs: 10_000,

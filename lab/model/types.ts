@@ -72,6 +72,8 @@ export interface LabSettings {
   heartbeatTable: string;
   /** "mysql8" answers SHOW REPLICA STATUS with Replica_* fields; "mysql57" and "mariadb" differ as the real ones do */
   mysqlFlavour: "mysql8" | "mysql57" | "mariadb";
+  /** "emulated": the model answers as MariaDB 10.11; "real": Debian's mariadbd on db1/db2 (needs root and mariadb-server) */
+  dbBackend: "emulated" | "real";
   /** Moodle session handler written into config.php on both web nodes */
   sessionHandler: "file" | "database";
   /** how Apache runs PHP on the web nodes: mod_php under the prefork MPM (Debian's default) or php-fpm under event */
@@ -201,6 +203,8 @@ export interface Tiers {
   virtualFile?(vm: VmName, path: string): string | null;
   /** optional: extra addresses the tiers hold, e.g. the NFS service address on the DRBD primary's eth1 */
   extraAddresses?(vm: VmName): readonly TierAddress[];
+  /** optional: stop what the tiers run outside the model (the real database backend's mariadbd) */
+  stop?(): Promise<void>;
   /** optional: extra mounted filesystems `df` lists, e.g. /dev/drbd0 on the primary, NFS on web nodes */
   mounts?(vm: VmName): readonly TierMount[];
 }

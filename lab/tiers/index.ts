@@ -63,5 +63,6 @@ export function createTiers(world: World): Tiers {
     virtualFile,
     extraAddresses: (vm) => storage.addresses(vm),
     mounts: dfMounts,
+    stop: () => database.stop(),
   };
 }

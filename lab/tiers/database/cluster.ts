@@ -3,6 +3,7 @@ import { findVm } from "../shared/exec";
 import type { LabAccountSettings } from "./accounts";
 import { authenticate, hasGlobal, labAccounts, matchAccount } from "./accounts";
 import { currentPos } from "./gtid";
+import { moodleSql } from "./moodle-sql";
 import type { Flavour, ReplicaChannel, Txn, TxnOp } from "./server";
 import { MysqlServer, fileName, newChannel } from "./server";
 
@@ -49,6 +50,8 @@ export class DatabaseCluster {
   /** open client connections from the web tier per server */
   readonly webConnections: Record<DbVm, number> = { db1: 0, db2: 0 };
   readonly events: string[] = [];
+  /** the real backend sends Moodle's writes to its mariadbd; the model keeps them too, as the web tier's view */
+  externalWrite: ((server: MysqlServer, op: TxnOp, from: VmName | null) => void) | null = null;
 
   constructor(private readonly world: World) {
     this.flavour = world.settings.mysqlFlavour;
@@ -253,11 +256,10 @@ export class DatabaseCluster {
       this.ioError(ch, known ? 2003 : 2005, message, reconnecting, "connecting");
       return;
     }
-    const code = reachable ? 111 : 113;
-    const why = reachable ? "Connection refused" : "No route to host";
+    // a source that vanished (power, link) lets the connect time out: 110 on 10.11.19 in the real backend's namespaces
     const message = this.flavour === "mariadb"
-      ? `Can't connect to server on '${ch.sourceHost}' (${code} "${why}")`
-      : `Can't connect to MySQL server on '${ch.sourceHost}${this.flavour === "mysql8" ? `:${ch.sourcePort}` : ""}' (${code})`;
+      ? `Can't connect to server on '${ch.sourceHost}' (${reachable ? '111 "Connection refused"' : '110 "Connection timed out"'})`
+      : `Can't connect to MySQL server on '${ch.sourceHost}${this.flavour === "mysql8" ? `:${ch.sourcePort}` : ""}' (${reachable ? 111 : 113})`;
     this.ioError(ch, 2003, message, reconnecting, "connecting");
   }
 
@@ -351,8 +353,12 @@ export class DatabaseCluster {
         `Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: ` +
         `Worker 1 failed executing transaction 'ANONYMOUS' at source log ${logName}, end_log_pos ${t.endPos}. ` +
         "See error log and/or performance_schema.replication_applier_status_by_worker table for more details about this failure or others, if any.";
+    } else if (this.flavour === "mariadb") {
+      // Debian's binlog_format is MIXED: Moodle's INSERT replicates as a statement (seen on the real backend)
+      const query = moodleSql(t.op) ?? "";
+      ch.lastSqlError = `Error 'Duplicate entry '${key}' for key 'PRIMARY'' on query. Default database: 'moodle'. Query: '${query}'`;
     } else {
-      const event = this.flavour === "mariadb" ? "Write_rows_v1" : "Write_rows";
+      const event = "Write_rows";
       ch.lastSqlError =
         `Could not execute ${event} event on table moodle.${table}; Duplicate entry '${key}' for key 'PRIMARY', ` +
         `Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log ${logName}, end_log_pos ${t.endPos}`;
@@ -398,6 +404,7 @@ export class DatabaseCluster {
     if (!account) return false;
     if (server.superReadOnly) return false;
     if (server.readOnly && !hasGlobal(account, readOnlyBypass(this.flavour))) return false;
+    this.externalWrite?.(server, op, from);
     server.commit(op);
     server.questions += 1;
     if (op.kind === "session-insert" || op.kind === "log") server.comInsert += 1;

@@ -8,6 +8,8 @@ import { myPrintDefaultsTool } from "./my-print-defaults-tool";
 import { mysqlTool, mysqladminTool } from "./mysql-tool";
 import { mysqldumpTool } from "./mysqldump-tool";
 import { ptHeartbeatTool } from "./pt-heartbeat-tool";
+import { RealDatabase } from "./real/backend";
+import { realBackendMissing } from "./real/mariadbd";
 import { fileName } from "./server";
 
 export interface DatabaseTier {
@@ -17,6 +19,8 @@ export interface DatabaseTier {
   onFault(fault: Fault, active: boolean): void;
   onPower(vm: VmName, up: boolean): void;
   truth(): unknown;
+  /** stop the real servers (if any) and remove what they used */
+  stop(): Promise<void>;
 }
 
 function defaultsFile(): string {
@@ -36,6 +40,8 @@ export function createDatabase(world: World): DatabaseTier {
     writeIfMissing(path.join(world.vmRoot(vm), REPLICATION_CREDENTIALS_FILE), replicationFile());
   }
   const cluster = new DatabaseCluster(world);
+  const real = startReal(world, cluster);
+  if (real) return realTier(cluster, real);
 
   function serverTruth(vm: DbVm): unknown {
     const s = cluster.server(vm);
@@ -88,6 +94,7 @@ export function createDatabase(world: World): DatabaseTier {
     onPower() {
       // mysqld start/stop is observed through serviceRunning on the next tick
     },
+    stop: () => Promise.resolve(),
     truth: () => ({
       backend: "emulated",
       flavour: cluster.flavour,
@@ -95,5 +102,43 @@ export function createDatabase(world: World): DatabaseTier {
       servers: { db1: serverTruth("db1"), db2: serverTruth("db2") },
       events: [...cluster.events],
     }),
+  };
+}
+
+/** `--db real`: real mariadbd processes where the machine has them; otherwise the emulation, saying why */
+function startReal(world: World, cluster: DatabaseClusterType): RealDatabase | null {
+  if (world.settings.dbBackend !== "real") {
+    world.log("database: emulated MariaDB 10.11 (--db real runs Debian's mariadbd instead)");
+    return null;
+  }
+  const missing = realBackendMissing();
+  if (missing !== null) {
+    world.log(`database: emulated MariaDB 10.11, not the real backend: ${missing}`);
+    return null;
+  }
+  const real = new RealDatabase(world, cluster);
+  try {
+    real.start();
+  } catch (e) {
+    void real.stop();
+    world.log(`database: the real backend failed to start (${e instanceof Error ? e.message : String(e)}); emulated MariaDB 10.11 instead`);
+    return null;
+  }
+  world.log("database: real MariaDB 10.11 (mariadbd from Debian's mariadb-server) on db1 and db2");
+  return real;
+}
+
+function realTier(cluster: DatabaseClusterType, real: RealDatabase): DatabaseTier {
+  cluster.externalWrite = (server, op, from) => real.write(server, op, from);
+  return {
+    cluster,
+    tools: real.tools,
+    tick: () => real.tick(),
+    onFault: (fault, active) => real.onFault(fault, active),
+    onPower() {
+      // power is observed through serviceRunning on the next tick: kill -9 and the VM's link down, or a fresh start
+    },
+    truth: () => real.truth(),
+    stop: () => real.stop(),
   };
 }

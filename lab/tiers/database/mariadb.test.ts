@@ -350,4 +350,28 @@ describe("replication credentials, GTIDs and a promotion", () => {
       "error reconnecting to master 'repl@192.168.10.18:3306' - retry-time: 60  maximum-retries: 100000  message: Can't connect to server on '192.168.10.18' (111 \"Connection refused\")",
     );
   });
+
+  it("replication-break: the SQL thread stops on Moodle's INSERT as a statement (binlog_format MIXED), 1062", async () => {
+    const w = start();
+    w.inject("replication-break", "db2");
+    traffic(w, 4);
+    w.advance(2000);
+    const st = (await q("db2", w, "SHOW SLAVE STATUS\\G")).stdout;
+    expect(field(st, "Slave_SQL_Running")).toBe("No");
+    expect(field(st, "Last_SQL_Errno")).toBe("1062");
+    // the real backend's text for the same fault (real-backend.int.test.ts)
+    expect(field(st, "Last_SQL_Error")).toMatch(/^Error 'Duplicate entry '\d+' for key 'PRIMARY'' on query\. Default database: 'moodle'\. Query: 'INSERT INTO mdl_\w+ \(/);
+  });
+
+  it("a source that vanishes (link cut) is noticed after slave_net_timeout; the retry times out (110) as on the real backend", async () => {
+    const w = start();
+    w.inject("link-cut");
+    w.advance(61_000);
+    const st = (await q("db2", w, "SHOW SLAVE STATUS\\G")).stdout;
+    expect(field(st, "Slave_IO_State")).toBe("Reconnecting after a failed master event read");
+    expect(field(st, "Last_IO_Error")).toBe(
+      "error reconnecting to master 'repl@192.168.10.18:3306' - retry-time: 60  maximum-retries: 100000  message: Can't connect to server on '192.168.10.18' (110 \"Connection timed out\")",
+    );
+    expect((await exec(w, "db2", ["mysql", "-h", "192.168.10.18", "-e", "SELECT 1"], { user: "clusterdeck" })).stderr).toBe("ERROR 2002 (HY000): Can't connect to server on '192.168.10.18' (110)\n");
+  });
 });

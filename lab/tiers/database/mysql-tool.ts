@@ -91,8 +91,8 @@ export function connectError(flavour: Flavour, host: string | null, reach: Extra
       return `ERROR 2002 (HY000): Can't connect to local server through socket '${socket ?? "/run/mysqld/mysqld.sock"}' (2)`;
     }
     if (reach.errno === 2005) return `ERROR 2005 (HY000): Unknown server host '${host ?? ""}' (-2)`;
-    // MariaDB's client connects non-blocking: refused and unreachable both come back as EINPROGRESS
-    return `ERROR 2002 (HY000): Can't connect to server on '${host ?? ""}' (115)`;
+    // MariaDB's client connects non-blocking: a refusal comes back as EINPROGRESS, a host that vanished times out
+    return `ERROR 2002 (HY000): Can't connect to server on '${host ?? ""}' (${reach.code === 113 ? 110 : 115})`;
   }
   const path = socket ?? "/var/run/mysqld/mysqld.sock";
   if (reach.errno === 2002) return `ERROR 2002 (HY000): Can't connect to local MySQL server through socket '${path}' (2)`;
