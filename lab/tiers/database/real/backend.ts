@@ -11,8 +11,7 @@ import { LabNetwork } from "./netns";
 import type { NsHost } from "./netns";
 import { realClientTool } from "./real-tools";
 
-const WEB_VMS = ["web1", "web2"] as const;
-type WebVm = (typeof WEB_VMS)[number];
+type WebVm = "web1" | "web2";
 /** how often the lab reads each real server's state for /truth and the web tier's view, real ms */
 const POLL_MS = 700;
 const PT_HEARTBEAT = "/usr/bin/pt-heartbeat";
