@@ -93,7 +93,9 @@ export class FileAccess {
 
   /** a file moved: its owner goes with it */
   moved(from: string, to: string): void {
-    const o = this.lookup(path.resolve(from));
+    // called after the rename: the record of `from` is the moved file's when its inode is now at `to`
+    const own = this.owners.get(path.resolve(from));
+    const o = own && (own.ino === null || own.ino === inode(to)) ? own : this.lookup(path.resolve(from));
     this.owners.delete(path.resolve(from));
     this.owners.set(path.resolve(to), { ...o, ino: inode(to) });
   }

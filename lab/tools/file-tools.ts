@@ -5,6 +5,7 @@ import type { ExecContext, ExecResult, Tool } from "../model/types";
 import { userOf } from "../shell/access";
 import type { FileStat } from "../shell/files";
 import type { CoreDeps } from "./deps";
+import { followed, linkText } from "./file-attr-tools";
 import { absPath, parseFlags, result } from "./io";
 
 /** file tools over the VM's real folders: ls, stat, find, mkdir, touch, rm, cp, mv */
@@ -23,7 +24,7 @@ export function fileTools(deps: CoreDeps): Record<string, Tool> {
 }
 
 function modeString(st: FileStat): string {
-  const type = st.type === "directory" ? "d" : "-";
+  const type = st.type === "directory" ? "d" : (st.mode & 0o170000) === 0o120000 ? "l" : "-";
   const bits = st.mode & 0o777;
   const rwx = (n: number): string => `${n & 4 ? "r" : "-"}${n & 2 ? "w" : "-"}${n & 1 ? "x" : "-"}`;
   return type + rwx(bits >> 6) + rwx((bits >> 3) & 7) + rwx(bits & 7);
@@ -91,17 +92,25 @@ function isoWithNanos(ms: number): string {
 }
 
 function stat(ctx: ExecContext, deps: CoreDeps): ExecResult {
-  const p = parseFlags(ctx.argv.slice(1), "c", { long: { format: "c" } });
+  const p = parseFlags(ctx.argv.slice(1), "c", { long: { format: "c", dereference: "L" } });
   const format = p.flags.get("c")?.at(-1);
   let out = "";
   let err = "";
   for (const name of p.rest) {
-    const st = deps.files.stat(ctx.vm, absPath(ctx, name));
+    const real = deps.files.real(ctx.vm, absPath(ctx, name));
+    const link = p.flags.has("L") ? null : linkText(deps.world, real);
+    // without -L stat describes a symlink itself (mode 0777, its own owner, the length of its text)
+    const st: FileStat | null =
+      link !== null ? { type: "other", size: Buffer.byteLength(link), mtimeMs: fs.lstatSync(real).mtimeMs, mode: 0o120777, ...deps.world.access.owner(real), virtual: false } : deps.files.stat(ctx.vm, absPath(ctx, name));
     if (!st) {
       err += `stat: cannot statx '${name}': No such file or directory\n`;
       continue;
     }
-    const typeName = st.type === "directory" ? "directory" : st.size === 0 ? "regular empty file" : "regular file";
+    if (link === null && st.type !== "directory" && !st.virtual) {
+      const target = followed(real);
+      if (target && target !== real) Object.assign(st, deps.world.access.owner(target));
+    }
+    const typeName = link !== null ? "symbolic link" : st.type === "directory" ? "directory" : st.size === 0 ? "regular empty file" : "regular file";
     if (format === undefined) {
       out += `  File: ${name}\n  Size: ${st.size}\tBlocks: ${Math.ceil(st.size / 512)}\tIO Block: 4096   ${typeName}\nAccess: (0${(st.mode & 0o777).toString(8)}/${modeString(st)})  Uid: (${String(st.uid).padStart(5)}/${deps.world.access.nameOf(st.uid).padStart(8)})   Gid: (${String(st.gid).padStart(5)}/${deps.world.access.nameOf(st.gid).padStart(8)})\nModify: ${isoWithNanos(st.mtimeMs)}\n`;
       continue;
@@ -111,6 +120,8 @@ function stat(ctx: ExecContext, deps: CoreDeps): ExecResult {
         switch (c) {
           case "n":
             return name;
+          case "N":
+            return link === null ? `'${name}'` : `'${name}' -> '${link}'`;
           case "s":
             return String(st.size);
           case "Y":
@@ -369,12 +380,35 @@ function copyMove(ctx: ExecContext, deps: CoreDeps, tool: "cp" | "mv"): ExecResu
           err += `cp: cannot open '${src}' for reading: Permission denied\n`;
           continue;
         }
-        if (existed ? !access.may(user, target, "w") : !access.mayChange(user, path.dirname(target))) {
+        const removeFirst = ctx.argv.includes("--remove-destination");
+        const preserve = p.flags.has("p") || p.flags.has("a") || ctx.argv.some((a) => a === "--preserve" || a.startsWith("--preserve="));
+        if (removeFirst && (existed || linkText(deps.world, target) !== null)) fs.rmSync(target, { force: true });
+        const through = !removeFirst && existed ? followed(target) : null;
+        if (through ? !access.may(user, through, "w") : !access.mayChange(user, path.dirname(target))) {
           err += `cp: cannot create regular file '${dest}': Permission denied\n`;
           continue;
         }
-        fs.cpSync(srcReal, target, { recursive: p.flags.has("r") || p.flags.has("R") || p.flags.has("a") });
-        if (!existed) access.created(target, user);
+        if (!removeFirst && !existed && linkText(deps.world, target) !== null) {
+          err += `cp: not writing through dangling symlink '${dest}'\n`;
+          continue;
+        }
+        if (fs.statSync(srcReal).isDirectory()) fs.cpSync(srcReal, target, { recursive: p.flags.has("r") || p.flags.has("R") || p.flags.has("a") });
+        else if (through && fs.statSync(through).isFile()) {
+          // coreutils opens an existing destination O_TRUNC: its inode, mode and owner stay (Node's copyFile would chmod it)
+          fs.writeFileSync(through, fs.readFileSync(srcReal));
+        } else {
+          // a new file gets the source's mode less the umask, and belongs to whoever copied it
+          const umask = ctx.umask ?? 0o022;
+          fs.copyFileSync(srcReal, target);
+          access.created(target, user, umask);
+          fs.chmodSync(target, fs.statSync(srcReal).mode & 0o777 & ~umask);
+        }
+        if (preserve) {
+          const o = access.owner(followed(srcReal) ?? srcReal);
+          const to = followed(target) ?? target;
+          fs.chmodSync(to, fs.statSync(srcReal).mode & 0o7777);
+          if (access.account(user).uid === 0) access.chown(to, access.nameOf(o.uid), access.nameOf(o.gid));
+        }
       }
     } catch (e) {
       err += `${tool}: cannot ${tool === "cp" ? "stat" : "move"} '${src}': ${e instanceof ToolError ? e.message : errnoText(e)}\n`;

@@ -3,6 +3,7 @@ import type { ExecContext, Tool, VmRole, World } from "../model/types";
 import type { VmFiles } from "../shell/files";
 import { initialState, Shell } from "../shell/interpreter";
 import type { CoreDeps } from "./deps";
+import { fileAttrTools } from "./file-attr-tools";
 import { fileTools } from "./file-tools";
 import { haTools } from "./ha-tools";
 import { ipvsadmTool } from "./ipvsadm";
@@ -17,6 +18,7 @@ export function coreTools(deps: CoreDeps): Record<string, Tool> {
   return {
     ...textTools(deps),
     ...fileTools(deps),
+    ...fileAttrTools(deps),
     ...systemTools(deps),
     ...netTools(deps),
     ...serviceTools(deps),
