@@ -386,6 +386,8 @@ ${sqlBlock([`CREATE USER 'pt_heartbeat'@'localhost' IDENTIFIED BY '…'`, ...ptH
 pt-heartbeat --defaults-file=/etc/mysql/pt-heartbeat.cnf --update --utc --check-read-only -D ${d.heartbeatTable.split(".")[0] ?? "percona"} --table ${d.heartbeatTable.split(".")[1] ?? "heartbeat"} --interval 1
 \`\`\`
 
+(\`/etc/mysql/pt-heartbeat.cnf\`: its \`[client]\` user, password and socket, mode 0600.)
+
 - \`--utc\`: without it pt-heartbeat writes local time and every lag reads off by the time zone (18000 s
   under \`TZ=America/New_York\`); the console flags a source whose own row is off by whole quarter hours.
 - \`--check-read-only\`: only the writable server writes its row, so after a promotion the new source's

@@ -316,7 +316,9 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
       ...(pair ? [portsGuard(facts)] : []),
       ...(params.mode === "graceful" && live.cluster.database.flavour === "mariadb" && facts.sourceAlive ? [readOnlyAdminsGuard(facts)] : []),
       ...(facts.sourceServer ? [verdictGuard(live.view, facts.sourceServer)] : []),
-      ...dataGuards(live.view, live.cluster),
+      // with the source dead replication cannot be healthy (its heartbeat row only ages): what the replica
+      // lacks is stated as the data at risk instead
+      ...dataGuards(live.view, live.cluster).filter((g) => params.mode === "graceful" || g.id !== "replication-healthy"),
       antiFlapGuard(facts.marks, ["database"]),
     ];
   },
@@ -393,7 +395,7 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
         const pos = await sourcePosition(rt, newSrcStatus);
         await rt.set("newSourcePosition", { file: pos.file, pos: pos.pos, gtid: pos.gtid });
         await rt.exec(replicaWritable);
-        return `${replica} is writable from ${pos.file}:${pos.pos}`;
+        return `${replica} is writable from ${pos.file}:${pos.pos}${pos.gtid ? ` (GTID ${pos.gtid})` : ""}`;
       },
       async undo(rt) {
         await rt.exec(replicaReadOnly);
@@ -423,7 +425,7 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
     if (params.mode === "forced") {
       return [
         preflightVerdictStep(facts.sourceServer ?? "A", overridden),
-        ...preflightSteps(overridden),
+        ...preflightSteps(overridden).filter((s) => s.key !== "preflight-replication"),
         expectationsStep(facts.expectations),
         measureStep,
         {
