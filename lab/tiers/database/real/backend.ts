@@ -172,7 +172,7 @@ export class RealDatabase {
     const child = spawn(
       PT_HEARTBEAT,
       ["--update", "--replace", "--utc", "--interval", "1", "-D", hbDb, "--table", hbTable, `--socket=${s.paths.socket}`, "-u", "pt_heartbeat", `--password=${HEARTBEAT_PASSWORD}`],
-      { stdio: "ignore", env: childEnv(path.join(this.base, "clients")) },
+      { stdio: "ignore", env: childEnv(path.join(this.base, "clients")), detached: true },
     );
     child.on("error", () => undefined);
     child.on("exit", () => {
@@ -200,7 +200,7 @@ export class RealDatabase {
     if (!w || w.exitCode !== null) {
       const a = LAB_ACCOUNTS;
       const argv = this.net.exec(web, ["/usr/bin/mariadb", "-h", this.world.vm(server.vm).clusterAddress, `-u${a.moodleUser}`, `-p${a.moodlePassword}`, "-B", "-N", "-n", "--force", "--connect-timeout=2", "moodle"]);
-      w = spawn(argv[0] ?? "ip", argv.slice(1), { stdio: ["pipe", "ignore", "pipe"], env: childEnv(path.join(this.base, "clients")) });
+      w = spawn(argv[0] ?? "ip", argv.slice(1), { stdio: ["pipe", "ignore", "pipe"], env: childEnv(path.join(this.base, "clients")), detached: true });
       w.on("error", () => undefined);
       w.stdin?.on("error", () => undefined);
       let reported = 0;
@@ -330,7 +330,7 @@ export class RealDatabase {
       return;
     }
     if (held) return;
-    const child = spawn("/usr/bin/mariadb", [`--socket=${this.servers[vm].paths.socket}`, "-B", "-N"], { stdio: ["pipe", "ignore", "ignore"] });
+    const child = spawn("/usr/bin/mariadb", [`--socket=${this.servers[vm].paths.socket}`, "-B", "-N"], { stdio: ["pipe", "ignore", "ignore"], detached: true });
     child.on("error", () => undefined);
     child.stdin?.on("error", () => undefined);
     child.stdin?.write("FLUSH TABLES moodle.mdl_sessions, moodle.mdl_logstore_standard_log WITH READ LOCK;\n");

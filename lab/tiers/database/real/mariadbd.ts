@@ -68,6 +68,12 @@ export class RealMariadb {
 
   /** a fresh datadir copied from the template `mariadb-install-db` made once */
   prepare(template: string): void {
+    // a server left running by a lab that was killed would hold the datadir: end it first
+    try {
+      process.kill(Number(fs.readFileSync(this.paths.pid, "utf8").trim()), "SIGKILL");
+    } catch {
+      // no pid file, or no such process
+    }
     fs.rmSync(this.paths.root, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(this.paths.binlog), { recursive: true });
     fs.mkdirSync(this.paths.run, { recursive: true });
@@ -102,13 +108,14 @@ export class RealMariadb {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** start mariadbd in the VM's namespace; resolves (or, with `wait`, returns) once its socket answers */
+  /**
+   * start mariadbd in the VM's namespace, with the VM's host name (@@hostname) in its own UTS namespace, in a
+   * process group of its own: a Ctrl-C to the lab's terminal reaches the lab, which then stops it cleanly
+   */
   start(): ChildProcess {
     fs.rmSync(this.paths.socket, { force: true });
-    const child = spawn("ip", ["netns", "exec", this.net.ns(this.vm), "/usr/sbin/mariadbd", `--defaults-file=${this.paths.cnf}`], {
-      stdio: "ignore",
-      detached: false,
-    });
+    const argv = ["netns", "exec", this.net.ns(this.vm), "unshare", "--uts", "sh", "-c", 'hostname "$0" && exec /usr/sbin/mariadbd "$1"', this.vm, `--defaults-file=${this.paths.cnf}`];
+    const child = spawn("ip", argv, { stdio: "ignore", detached: true });
     child.on("error", () => undefined);
     this.child = child;
     return child;
