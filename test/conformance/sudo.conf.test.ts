@@ -36,6 +36,9 @@ const PROBES: Record<string, Mode> = {
   "cl-status": "run",
   // config.php is 0640 www-data, as Moodle's installer leaves it: read as www-data, only the keys asked for
   "moodle-config": "run",
+  // both may hold passwords (ldirectord's passwd=, VRRP auth_pass): 0600 root, read through sudo
+  "ldirectord-cf": "run",
+  "keepalived-conf": "run",
   "crm-mon-xml": "list",
   "drbd-events2": "list",
   exportfs: "list",
@@ -51,15 +54,17 @@ const webAddresses = (c: ClusterSpec) => c.hosts.filter((h) => h.role === "web")
 const WORKFLOWS: Record<string, WorkflowProof> = {
   "ipvsadm-set-weight": {
     mode: "list",
-    cases: (c) =>
-      webAddresses(c).flatMap((address) =>
-        [0, 1, 100, 65535].map((weight, i) => ({ realServer: `${address}:${c.balancer.ports[0] ?? 80}`, forward: (["-g", "-m", "-i", "-g"] as const)[i], weight })),
-      ),
+    // a drain on every real server of every port; every width of weight and forwarding method on one of them
+    cases: (c) => {
+      const servers = c.balancer.ports.flatMap((port) => webAddresses(c).map((address) => `${address}:${port}`));
+      return [
+        ...servers.map((realServer) => ({ realServer, forward: "-g", weight: 0 })),
+        ...[1, 100, 65535].map((weight, i) => ({ realServer: servers[servers.length - 1], forward: (["-m", "-i", "-g"] as const)[i], weight })),
+      ];
+    },
   },
-  "ldirectord-cf-write": {
-    mode: "run",
-    cases: () => [{ content: "checktimeout=3\nvirtual=203.0.113.10:80\n\treal=192.168.10.11:80 gate 0 # drained\nsudo -n rm -rf /\n" }],
-  },
+  "ldirectord-cf-drain": { mode: "run", cases: (c) => webAddresses(c).map((address) => ({ address })) },
+  "ldirectord-cf-undrain": { mode: "run", cases: (c) => webAddresses(c).map((address) => ({ address })) },
   "moodle-maintenance-status": { mode: "run" },
   "moodle-maintenance-message": { mode: "run", cases: () => [{ html: "<p>Back at 18:00, löschen: ; && $(id)</p>" }, { html: null }] },
   "moodle-maintenance-set": {
@@ -73,7 +78,8 @@ const WORKFLOWS: Record<string, WorkflowProof> = {
   "apache-graceful": { mode: "run" },
   // php-fpm's reload is run for real against php-fpm by the web suite (test/conformance/web*.conf.test.ts)
   "php-fpm-reload": { mode: "list" },
-  // systemd is not PID 1 here: systemctl cannot manage units, and heartbeat's hb_standby needs a running heartbeat
+  // the init scripts act on pid files in the machine's shared /run (another test's daemon), and hb_standby needs a
+  // running heartbeat: the balancer suite runs these against its own daemons
   "ha-service-stop": { mode: "list", cases: () => [{ service: "keepalived" }] },
   "ha-service-start": { mode: "list", cases: () => [{ service: "keepalived" }] },
   "hb-standby": { mode: "list" },
@@ -167,6 +173,8 @@ let pool: SshPool;
 let floating: { address: string; release(): void };
 let vip: { address: string; release(): void };
 const stubs: string[] = [];
+/** lines already run for real (a line two cluster variants share runs once) */
+const alreadyRan = new Set<string>();
 const overlays = fs.mkdtempSync(path.join(os.tmpdir(), "cd-conf-sudo-"));
 
 function clusterOf(ha: HaStack): ClusterSpec {
@@ -222,13 +230,58 @@ $CFG->dataroot  = '/var/moodledata';
 require_once(__DIR__ . '/lib/setup.php');
 `;
 
+const LDIRECTORD_CF = `checktimeout=3
+checkinterval=1
+quiescent=yes
+
+virtual=203.0.113.10:80
+\treal=192.168.10.11:80 gate 100
+\treal=192.168.10.21:80 gate 100
+\tservice=http
+\tscheduler=wlc
+\tpersistent=300
+\tprotocol=tcp
+\tchecktype=negotiate
+\trequest="login/index.php"
+\treceive="Moodle"
+
+virtual=203.0.113.10:443
+\treal=192.168.10.11:443 gate 100
+\treal=192.168.10.21:443 gate 100
+\tservice=https
+\tscheduler=wlc
+\tpersistent=300
+\tprotocol=tcp
+\tchecktype=connect
+`;
+
+const KEEPALIVED_CONF = `vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    nopreempt
+    advert_int 1
+    authentication {
+        auth_type PASS
+        auth_pass s3cret
+    }
+    virtual_ipaddress {
+        203.0.113.10/32
+    }
+}
+`;
+
 /** stand-ins for Moodle's CLI scripts: they say who runs them and with what, and that is all these proofs need */
 const CLI_STANDIN = `<?php
 echo json_encode(["user" => posix_getpwuid(posix_geteuid())["name"], "script" => basename(__FILE__), "args" => array_slice($argv, 1)]), "\\n";
 `;
 
 beforeAll(async () => {
-  host = await startHost({ name: "sudo", privateDirs: ["/var/www", "/var/moodledata", "/etc/ha.d", "/run/apache2", "/var/log/apache2", "/var/cache/apache2"] });
+  host = await startHost({
+    name: "sudo",
+    privateDirs: ["/var/www", "/var/moodledata", "/etc/ha.d", "/etc/keepalived", "/run/apache2", "/var/log/apache2", "/var/cache/apache2"],
+  });
   target = targetOf({ id: "sudo" } as ClusterSpec, host.spec("web", "A"));
   pool = new SshPool(() => undefined, { ...defaultConnectionOptions, connectTimeoutMs: 5_000 });
   floating = allocateAddress();
@@ -239,7 +292,13 @@ beforeAll(async () => {
   fs.writeFileSync(host.path("/var/www/moodle/config.php"), CONFIG_PHP);
   await host.must(["chown", "www-data:www-data", "/var/www/moodle/config.php", "/var/moodledata"]);
   await host.must(["chmod", "0640", "/var/www/moodle/config.php"]);
-  fs.writeFileSync(host.path("/etc/ha.d/ldirectord.cf"), "checktimeout=3\n");
+  // what Debian's apache2 package would have running: Apache in this host's namespace, with the stock config
+  await host.must(["apache2ctl", "start"]);
+  for (const [file, text] of [["/etc/ha.d/ldirectord.cf", LDIRECTORD_CF], ["/etc/keepalived/keepalived.conf", KEEPALIVED_CONF]] as const) {
+    fs.writeFileSync(host.path(file), text);
+    await host.must(["chown", "root:root", file]);
+    await host.must(["chmod", "0600", file]);
+  }
 });
 
 afterAll(async () => {
@@ -259,6 +318,8 @@ describe("every sudo command the console sends", () => {
     for (const w of allWorkflowCommands) if (w.runAs !== "self" && !WORKFLOWS[w.name]) missing.add(`workflow ${w.name} runs as ${w.runAs}`);
     for (const p of hostCommands) if (p.sudo && !PROBES[p.name]) missing.add(`probe ${p.name}`);
     expect([...missing], "add each to PROBES or WORKFLOWS in this file, with the arguments that prove it").toEqual([]);
+    const names = new Set([...hostCommands.map((c) => c.name), ...allWorkflowCommands.map((w) => w.name)]);
+    expect([...Object.keys(PROBES), ...Object.keys(WORKFLOWS)].filter((n) => !names.has(n)), "proofs of commands the registry no longer has").toEqual([]);
   });
 });
 
@@ -272,9 +333,22 @@ const ownerAndMode = async (file: string) => (await host.must(["stat", "-c", "%U
 const VERIFY: Record<string, Verify> = {
   ipvsadm: async (_s, r) => expect(r.stderr).toContain("Can't initialize ipvs: Protocol not available"),
   "cl-status": async (_s, r) => expect({ code: r.exitCode, out: r.stdout.split("\n")[0] }).toEqual({ code: 1, out: "Heartbeat is stopped on this machine." }),
-  "ldirectord-cf-write": async (s, r) => {
+  "ldirectord-cf": async (_s, r) => expect({ code: r.exitCode, out: r.stdout }).toEqual({ code: 0, out: LDIRECTORD_CF }),
+  "keepalived-conf": async (_s, r) => expect({ code: r.exitCode, out: r.stdout }).toEqual({ code: 0, out: KEEPALIVED_CONF }),
+  "ldirectord-cf-drain": async (s, r) => {
     expect(r.exitCode).toBe(0);
-    expect(await fileOf("/etc/ha.d/ldirectord.cf")).toBe((s.args as { content: string }).content);
+    const address = (s.args as { address: string }).address;
+    const lines = (await fileOf("/etc/ha.d/ldirectord.cf")).split("\n").filter((l) => l.includes(`real=${address}:`));
+    expect(lines.length).toBe(2);
+    for (const line of lines) expect(line).toMatch(/ gate 0\b/);
+    expect(await ownerAndMode("/etc/ha.d/ldirectord.cf")).toBe("root:root 600");
+  },
+  "ldirectord-cf-undrain": async (s, r) => {
+    expect(r.exitCode).toBe(0);
+    const address = (s.args as { address: string }).address;
+    const lines = (await fileOf("/etc/ha.d/ldirectord.cf")).split("\n").filter((l) => l.includes(`real=${address}:`));
+    expect(lines).toEqual([`\treal=${address}:80 gate 100`, `\treal=${address}:443 gate 100`]);
+    expect(await ownerAndMode("/etc/ha.d/ldirectord.cf")).toBe("root:root 600");
   },
   "moodle-maintenance-message": async (s, r) => {
     expect(r.exitCode).toBe(0);
@@ -324,7 +398,7 @@ for (const name of ["moodle-maintenance-status", "moodle-maintenance-set", "mood
 
 const VARIANTS: { label: string; cluster: () => ClusterSpec; examples: boolean; neighbours: boolean; run: boolean }[] = [
   { label: "a heartbeat cluster", cluster: () => clusterOf("heartbeat"), examples: false, neighbours: true, run: true },
-  { label: "a keepalived cluster", cluster: () => clusterOf("keepalived"), examples: false, neighbours: false, run: false },
+  { label: "a keepalived cluster", cluster: () => clusterOf("keepalived"), examples: false, neighbours: false, run: true },
   { label: "a Pacemaker cluster", cluster: () => clusterOf("pacemaker"), examples: false, neighbours: false, run: false },
   { label: "the example inventory (docs/clusterdeck.example.yaml)", cluster: exampleCluster, examples: true, neighbours: true, run: false },
 ];
@@ -355,10 +429,9 @@ describe.each(VARIANTS.map((v, index) => ({ ...v, index })))("the generated sudo
 
   if (variant.run) {
     it("let the console run every line whose program runs here, as root or www-data as it asks", async () => {
-      // what Debian's apache2 package would have running: Apache in this host's namespace, with the stock config
-      await host.must(["apache2ctl", "start"]);
       const ran: string[] = [];
-      for (const s of sent.filter((x) => x.mode === "run")) {
+      for (const s of sent.filter((x) => x.mode === "run" && !alreadyRan.has(x.line))) {
+        alreadyRan.add(s.line);
         const r = await exec(s.line);
         expect(r.stderr, `${s.name}: ${s.line}`).not.toMatch(/^sudo: /m);
         const verify = VERIFY[s.name];
@@ -366,7 +439,7 @@ describe.each(VARIANTS.map((v, index) => ({ ...v, index })))("the generated sudo
         await verify(s, r);
         ran.push(s.name);
       }
-      expect(new Set(ran)).toEqual(new Set(sent.filter((x) => x.mode === "run").map((x) => x.name)));
+      expect(ran.length).toBeGreaterThan(0);
     });
   }
 
