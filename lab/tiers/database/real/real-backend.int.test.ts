@@ -96,6 +96,16 @@ describe.skipIf(missing !== null)("the lab's database tier on real mariadbd (--d
     await until("caught up", async () => [await count("db1", "mdl_logstore_standard_log"), await count("db2", "mdl_logstore_standard_log")], ([a, b]) => a === b);
   });
 
+  it("replica-slow is a read lock held on the replica: its SQL thread waits, the lag grows, and it catches up after", async () => {
+    const fault = w.inject("replica-slow", "db2");
+    await new Promise((r) => setTimeout(r, 300));
+    traffic(w, 3);
+    const waiting = await until("SQL thread waiting", () => status("db2"), (st) => Number(field(st, "Seconds_Behind_Master") ?? "0") >= 2);
+    expect(field(waiting, "Slave_SQL_Running")).toBe("Yes");
+    w.clear(fault);
+    await until("caught up", () => status("db2"), (st) => field(st, "Seconds_Behind_Master") === "0");
+  });
+
   it("link-cut: the replica's source vanishes on the real network (no answer within the connect timeout)", async () => {
     const fault = w.inject("link-cut");
     const r = await exec(w, "db2", ["mysql", CNF, "-h", "192.168.10.18", "--connect-timeout=2", "-e", "SELECT 1"], { user: "clusterdeck" });
