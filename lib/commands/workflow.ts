@@ -318,7 +318,7 @@ export const workflowCommands = {
     roles: ["db"],
     readOnly: false,
     runAs: "self",
-    what: "a consistent dump of Moodle's database, taken on the replica so the source is not slowed",
+    what: "a consistent dump of Moodle's database, taken on the replica so the source is not slowed; private to the SSH account (umask 077: the dump holds every user's data)",
     sudoers: () => [],
     build: (c, a) =>
       `umask 077 && mkdir -p ${shellQuote(DUMP_ROOT)} && mysqldump --defaults-file=${shellQuote(c.database.defaultsFile)} --single-transaction --quick --routines --triggers --events${c.database.flavour === "mysql" ? " --set-gtid-purged=OFF --no-tablespaces" : ""} --result-file=${shellQuote(a.file)} ${shellQuote(c.database.moodleDatabase)}`,
