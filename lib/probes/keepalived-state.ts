@@ -74,11 +74,12 @@ export function parseKeepalivedState(stdout: string): Parsed<KeepalivedState> {
   });
 }
 
-/** The probe: whether the process in the pid file is keepalived, then every record the notify script wrote. */
+/** The probe: whether the process in the pid file is a live keepalived, then every record the notify script wrote. */
 export function keepalivedStateCommand({ pidFile, stateDir }: KeepalivedStateParams): string {
   return [
     `p=$(cat ${shellQuote(pidFile)} 2>/dev/null)`,
-    `if [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = keepalived ]; then echo "keepalived running $p"; else echo "keepalived not running"; fi`,
+    // a killed keepalived is a zombie until its parent reaps it: its /proc entry stays, in state Z
+    `if [ -n "$p" ] && grep -qx 'Name:[[:space:]]*keepalived' "/proc/$p/status" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$p/status"; then echo "keepalived running $p"; else echo "keepalived not running"; fi`,
     `cat ${shellQuote(stateDir)}/* 2>/dev/null`,
     "true",
   ].join("; ");
