@@ -184,7 +184,7 @@ export async function waitFor(what: string, timeoutMs: number, condition: () => 
 export function crash(host: ConformanceHost, name: RegExp): number[] {
   const killed: number[] = [];
   for (const pid of sh("ip", ["netns", "pids", host.netns]).split(/\s+/).filter(Boolean)) {
-    let cmd = "";
+    let cmd: string;
     try {
       cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
     } catch {
