@@ -111,6 +111,10 @@ function startReal(world: World, cluster: DatabaseClusterType): RealDatabase | n
     world.log("database: emulated MariaDB 10.11 (--db real runs Debian's mariadbd instead)");
     return null;
   }
+  if (world.settings.mysqlFlavour !== "mariadb") {
+    world.log(`database: emulated ${world.settings.mysqlFlavour}; the real backend is Debian's MariaDB only`);
+    return null;
+  }
   const missing = realBackendMissing();
   if (missing !== null) {
     world.log(`database: emulated MariaDB 10.11, not the real backend: ${missing}`);
