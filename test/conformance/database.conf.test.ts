@@ -503,3 +503,31 @@ describe("the graceful promotion drill on MariaDB 10.11, end to end by the workf
     expect(mysqlErrorLine(r.stderr, r.stdout)).toBe("ERROR 1193 (HY000) at line 1: Unknown system variable 'super_read_only'");
   });
 });
+
+describe("what MariaDB 10.11's read_only stops (the fact the drill's READ_ONLY ADMIN check rests on)", () => {
+  it("refuses an account with SUPER alone (1290), lets one with READ_ONLY ADMIN and root write", async () => {
+    // on the replica, last: these writes leave transactions of its own in its binary log
+    await db2.sql(
+      [
+        "SET SESSION sql_log_bin = 0",
+        "CREATE DATABASE scratch",
+        "CREATE TABLE scratch.t (who VARCHAR(16))",
+        "CREATE USER 'su'@'localhost' IDENTIFIED BY 'x'",
+        "GRANT SUPER ON *.* TO 'su'@'localhost'",
+        "GRANT INSERT ON scratch.* TO 'su'@'localhost'",
+        "CREATE USER 'roa'@'localhost' IDENTIFIED BY 'x'",
+        "GRANT READ_ONLY ADMIN ON *.* TO 'roa'@'localhost'",
+        "GRANT INSERT ON scratch.* TO 'roa'@'localhost'",
+      ].join("; "),
+    );
+    expect((await truth(db2)).readOnly).toBe(true);
+    const insert = (user: string | null) =>
+      h2.run(["mariadb", "--socket=/run/mysqld/mysqld.sock", ...(user ? [`-u${user}`, "-px"] : []), "-e", `INSERT INTO scratch.t VALUES ('${user ?? "root"}')`]);
+    const su = await insert("su");
+    expect(su.code).toBe(1);
+    expect(su.stderr).toContain("ERROR 1290 (HY000) at line 1: The MariaDB server is running with the --read-only option so it cannot execute this statement");
+    expect((await insert("roa")).code).toBe(0);
+    expect((await insert(null)).code).toBe(0);
+    expect((await db2.sql("SELECT who FROM scratch.t ORDER BY who")).trim().split("\n")).toEqual(["roa", "root"]);
+  });
+});
