@@ -320,6 +320,8 @@ export const workflowCommands = {
     runAs: "self",
     what: "a consistent dump of Moodle's database, taken on the replica so the source is not slowed; private to the SSH account (umask 077: the dump holds every user's data)",
     sudoers: () => [],
+    // --set-gtid-purged is MySQL's: MariaDB's mysqldump exits 7 on it (real run, 10.11.19); --no-tablespaces spares
+    // MySQL 8.0.21+ the PROCESS privilege (https://dev.mysql.com/doc/refman/8.0/en/mysqldump.html)
     build: (c, a) =>
       `umask 077 && mkdir -p ${shellQuote(DUMP_ROOT)} && mysqldump --defaults-file=${shellQuote(c.database.defaultsFile)} --single-transaction --quick --routines --triggers --events${c.database.flavour === "mysql" ? " --set-gtid-purged=OFF --no-tablespaces" : ""} --result-file=${shellQuote(a.file)} ${shellQuote(c.database.moodleDatabase)}`,
     example: { file: `${DUMP_ROOT}/moodle-<run>.sql` },
