@@ -1,8 +1,16 @@
 import { Countdown } from "@/components/countdown";
 import { Kv } from "@/components/kv";
 import { SilentNote } from "@/components/silent-note";
-import type { BalancerState } from "@/lib/cluster/state";
+import { vipReturnBetween } from "@/lib/cluster/preemption";
+import type { BalancerState, VrrpView } from "@/lib/cluster/state";
 import { formatBytes, formatCount, isSilent, realServerDrift, yesNo } from "@/lib/cluster/view-helpers";
+
+const VRRP_TONE = { MASTER: "ok", BACKUP: undefined, FAULT: "crit", STOP: "crit" } as const;
+
+function vrrpConfig(c: NonNullable<VrrpView["configured"]>): string {
+  const preempt = c.nopreempt ? (c.initialState === "MASTER" ? "nopreempt (ignored: initial state MASTER)" : "nopreempt") : "preempts";
+  return `initial ${c.initialState ?? "BACKUP"}, priority ${c.priority}, ${preempt}${c.preemptDelay > 0 ? `, preempt_delay ${c.preemptDelay} s` : ""}, advert ${c.advertInt} s`;
+}
 
 /** One balancer as its own kernel and HA daemon see it. */
 export function BalancerPanel({
@@ -10,17 +18,22 @@ export function BalancerPanel({
   takenAt,
   webHosts,
   vipContested,
+  peer,
 }: {
   balancer: BalancerState;
   takenAt: number;
   webHosts: { name: string; clusterAddress: string | null }[];
   /** more than one balancer holds the VIP */
   vipContested: boolean;
+  /** the other balancer: what happens to the VIP when this one's daemon restarts */
+  peer?: BalancerState;
 }) {
   const { ha, service } = balancer;
   const silent = isSilent(balancer);
-  const hasCounters = balancer.realServers.some((r) => r.counters !== null);
-  const hasRates = balancer.realServers.some((r) => r.rates !== null);
+  const realServers = balancer.services.length > 0 ? balancer.services.flatMap((s) => s.realServers) : balancer.realServers;
+  const hasCounters = realServers.some((r) => r.counters !== null);
+  const hasRates = realServers.some((r) => r.rates !== null);
+  const comesBack = peer && balancer.holdsVip && ha.stack === "keepalived" ? vipReturnBetween(ha.stack, balancer, peer, () => null) : null;
   return (
     <section className="panel" data-testid={`balancer-${balancer.name}`} data-silent={silent ? "true" : undefined}>
       <h2>
@@ -36,15 +49,38 @@ export function BalancerPanel({
         <Kv label={`${ha.stack} running`} tone={ha.running === false ? "crit" : ha.running ? "ok" : undefined}>
           {yesNo(ha.running)}
         </Kv>
-        <Kv label="peer as seen here" tone={ha.peerStatus === null ? undefined : ha.peerStatus === "active" || ha.peerStatus === "up" ? "ok" : "crit"}>
-          {ha.peerStatus ?? "unknown"}
-        </Kv>
-        {ha.detail ? <Kv label="HA detail">{ha.detail}</Kv> : null}
+        {ha.stack === "keepalived" ? (
+          <>
+            <Kv label={`VRRP ${ha.vrrp?.instance ?? ""}`.trim()} tone={ha.vrrp?.state ? VRRP_TONE[ha.vrrp.state] : undefined}>
+              <span data-testid={`vrrp-${balancer.name}`}>
+                {ha.vrrp?.state ?? "not recorded"}
+                {ha.vrrp?.since ? <span className="muted"> since {new Date(ha.vrrp.since).toISOString().slice(11, 19)} UTC</span> : null}
+                {ha.vrrp?.priority !== null && ha.vrrp?.priority !== undefined ? <span className="muted"> · priority {ha.vrrp.priority}</span> : null}
+              </span>
+            </Kv>
+            <Kv label="keepalived.conf">{ha.vrrp?.configured ? vrrpConfig(ha.vrrp.configured) : "not read"}</Kv>
+            {comesBack ? <Kv label={`if ${balancer.name} restarts`}>{comesBack.why}</Kv> : null}
+          </>
+        ) : (
+          <>
+            <Kv label="peer as seen here" tone={ha.peerStatus === null ? undefined : ha.peerStatus === "active" || ha.peerStatus === "up" || ha.peerStatus === "online" ? "ok" : "crit"}>
+              {ha.peerStatus ?? "unknown"}
+            </Kv>
+            {ha.nodes ? (
+              <Kv label={`the pair as ${balancer.name} sees it`}>
+                <span data-testid={`ha-view-${balancer.name}`}>{ha.nodes.map((n) => `${n.name} ${n.status}`).join(" · ")}</span>
+              </Kv>
+            ) : null}
+            {ha.detail ? <Kv label="HA detail">{ha.detail}</Kv> : null}
+          </>
+        )}
         <Kv label="VIP on this balancer" tone={balancer.holdsVip ? (vipContested ? "crit" : "ok") : undefined}>
           {balancer.holdsVip ? "yes" : silent ? "unknown" : "no"}
         </Kv>
-        <Kv label="virtual service">
-          {service ? (
+        <Kv label={balancer.services.length > 1 ? "virtual services" : "virtual service"}>
+          {balancer.services.length > 0 ? (
+            <span className="mono">{balancer.services.map((s) => `${s.protocol} ${s.address ?? "?"}:${s.port ?? "*"}`).join(", ")}</span>
+          ) : service ? (
             <span className="mono">
               {service.protocol} {service.address ?? "?"}:{service.port ?? "*"}
             </span>
@@ -57,7 +93,12 @@ export function BalancerPanel({
         <Kv label="connection entries">{formatCount(balancer.connections)}</Kv>
       </dl>
       {balancer.problem ? <p className="problem">{balancer.problem}</p> : null}
-      {balancer.realServers.length > 0 ? (
+      {balancer.config?.refusedAt ? (
+        <p className="problem" data-testid={`ldirectord-refused-${balancer.name}`}>
+          ldirectord refuses this ldirectord.cf at line {balancer.config.refusedAt.line}: {balancer.config.refusedAt.reason}
+        </p>
+      ) : null}
+      {realServers.length > 0 ? (
         <div className="table-scroll">
           <table>
             <thead>
@@ -72,8 +113,12 @@ export function BalancerPanel({
               </tr>
             </thead>
             <tbody>
-              {balancer.realServers.map((rs) => (
-                <tr key={`${rs.address}:${rs.port}`} className={rs.weight === 0 ? "quiesced" : ""} data-testid={`lvs-${balancer.name}-${rs.host ?? rs.address}`}>
+              {realServers.map((rs, i) => (
+                <tr
+                  key={`${rs.address}:${rs.port}`}
+                  className={rs.weight === 0 ? "quiesced" : ""}
+                  data-testid={`lvs-${balancer.name}-${rs.host ?? rs.address}${realServers.findIndex((x) => x.address === rs.address) === i ? "" : `-${rs.port ?? ""}`}`}
+                >
                   <td className="mono">
                     {rs.address}:{rs.port ?? "*"} <span className="muted">{rs.forward}</span>
                   </td>
@@ -104,7 +149,7 @@ export function BalancerPanel({
               </tr>
             </thead>
             <tbody>
-              {balancer.realServers.map((rs) => (
+              {realServers.map((rs) => (
                 <tr key={`${rs.address}:${rs.port}`}>
                   <td>{rs.host ?? rs.address}</td>
                   {hasCounters ? <td className="num">{formatCount(rs.counters?.conns)}</td> : null}
@@ -117,7 +162,7 @@ export function BalancerPanel({
               ))}
             </tbody>
           </table>
-          {balancer.realServers.every((rs) => rs.forward === "Route") ? (
+          {realServers.every((rs) => rs.forward === "Route") ? (
             <p className="muted caption">Direct routing: replies go straight from the web nodes to clients, so LVS counts no outgoing traffic.</p>
           ) : null}
         </div>
@@ -162,8 +207,12 @@ export function DriftTable({ balancer, webHosts }: { balancer: BalancerState; we
             </tr>
           </thead>
           <tbody>
-            {rows.map((r) => (
-              <tr key={`${r.address}:${r.port}`} data-drift={r.kind} data-testid={`drift-${balancer.name}-${r.host ?? r.address}`}>
+            {rows.map((r, i) => (
+              <tr
+                key={`${r.address}:${r.port}`}
+                data-drift={r.kind}
+                data-testid={`drift-${balancer.name}-${r.host ?? r.address}${rows.findIndex((x) => x.address === r.address) === i ? "" : `-${r.port ?? ""}`}`}
+              >
                 <td className="mono">
                   {r.address}:{r.port ?? "*"}
                 </td>

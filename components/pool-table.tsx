@@ -4,8 +4,10 @@ import { isSilent } from "@/lib/cluster/view-helpers";
 
 /** One balancer's pool in brief: the overview's summary (the balancer page has the details). */
 export function PoolTable({ balancer, takenAt }: { balancer: BalancerState; takenAt: number }) {
-  const { service } = balancer;
+  const { service, ha } = balancer;
   const silent = isSilent(balancer);
+  const realServers = balancer.services.length > 0 ? balancer.services.flatMap((s) => s.realServers) : balancer.realServers;
+  const haWord = ha.running === null ? "unknown" : !ha.running ? "not running" : ha.vrrp?.state ? ha.vrrp.state : "running";
   return (
     <section className="panel" data-testid={`pool-${balancer.name}`} data-silent={silent ? "true" : undefined}>
       <h2>
@@ -15,12 +17,19 @@ export function PoolTable({ balancer, takenAt }: { balancer: BalancerState; take
       </h2>
       {service ? (
         <p className="muted" style={{ marginTop: 0 }}>
-          {service.protocol} <span className="mono">{service.address ?? "?"}:{service.port ?? "*"}</span> · {service.scheduler}
+          {service.protocol}{" "}
+          <span className="mono">
+            {service.address ?? "?"}:{balancer.services.length > 1 ? balancer.services.map((s) => s.port ?? "*").join(", ") : (service.port ?? "*")}
+          </span>{" "}
+          · {service.scheduler}
           {service.persistent !== null ? ` · persistent ${service.persistent} s` : " · no persistence"}
         </p>
       ) : null}
+      <p className={ha.running === false || ha.vrrp?.state === "FAULT" ? "problem" : "muted"} style={{ marginTop: 0 }} data-testid={`ha-${balancer.name}`}>
+        {ha.stack} {haWord}
+      </p>
       {balancer.problem ? <p className="problem">{balancer.problem}</p> : null}
-      {balancer.realServers.length > 0 ? (
+      {realServers.length > 0 ? (
         <table>
           <thead>
             <tr>
@@ -33,8 +42,12 @@ export function PoolTable({ balancer, takenAt }: { balancer: BalancerState; take
             </tr>
           </thead>
           <tbody>
-            {balancer.realServers.map((rs) => (
-              <tr key={`${rs.address}:${rs.port}`} className={rs.weight === 0 ? "quiesced" : ""} data-testid={`rs-${balancer.name}-${rs.host ?? rs.address}`}>
+            {realServers.map((rs, i) => (
+              <tr
+                key={`${rs.address}:${rs.port}`}
+                className={rs.weight === 0 ? "quiesced" : ""}
+                data-testid={`rs-${balancer.name}-${rs.host ?? rs.address}${realServers.findIndex((x) => x.address === rs.address) === i ? "" : `-${rs.port ?? ""}`}`}
+              >
                 <td className="mono">
                   {rs.address}:{rs.port ?? "*"}
                 </td>

@@ -33,10 +33,15 @@ function addressNumber(cluster: ClusterSpec, name: string): number | null {
 
 /** What happens when `back`'s HA daemon starts again while `holder` holds the VIP. */
 export function vipReturn(cluster: ClusterSpec, back: BalancerState, holder: BalancerState): VipReturn {
-  if (cluster.balancer.ha === "heartbeat") {
+  return vipReturnBetween(cluster.balancer.ha, back, holder, (name) => addressNumber(cluster, name));
+}
+
+/** The same, for pages that have the state but not the inventory: `addressOf` gives a balancer's address as a number. */
+export function vipReturnBetween(stack: ClusterSpec["balancer"]["ha"], back: BalancerState, holder: BalancerState, addressOf: (name: string) => number | null): VipReturn {
+  if (stack === "heartbeat") {
     return { returnsTo: null, afterSeconds: null, known: false, why: `with heartbeat it depends on auto_failback in ha.cf: "on" moves the VIP back to its haresources node` };
   }
-  if (cluster.balancer.ha === "pacemaker") {
+  if (stack === "pacemaker") {
     return { returnsTo: null, afterSeconds: null, known: false, why: "with Pacemaker it depends on resource stickiness and location constraints" };
   }
   const r = back.ha.vrrp?.configured;
@@ -45,9 +50,12 @@ export function vipReturn(cluster: ClusterSpec, back: BalancerState, holder: Bal
     return { returnsTo: null, afterSeconds: null, known: false, why: `keepalived.conf could not be read on ${!r ? back.name : holder.name}: priorities and nopreempt unknown` };
   }
   const nopreempt = r.nopreempt && r.initialState !== "MASTER";
-  const wouldWin =
-    r.priority > m.priority ||
-    (r.priority === m.priority && r.initialState === "MASTER" && (addressNumber(cluster, back.name) ?? 0) > (addressNumber(cluster, holder.name) ?? Number.MAX_SAFE_INTEGER));
+  const tie = r.priority === m.priority && r.initialState === "MASTER";
+  const [mine, theirs] = [addressOf(back.name), addressOf(holder.name)];
+  if (tie && (mine === null || theirs === null)) {
+    return { returnsTo: null, afterSeconds: null, known: false, why: `${back.name} and ${holder.name} have the same priority (${r.priority}) and ${back.name} starts as MASTER: the higher address wins` };
+  }
+  const wouldWin = r.priority > m.priority || (tie && (mine ?? 0) > (theirs ?? 0));
   if (!wouldWin) {
     const why =
       r.priority < m.priority

@@ -24,7 +24,14 @@ export function Client({ clusterId, staleAfterSeconds }: { clusterId: string; st
       <FindingsList findings={findingsOfTier(findings, "balancer")} title="Balancer findings" empty="Nothing wrong with the balancers." />
       <div className="side-by-side">
         {state.balancers.map((b) => (
-          <BalancerPanel key={b.name} balancer={b} takenAt={state.takenAt} webHosts={webHosts} vipContested={state.vipHolders.length > 1} />
+          <BalancerPanel
+            key={b.name}
+            balancer={b}
+            peer={state.balancers.find((x) => x.name !== b.name)}
+            takenAt={state.takenAt}
+            webHosts={webHosts}
+            vipContested={state.vipHolders.length > 1}
+          />
         ))}
       </div>
       <ChartSection>{(range) => <ConnectionsChart clusterId={clusterId} range={range} />}</ChartSection>
