@@ -10,7 +10,7 @@ const captured = (name: string) => valueOf(parseKeepalivedState(fixture("keepali
 describe("keepalived-state", () => {
   it("asks whether the pid file's process is keepalived, then prints the notify records", () => {
     expect(keepalivedStateProbe.command({ pidFile: "/run/keepalived.pid", stateDir: "/run/keepalived-state" })).toBe(
-      `p=$(cat /run/keepalived.pid 2>/dev/null); if [ -n "$p" ] && grep -qx 'Name:[[:space:]]*keepalived' "/proc/$p/status" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$p/status"; then echo "keepalived running $p"; else echo "keepalived not running"; fi; cat /run/keepalived-state/* 2>/dev/null; true`,
+      `p=$(cat /run/keepalived.pid 2>/dev/null); if [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = keepalived ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$p/status"; then echo "keepalived running $p"; else echo "keepalived not running"; fi; cat /run/keepalived-state/* 2>/dev/null; true`,
     );
     expect(keepalivedStateCommand({ pidFile: "/run/a b.pid", stateDir: "/run/it's" })).toContain(`cat '/run/it'\\''s'/*`);
   });

@@ -79,7 +79,7 @@ export function keepalivedStateCommand({ pidFile, stateDir }: KeepalivedStatePar
   return [
     `p=$(cat ${shellQuote(pidFile)} 2>/dev/null)`,
     // a killed keepalived is a zombie until its parent reaps it: its /proc entry stays, in state Z
-    `if [ -n "$p" ] && grep -qx 'Name:[[:space:]]*keepalived' "/proc/$p/status" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$p/status"; then echo "keepalived running $p"; else echo "keepalived not running"; fi`,
+    `if [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = keepalived ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$p/status"; then echo "keepalived running $p"; else echo "keepalived not running"; fi`,
     `cat ${shellQuote(stateDir)}/* 2>/dev/null`,
     "true",
   ].join("; ");
