@@ -45,7 +45,7 @@ describe("balancer drill", () => {
     expect(before.balancers.vipHolders).toEqual(["lb1"]);
     const plan = await w.service.previewWorkflow("lab", "drill-balancer", {});
     expect(plan.guards.filter((g) => !g.ok)).toEqual([]);
-    expect(plan.steps.find((s) => s.key === "stop-ha")?.commands.map((c) => `${c.host}: ${c.line}`)).toEqual(["lb1: sudo -n systemctl stop heartbeat"]);
+    expect(plan.steps.find((s) => s.key === "stop-ha")?.commands.map((c) => `${c.host}: ${c.line}`)).toEqual(["lb1: sudo -n service heartbeat stop"]);
     const id = await w.service.startWorkflow({ clusterId: "lab", kind: "drill-balancer", params: {}, overrides: [], acknowledged: true }, operator);
     const v = await w.untilStatus(id, ["succeeded"], 240_000);
     const after = await w.truth();

@@ -212,10 +212,10 @@ export const balancerDrill: WorkflowDefinition<DrillBalancerParams, Facts> = {
           const restoredAt = Date.now();
           await rt.set("restoredAt", restoredAt);
           const expected = facts.vipReturn?.returnsTo ?? standby;
-          const timeoutMs = ((facts.vipReturn?.afterSeconds ?? 0) + RETURN_SLACK_SECONDS + 10) * 1000;
+          const timeoutMs = facts.vipReturn?.known ? ((facts.vipReturn.afterSeconds ?? 0) + RETURN_SLACK_SECONDS + 10) * 1000 : 0;
           // watch where the VIP settles: back on the restarted balancer (preemption), or still on the standby
           let movedAt: number | null = null;
-          await rt.waitUntil(
+          if (timeoutMs > 0) await rt.waitUntil(
             (view) => {
               const holders = view.state.vipHolders.join(",");
               if (movedAt === null && holders !== holderBefore) movedAt = Date.now();
