@@ -27,7 +27,7 @@ export interface HostSnapshot {
   reachable: boolean;
   /** no successful read within the cluster's staleAfterSeconds */
   stale: boolean;
-  /** still counted as answering, but its answer is overdue: a frozen VM shows here before the exec timeout says "not answering" */
+  /** still counted as answering, but the poll in flight is overdue: a frozen VM shows here before the exec timeout says "not answering" */
   late?: boolean;
   error: string | null;
   lastSeenAt: number | null;

@@ -19,7 +19,7 @@ export interface Freshness {
   reachable: boolean;
   /** the values below are older than the cluster's staleAfterSeconds */
   stale: boolean;
-  /** its answer is overdue (more than a poll interval and a grace since the last one), not yet timed out */
+  /** the poll in flight is overdue (well past the host's usual answer time), not yet timed out */
   late?: boolean;
   /** why the host is not answering, when it is not */
   error: string | null;
