@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { testLab } from "../__tests__/test-lab";
 
@@ -53,5 +57,64 @@ describe("sed", () => {
   ];
   it.each(errors)("%s fails as GNU sed does", async (cmd, stderr, code) => {
     expect(await sh(cmd, "x\n")).toEqual({ stdout: "", stderr, code });
+  });
+});
+
+// The console's drain edit of ldirectord.cf, run by the lab's sed and by the real GNU sed on this machine:
+// same output, same file, and -i through a symlink with and without --follow-symlinks as GNU sed 4.9 does it.
+describe("sed against the real GNU sed", () => {
+  const real = (args: string[], input: string): { stdout: string; file: string } => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-sed-"));
+    try {
+      const file = path.join(dir, "ldirectord.cf");
+      fs.writeFileSync(file, input);
+      const stdout = execFileSync("sed", [...args, file], { encoding: "utf8" });
+      return { stdout, file: fs.readFileSync(file, "utf8") };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const p = "^([[:space:]]+real[[:space:]]*=[[:space:]]*192\\.168\\.10\\.11(:[0-9A-Za-z_-]+)?([[:space:]]+)(gate|masq|ipip))";
+  const mark = "#clusterdeck-drained-weight=";
+  const drain = [
+    `s/${p}([[:space:]]+)([1-9][0-9]*)(.*)$/\\1\\50\\7\\5${mark}\\6/w /dev/stdout`,
+    `s/${p}([[:space:]]*|[[:space:]]+[^0-9[:space:]].*)$/\\1\\30\\5\\3${mark}default/w /dev/stdout`,
+  ];
+  const undrain = [
+    `s/${p}([[:space:]]+)0(|.*[^[:space:]])[[:space:]]+${mark}([0-9]+)[[:space:]]*$/\\1\\5\\7\\6/w /dev/stdout`,
+    `s/${p}([[:space:]]+)0(|.*[^[:space:]])[[:space:]]+${mark}default[[:space:]]*$/\\1\\6/w /dev/stdout`,
+  ];
+  const CF = [
+    "checktimeout=3",
+    "virtual=203.0.113.10:80",
+    "\treal=192.168.10.11:80 gate 100",
+    "\treal=192.168.10.21:80 gate 100 # web2",
+    "\tservice=http",
+    "virtual=203.0.113.10:443",
+    "  real=192.168.10.11:443 gate",
+    "  real=192.168.10.11:443 masq 5 \"/login\"",
+    "",
+  ].join("\n");
+  const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const sedLine = (scripts: string[], file: string) => `sed -i --follow-symlinks -E ${scripts.map((s) => `-e ${q(s)}`).join(" ")} ${file}`;
+
+  it.each([
+    ["drain", drain, CF],
+    ["undrain", undrain, real(["-i", "-E", ...drain.flatMap((s) => ["-e", s])], CF).file],
+  ])("%s prints the changed lines and leaves the file as GNU sed does", async (_name, scripts, input) => {
+    const expected = real(["-i", "--follow-symlinks", "-E", ...scripts.flatMap((s) => ["-e", s])], input);
+    expect(expected.stdout).not.toBe("");
+    await sh("mkdir -p /tmp/sedcmp && cat > /tmp/sedcmp/ldirectord.cf", input);
+    const r = await sh(sedLine(scripts, "/tmp/sedcmp/ldirectord.cf"));
+    expect(r).toEqual({ stdout: expected.stdout, stderr: "", code: 0 });
+    expect((await sh("cat /tmp/sedcmp/ldirectord.cf")).stdout).toBe(expected.file);
+  });
+
+  it("-i through a symlink: --follow-symlinks edits the target and keeps the link and its mode; without it the link becomes a file", async () => {
+    await sh("mkdir -p /tmp/sedlink && cat > /tmp/sedlink/target.cf && chmod 600 /tmp/sedlink/target.cf && ln -sf target.cf /tmp/sedlink/ldirectord.cf", CF);
+    expect((await sh(sedLine(drain, "/tmp/sedlink/ldirectord.cf"))).code).toBe(0);
+    expect((await sh("readlink /tmp/sedlink/ldirectord.cf; stat -c %a /tmp/sedlink/target.cf")).stdout).toBe("target.cf\n600\n");
+    expect((await sh("cat /tmp/sedlink/target.cf")).stdout).toContain(`gate 0 ${mark}100`);
+    expect((await sh(`sed -i -e s/checktimeout/checktimeout/ /tmp/sedlink/ldirectord.cf; readlink /tmp/sedlink/ldirectord.cf; stat -c '%F %a' /tmp/sedlink/ldirectord.cf`)).stdout).toBe("regular file 600\n");
   });
 });

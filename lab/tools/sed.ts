@@ -1,13 +1,17 @@
+import fs from "node:fs";
 import { ToolError } from "../model/types";
 import type { ExecContext, ExecResult, Tool } from "../model/types";
 import { userOf } from "../shell/access";
 import type { CoreDeps } from "./deps";
+import { linkText } from "./file-attr-tools";
 import { absPath, result } from "./io";
 import { breToJs, posixClassesInSets } from "./text";
 
 /**
- * A minimal GNU sed: -n, -e, -E/-r, -i[SUFFIX], and scripts of `s` (flags g, p, i/I, a number), `p`
- * and `d` commands without addresses, separated by `;` or newlines. Messages and exit codes are
+ * A minimal GNU sed: -n, -e, -E/-r, -i[SUFFIX], --follow-symlinks, and scripts of `s` (flags g, p, i/I, a
+ * number, `w /dev/stdout` or `w /dev/stderr`), `p` and `d` commands without addresses, separated by `;` or newlines.
+ * Without --follow-symlinks, -i replaces a symlink by a plain file with the target's contents, mode and owner;
+ * with it, the target is edited (GNU sed 4.9, checked on Debian 12). Messages and exit codes are
  * GNU sed's: 1 for a bad script or option, 2 when an input file could not be read, 4 on I/O errors
  * (a directory, no file for -i).
  */
@@ -19,6 +23,8 @@ interface Subst {
   global: boolean;
   nth: number;
   print: boolean;
+  /** GNU sed's special files for the `w` flag: the line goes there right after the substitution */
+  write: "stdout" | "stderr" | null;
 }
 
 type Command = Subst | { kind: "p" } | { kind: "d" };
@@ -66,9 +72,21 @@ function parseScript(script: string, expr: number, extended: boolean): Command[]
     let print = false;
     let ignoreCase = false;
     let nth = 1;
+    let write: Subst["write"] = null;
     while (i < script.length && !";\n} \t".includes(script[i] as string)) {
       const f = script[i] as string;
       i++;
+      if (f === "w") {
+        // the file name is the rest of the line, after optional blanks
+        while (script[i] === " " || script[i] === "\t") i++;
+        const end = script.indexOf("\n", i);
+        const file = script.slice(i, end === -1 ? script.length : end);
+        i = end === -1 ? script.length : end;
+        if (file === "") fail("missing filename in r/R/w/W commands");
+        if (file !== "/dev/stdout" && file !== "/dev/stderr") fail(`couldn't open file ${file}: the lab's sed writes only /dev/stdout and /dev/stderr`);
+        write = file === "/dev/stdout" ? "stdout" : "stderr";
+        break;
+      }
       if (f === "g") global = true;
       else if (f === "p") print = true;
       else if (f === "i" || f === "I") ignoreCase = true;
@@ -90,7 +108,7 @@ function parseScript(script: string, expr: number, extended: boolean): Command[]
     const groups = new RegExp(`${source}|`).exec("")?.length ?? 1;
     const ref = /\\([1-9])/.exec(replacement.replace(/\\\\/g, ""));
     if (ref?.[1] && Number(ref[1]) > groups - 1) fail(`invalid reference \\${ref[1]} on \`s' command's RHS`);
-    cmds.push({ kind: "s", re, replacement, global, nth, print });
+    cmds.push({ kind: "s", re, replacement, global, nth, print, write });
   }
   return cmds;
 }
@@ -130,7 +148,7 @@ function substitute(line: string, s: Subst): { text: string; replaced: boolean }
   return { text: replaced ? out + line.slice(last) : line, replaced };
 }
 
-function run(text: string, cmds: Command[], quiet: boolean): string {
+function run(text: string, cmds: Command[], quiet: boolean, written: { stdout: string; stderr: string }): string {
   if (text === "") return "";
   const endsWithNewline = text.endsWith("\n");
   const input = (endsWithNewline ? text.slice(0, -1) : text).split("\n");
@@ -150,6 +168,7 @@ function run(text: string, cmds: Command[], quiet: boolean): string {
       const r = substitute(line, c);
       line = r.text;
       if (r.replaced && c.print) out.push(line);
+      if (r.replaced && c.write) written[c.write] += `${line}\n`;
     }
     if (!deleted && !quiet) out.push(line);
   }
@@ -168,6 +187,7 @@ export function sed(ctx: ExecContext, deps: CoreDeps): ExecResult {
   let quiet = false;
   let extended = false;
   let inPlace: string | null = null;
+  let followSymlinks = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     if (a === "--") {
@@ -180,6 +200,7 @@ export function sed(ctx: ExecContext, deps: CoreDeps): ExecResult {
       else if (name === "regexp-extended") extended = true;
       else if (name === "quiet" || name === "silent") quiet = true;
       else if (name === "in-place") inPlace = value ?? "";
+      else if (name === "follow-symlinks") followSymlinks = true;
       else return usage(`unknown option -- '${name}'`);
       continue;
     }
@@ -239,18 +260,30 @@ export function sed(ctx: ExecContext, deps: CoreDeps): ExecResult {
         continue;
       }
     }
-    const edited = run(text, cmds, quiet);
+    const written = { stdout: "", stderr: "" };
+    const edited = run(text, cmds, quiet, written);
+    stderr += written.stderr;
     if (inPlace === null) {
       stdout += edited;
       continue;
     }
+    stdout += written.stdout;
     const path = absPath(ctx, name);
     try {
       // -i writes a temporary file in the same directory and renames it over the original
       const dir = path.replace(/\/[^/]*$/, "") || "/";
       if (!deps.files.may(ctx.vm, dir, userOf(ctx), "w") || !deps.files.may(ctx.vm, dir, userOf(ctx), "x")) throw new ToolError(`${dir}: Permission denied`);
       if (inPlace !== "") deps.files.write(ctx.vm, `${path}${inPlace}`, text, false, userOf(ctx));
-      deps.files.write(ctx.vm, path, edited, false, "root");
+      const real = deps.world.resolvePath(ctx.vm, path);
+      if (!followSymlinks && linkText(deps.world, real) !== null) {
+        // the temporary file is renamed over the link itself: a plain file with the target's mode and owner
+        const target = fs.statSync(real);
+        const owner = deps.world.access.owner(real);
+        fs.unlinkSync(real);
+        deps.files.write(ctx.vm, path, edited, false, "root");
+        fs.chmodSync(real, target.mode & 0o7777);
+        deps.world.access.setup(real, deps.world.access.nameOf(owner.uid), deps.world.access.nameOf(owner.gid), target.mode & 0o7777);
+      } else deps.files.write(ctx.vm, path, edited, false, "root");
     } catch (e) {
       if (!(e instanceof ToolError)) throw e;
       stderr += `sed: couldn't open temporary file ${path.replace(/[^/]*$/, "")}sedXXXXXX: ${e.message.replace(/^.*: /, "")}\n`;
