@@ -11,6 +11,8 @@ export interface FileStat {
   type: "file" | "directory" | "other";
   size: number;
   mtimeMs: number;
+  /** status change: content, mode, owner or (for a folder) its entries */
+  ctimeMs?: number;
   mode: number;
   uid: number;
   gid: number;
@@ -116,6 +118,7 @@ export class VmFiles {
         type: st.isDirectory() ? "directory" : st.isFile() ? "file" : "other",
         size: st.size,
         mtimeMs: st.mtimeMs,
+        ctimeMs: st.ctimeMs,
         mode: st.mode,
         uid: owner.uid,
         gid: owner.gid,

@@ -182,6 +182,7 @@ function find(ctx: ExecContext, deps: CoreDeps): ExecResult {
     negate = false;
   };
   const now = Date.now();
+  let quitAfterFirst = false;
   const cmpNum = (spec: string, value: number): boolean => {
     const n = Number(spec.replace(/^[+-]/, ""));
     return spec.startsWith("+") ? value > n : spec.startsWith("-") ? value < n : Math.ceil(value) === n;
@@ -219,6 +220,19 @@ function find(ctx: ExecContext, deps: CoreDeps): ExecResult {
         push((_p, _n, st) => cmpNum(v ?? "0", Math.floor((now - st.mtimeMs) / 86_400_000)));
         i++;
         break;
+      case "-newermt":
+      case "-newerct": {
+        // only a literal time, as `@EPOCH` (GNU find's -newerXt): the file's times are the host clock's
+        const t = /^@(\d{1,12}(?:\.\d+)?)$/.exec(v ?? "");
+        if (!t) return result("", `find: I cannot figure out how to interpret '${v ?? ""}' as a date or time\n`, 1);
+        const ref = Number(t[1]) * 1000;
+        push(a === "-newermt" ? (_p, _n, st) => st.mtimeMs > ref : (_p, _n, st) => (st.ctimeMs ?? st.mtimeMs) > ref);
+        i++;
+        break;
+      }
+      case "-quit":
+        quitAfterFirst = true;
+        break;
       case "-newer": {
         const ref = deps.files.stat(ctx.vm, absPath(ctx, v ?? ""));
         if (!ref) return result("", `find: '${v}': No such file or directory\n`, 1);
@@ -248,6 +262,7 @@ function find(ctx: ExecContext, deps: CoreDeps): ExecResult {
   }
   let out = "";
   let err = "";
+  let quit = false;
   const walk = (shown: string, abs: string, depth: number): void => {
     const st = deps.files.stat(ctx.vm, abs);
     if (!st) {
@@ -255,8 +270,13 @@ function find(ctx: ExecContext, deps: CoreDeps): ExecResult {
       return;
     }
     const name = depth === 0 ? path.posix.basename(shown) || shown : path.posix.basename(abs);
+    if (quit) return;
     if (depth >= mindepth && preds.every((pr) => pr(shown, name, st, depth))) {
       out += format === null ? `${shown}\n` : findPrintf(format, { shown, start: startOf(shown), name, st });
+      if (quitAfterFirst) {
+        quit = true;
+        return;
+      }
     }
     if (st.type !== "directory" || depth >= maxdepth || st.virtual) return;
     let names: string[];

@@ -118,3 +118,4 @@ describe("sed against the real GNU sed", () => {
     expect((await sh(`sed -i -e s/checktimeout/checktimeout/ /tmp/sedlink/ldirectord.cf; readlink /tmp/sedlink/ldirectord.cf; stat -c '%F %a' /tmp/sedlink/ldirectord.cf`)).stdout).toBe("regular file 600\n");
   });
 });
+
