@@ -1,6 +1,7 @@
 import type { ClusterSpec, Role } from "@/lib/inventory/schema";
 import { databaseDrillCommands } from "@/lib/commands/workflow-database";
 import { shellQuote } from "@/lib/ssh/quote";
+import { codeFingerprintProbe } from "@/lib/probes/code-fingerprint";
 import { type SudoersArg, debianPath, digitPatterns, glob, sudoersCommand } from "@/lib/commands/sudoers-syntax";
 import { drainScripts, undrainScripts } from "@/lib/workflows/ldirectord-edit";
 
@@ -226,6 +227,16 @@ export const workflowCommands = {
     sudoers: () => [],
     build: (_c, a) => `cat ${shellQuote(`${a.path.replace(/\/+$/, "")}/version.php`)}`,
     example: { path: "/srv/releases/4.4.3" },
+  }),
+  codeFingerprintNow: spec<Record<string, never>>({
+    name: "code-fingerprint-now",
+    roles: ["web"],
+    readOnly: true,
+    runAs: "self",
+    what: "the code fingerprint hashed now, not the probe's cached answer: a workflow judging whether the nodes serve the same code must not trust a reading up to a check interval old",
+    sudoers: () => [],
+    build: (c) => codeFingerprintProbe.command({ dirroot: c.web.dirroot }),
+    example: {},
   }),
   codeSnapshot: spec<{ runId: string }>({
     name: "code-snapshot",

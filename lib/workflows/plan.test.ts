@@ -35,8 +35,11 @@ function reader(state: ClusterState, versionPhp: string, drains: DrainRecord[] =
     cluster,
     view: { state, findings: findingsOf(state, cluster), verdict: verdictOf(state, cluster) },
     drains,
-    async read(): Promise<ExecResult> {
-      return { host: "web1", command: "cat", stdout: versionPhp, stderr: "", exitCode: 0, signal: null, outcome: "ok", durationMs: 1, truncated: false };
+    async read(host, spec): Promise<ExecResult> {
+      // the fingerprint hashed now: what the node's state says it serves
+      const fingerprint = /^sha1:([0-9a-f]{40})$/.exec(state.web.find((w) => w.name === host)?.codeFingerprint ?? "")?.[1];
+      const stdout = spec.name === "code-fingerprint-now" ? (fingerprint ? `hashed 1 checked 1 ${fingerprint}  -\n` : "") : versionPhp;
+      return { host, command: spec.name, stdout, stderr: "", exitCode: 0, signal: null, outcome: "ok", durationMs: 1, truncated: false };
     },
   };
 }
@@ -141,8 +144,15 @@ describe("workflow plans", () => {
 
   it("refuses to reopen the site while nodes serve different code", async () => {
     const state = healthyCluster();
-    web(state, "web2").codeFingerprint = "sha1:other";
+    for (const w of state.web) w.codeFingerprint = `sha1:${"a".repeat(40)}`;
+    const sameInPoll = structuredClone(state);
+    web(state, "web2").codeFingerprint = `sha1:${"b".repeat(40)}`;
     const { guards } = await planOf("maintenance", { action: "disable" }, reader(state, V35));
     expect(guards.find((g) => g.id === "same-code")).toMatchObject({ ok: false, message: expect.stringContaining("do not reopen the site until they match") });
+    // the poll's (cached) fingerprints agree, but the ones hashed for the plan do not: the plan's decide
+    const stale = reader(sameInPoll, V35);
+    const freshRead = reader(state, V35).read;
+    const { guards: again } = await planOf("maintenance", { action: "disable" }, { ...stale, read: freshRead });
+    expect(again.find((g) => g.id === "same-code")?.ok).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { type NodeFacts, balancerGuards, drainSteps, inPoolGuard, nodeFacts, und
 import {
   type ReleaseFacts,
   codeGuard,
+  freshFingerprints,
   copyReleaseSteps,
   dropSnapshotStep,
   gracefulStep,
@@ -20,6 +21,8 @@ interface Facts extends ReleaseFacts {
   nodes: NodeFacts[];
   /** each node's login page as its config.php's wwwroot names it (the inventory's siteUrl when not read) */
   smokeUrls?: Record<string, string | null>;
+  /** each node's code fingerprint hashed when the plan was made */
+  fingerprints?: Record<string, string | null>;
 }
 
 export const codeUpdateWorkflow: WorkflowDefinition<CodeUpdateParams, Facts> = {
@@ -36,7 +39,7 @@ export const codeUpdateWorkflow: WorkflowDefinition<CodeUpdateParams, Facts> = {
     const release = await releaseFacts(live, { host: params.sourceHost, path: params.sourcePath });
     const nodes = webNodes(live.cluster);
     const smokeUrls = Object.fromEntries(nodes.map((n) => [n, smokeUrl(live.view.state.web.find((w) => w.name === n)?.wwwroot ?? null, live.cluster.siteUrl)]));
-    return { ...release, nodes: nodes.map((n) => nodeFacts(live, n)), smokeUrls };
+    return { ...release, nodes: nodes.map((n) => nodeFacts(live, n)), smokeUrls, fingerprints: await freshFingerprints(live) };
   },
   guards(params, facts, live) {
     const installed = installedVersion(facts);
@@ -54,7 +57,7 @@ export const codeUpdateWorkflow: WorkflowDefinition<CodeUpdateParams, Facts> = {
             : "the installed $version is not known on every node",
         false,
       ),
-      codeGuard(live.view, "roll out more code"),
+      codeGuard(live.view, "roll out more code", facts.fingerprints),
       ...facts.nodes.map((n) => {
         const url = facts.smokeUrls?.[n.host] ?? null;
         return guard(

@@ -3,12 +3,14 @@ import { workflowCommands } from "@/lib/commands/workflow";
 import { type WorkflowDefinition, guard, planned } from "@/lib/workflows/definition";
 import type { MaintenanceParams } from "@/lib/workflows/params";
 import { cliNode, maintenanceOffSteps, maintenanceOnSteps, ownMessageWarning, verifyMaintenanceStep, webNodes } from "@/lib/workflows/steps/maintenance";
-import { codeGuard } from "@/lib/workflows/steps/code";
+import { codeGuard, freshFingerprints } from "@/lib/workflows/steps/code";
 
 interface Facts {
   node: string;
   /** every web node's maintenance flag as last read */
   flags: Record<string, boolean | null>;
+  /** before reopening: each node's code fingerprint hashed when the plan was made */
+  fingerprints?: Record<string, string | null>;
 }
 
 export const maintenanceWorkflow: WorkflowDefinition<MaintenanceParams, Facts> = {
@@ -21,10 +23,11 @@ export const maintenanceWorkflow: WorkflowDefinition<MaintenanceParams, Facts> =
     ["Moodle CLI on", facts.node],
     ["now", Object.entries(facts.flags).map(([n, f]) => `${n}: ${f === null ? "unknown" : f ? "on" : "off"}`).join(", ")],
   ],
-  async gather(_params, live) {
+  async gather(params, live) {
     return {
       node: cliNode(live.cluster, live.view),
       flags: Object.fromEntries(webNodes(live.cluster).map((n) => [n, live.view.state.web.find((w) => w.name === n)?.maintenance ?? null])),
+      ...(params.action === "disable" ? { fingerprints: await freshFingerprints(live) } : {}),
     };
   },
   guards(params, facts, live) {
@@ -37,7 +40,7 @@ export const maintenanceWorkflow: WorkflowDefinition<MaintenanceParams, Facts> =
         silent.length === 0 ? "every web node answers" : `${silent.join(", ")} does not answer: the console could not confirm maintenance there`,
       ),
     );
-    if (params.action === "disable") guards.push(codeGuard(live.view, "reopen the site"));
+    if (params.action === "disable") guards.push(codeGuard(live.view, "reopen the site", facts.fingerprints));
     const on = Object.values(facts.flags).some((f) => f === true);
     if (params.action !== "disable" && on) guards.push(guard("already-on", false, `maintenance mode is already on: ${maintenanceSource(live.view.state).text}`, true));
     if (params.action === "disable" && !on && Object.values(facts.flags).every((f) => f === false)) {

@@ -2,6 +2,7 @@ import type { ClusterView } from "@/lib/cluster/findings-types";
 import { codeDrift, versionsDiffer } from "@/lib/cluster/view-helpers";
 import { workflowCommands } from "@/lib/commands/workflow";
 import type { ClusterSpec } from "@/lib/inventory/schema";
+import { parseCodeFingerprint } from "@/lib/probes/code-fingerprint";
 import { type MoodleVersion, parseMoodleVersion } from "@/lib/probes/moodle-version";
 import { type ItemizedChange, parseRsyncItemize } from "@/lib/probes/rsync-itemize";
 import { type LiveReader, type StepDef, StepFailed, type StepRuntime, guard, planned } from "@/lib/workflows/definition";
@@ -42,9 +43,24 @@ export function installedVersion(facts: ReleaseFacts): string | null {
   return [...versions][0] ?? null;
 }
 
-export function codeGuard(view: ClusterView, doing: string): GuardResult {
-  const drift = codeDrift(view.state.web);
-  const differ = drift.differ || versionsDiffer(view.state.web);
+/**
+ * Every web node's code fingerprint hashed now (null where it could not be read). The poll's fingerprint may be a
+ * cached answer up to a check interval old, which must not decide whether the site may reopen after a copy.
+ */
+export async function freshFingerprints(live: LiveReader): Promise<Record<string, string | null>> {
+  const out: Record<string, string | null> = {};
+  for (const w of live.view.state.web) {
+    const r = await live.read(w.name, workflowCommands.codeFingerprintNow, {});
+    const parsed = r && r.exitCode === 0 ? parseCodeFingerprint(r.stdout) : null;
+    out[w.name] = parsed?.ok ? parsed.value.fingerprint : null;
+  }
+  return out;
+}
+
+export function codeGuard(view: ClusterView, doing: string, fresh?: Record<string, string | null>): GuardResult {
+  const web = fresh ? view.state.web.map((w) => ({ ...w, codeFingerprint: fresh[w.name] ?? null })) : view.state.web;
+  const drift = codeDrift(web);
+  const differ = drift.differ || versionsDiffer(web);
   const nodes = Object.entries(drift.byNode);
   return guard(
     "same-code",
