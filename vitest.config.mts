@@ -33,6 +33,7 @@ export default defineConfig({
         test: {
           name: "conformance",
           include: ["test/conformance/**/*.conf.test.ts"],
+          globalSetup: ["test/conformance/support/global-setup.ts"],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 180_000,

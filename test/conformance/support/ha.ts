@@ -1,15 +1,11 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { NOTIFY_SCRIPT } from "@/lib/probes/keepalived-state";
 import { type ConformanceHost, NETWORK_PREFIX, startHost } from "@/test/conformance/support/host";
 
 // Two balancers for heartbeat and keepalived, as two VMs would be: besides the harness's own network and mount
-// namespaces, each gets what these daemons keep per machine. heartbeat names nodes by `uname -n`, so each host's
-// sshd (and everything started through it: sudo, service, the daemons) runs in a UTS namespace with the host's
-// name; /run is a tmpfs of its own (heartbeat.pid, keepalived.pid, heartbeat's API socket, the notify records);
+// namespaces, each gets what these daemons keep per machine. heartbeat names nodes by `uname -n`, which the harness
+// sets per host (its UTS namespace); /run is a tmpfs of its own (heartbeat.pid, keepalived.pid, heartbeat's API socket, the notify records);
 // /etc/ha.d, /etc/keepalived and /var/lib/heartbeat (the node's uuid) are private copies.
 
 export const HA_DIRS = ["/etc/ha.d", "/etc/keepalived", "/var/lib/heartbeat"];
@@ -27,31 +23,6 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   }
 }
 
-function portOpen(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: address, port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-    s.setTimeout(1000, () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
-
-/** The sshd the harness started in the host's namespaces: its pid and its config file. */
-function harnessSshd(host: ConformanceHost): { pid: number; config: string } {
-  for (const pid of sh("ip", ["netns", "pids", host.netns]).split(/\s+/).filter(Boolean)) {
-    // OpenSSH 9 renames its listener "sshd: /usr/sbin/sshd -D -e -f <config> [listener] ...", one string
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-    const m = /\/usr\/sbin\/sshd -D -e -f (\S+)/.exec(cmd);
-    if (m?.[1] && !/\[priv\]|@/.test(cmd)) return { pid: Number(pid), config: m[1] };
-  }
-  throw new Error(`no sshd of the harness in ${host.netns}`);
-}
-
 /** A conformance host ready for heartbeat and keepalived, named `name` for them (lb1, lb2). */
 export async function startBalancerHost(name: string): Promise<ConformanceHost> {
   const host = await startHost({ name, privateDirs: HA_DIRS });
@@ -59,16 +30,6 @@ export async function startBalancerHost(name: string): Promise<ConformanceHost> 
     await host.must(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", "/run"]);
     await host.must(["mkdir", "-p", "/run/sshd", "/run/lock", "/run/sudo"]);
     await host.must(["chmod", "1777", "/run/lock"]);
-    // sudo looks the host name up; an /etc/hosts of its own keeps "unable to resolve host" off every answer
-    const hosts = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `cd-conf-hosts-${name}-`)), "hosts");
-    fs.writeFileSync(hosts, `127.0.0.1 localhost\n127.0.1.1 ${name}\n${host.address} ${name}\n`, { mode: 0o644 });
-    fs.chmodSync(path.dirname(hosts), 0o755);
-    await host.must(["mount", "--bind", hosts, "/etc/hosts"]);
-    const sshd = harnessSshd(host);
-    process.kill(sshd.pid, "SIGTERM");
-    await until(`${name}: the harness's sshd to stop`, 10_000, async () => !(await portOpen(host.address, 22)));
-    host.daemon(["unshare", "--uts", "--", "sh", "-c", `hostname ${name} && exec /usr/sbin/sshd -D -e -f ${sshd.config}`]);
-    await until(`${name}: sshd in its own UTS namespace`, 10_000, () => portOpen(host.address, 22));
     return host;
   } catch (error) {
     await host.stop();

@@ -93,7 +93,7 @@ function exec(cmd: string, args: string[], options: RunOptions = {}): Promise<Co
 }
 
 /** Namespaces, veths, sudoers files and accounts left behind by a test process that died. */
-function reapStale(): void {
+export function reapStale(): void {
   fs.mkdirSync(path.join(STATE_DIR, "addresses"), { recursive: true });
   for (const ns of sh("ip", ["netns", "list"]).split("\n")) {
     const m = /^(cdc-\S+-(\d+))\b/.exec(ns);
@@ -284,17 +284,25 @@ export async function startHost(options: HostOptions): Promise<ConformanceHost> 
     sh("ip", ["-n", netns, "link", "set", "eth0", "up"]);
     sh("ip", ["-n", netns, "route", "add", "default", "via", GATEWAY]);
 
-    holder = spawn("ip", ["netns", "exec", netns, "unshare", "--mount", "--propagation", "private", "--", "sleep", "infinity"], { stdio: "ignore" });
+    // its own host name too (UTS namespace): heartbeat and keepalived know their node by `uname -n`, as on a VM
+    holder = spawn("ip", ["netns", "exec", netns, "unshare", "--mount", "--uts", "--propagation", "private", "--", "sh", "-c", `hostname ${options.name} && exec sleep infinity`], {
+      stdio: "ignore",
+    });
     const pid = holder.pid;
     if (pid === undefined) throw new Error("could not start the namespace holder");
-    // the holder is ready once its mount namespace differs from ours
-    const ownMnt = fs.readlinkSync("/proc/self/ns/mnt");
+    // the holder is ready once it has named itself and become `sleep`
     const deadline = Date.now() + 5_000;
-    while (fs.existsSync(`/proc/${pid}/ns/mnt`) && fs.readlinkSync(`/proc/${pid}/ns/mnt`) === ownMnt) {
-      if (Date.now() > deadline) throw new Error("the namespace holder did not unshare its mounts");
+    const comm = () => (fs.existsSync(`/proc/${pid}/comm`) ? fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() : "");
+    while (comm() !== "sleep") {
+      if (holder.exitCode !== null || Date.now() > deadline) throw new Error("the namespace holder did not start");
       await new Promise((r) => setTimeout(r, 20));
     }
-    const enter = (argv: string[], as?: string) => ["-t", String(pid), "-m", "-n", "--", ...(as ? ["runuser", "-u", as, "--"] : []), ...argv];
+    const enter = (argv: string[], as?: string) => ["-t", String(pid), "-m", "-n", "-u", "--", ...(as ? ["runuser", "-u", as, "--"] : []), ...argv];
+
+    // sudo looks its own host name up: an /etc/hosts naming it keeps "unable to resolve host" off every answer
+    const hostsFile = path.join(dir, "hosts");
+    fs.writeFileSync(hostsFile, `127.0.0.1 localhost\n127.0.1.1 ${options.name}\n${address} ${options.name}\n`, { mode: 0o644 });
+    sh("nsenter", enter(["mount", "--bind", hostsFile, "/etc/hosts"]));
 
     for (const d of options.privateDirs ?? []) {
       const backing = path.join(dir, "fs", d);
