@@ -67,7 +67,7 @@ function tryRun(cmd: string, args: string[]): boolean {
   }
 }
 
-function alive(pid: number): boolean {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -93,7 +93,20 @@ function exec(cmd: string, args: string[], options: RunOptions = {}): Promise<Co
 }
 
 /** Namespaces, veths, sudoers files and accounts left behind by a test process that died. */
-export function reapStale(): void {
+function parentOf(pid: number): number | null {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes what test processes left: those that died, and (at the end of a run, `finishedChildrenOf` the runner)
+ * its worker processes, which may still be alive but have no test left to run.
+ */
+export function reapStale(finishedChildrenOf?: number): void {
+  const alive = (pid: number) => isAlive(pid) && (finishedChildrenOf === undefined || parentOf(pid) !== finishedChildrenOf);
   fs.mkdirSync(path.join(STATE_DIR, "addresses"), { recursive: true });
   for (const ns of sh("ip", ["netns", "list"]).split("\n")) {
     const m = /^(cdc-\S+-(\d+))\b/.exec(ns);
