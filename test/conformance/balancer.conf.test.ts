@@ -12,7 +12,7 @@ import { defaultConnectionOptions } from "@/lib/ssh/connection";
 import { SshPool } from "@/lib/ssh/pool";
 import { targetOf } from "@/lib/ssh/target";
 import type { ExecResult } from "@/lib/ssh/types";
-import { crash, holders, startBalancerHost, waitFor, writeHeartbeat, writeKeepalived } from "@/test/conformance/support/ha";
+import { crash, holders, startBalancerHost, waitUntil, writeHeartbeat, writeKeepalived } from "@/test/conformance/support/ha";
 import { type ConformanceHost, allocateAddress, installSudoers } from "@/test/conformance/support/host";
 
 // The console's balancer probes and the balancer drill's stop/start commands against Debian 12's heartbeat 3.0.6
@@ -59,7 +59,7 @@ const balancer = (s: ClusterState, name: string): BalancerState => {
 /** reads until `ok` holds for the console's state, within the deadline; returns that state */
 async function until(collector: ClusterCollector, cluster: ClusterSpec, what: string, timeoutMs: number, ok: (s: ClusterState) => boolean): Promise<ClusterState> {
   let last: ClusterState | null = null;
-  await waitFor(what, timeoutMs, async () => {
+  await waitUntil(what, timeoutMs, async () => {
     last = await read(collector, cluster);
     return ok(last);
   }).catch((error: unknown) => {
@@ -106,7 +106,7 @@ describe("heartbeat 3.0.6", () => {
     // the drill's own start command, through sudo, over sshd, on both at once
     const started = await Promise.all([exec(cluster, lb1, start), exec(cluster, lb2, start)]);
     for (const r of started) expect(r, r.stderr).toMatchObject({ exitCode: 0 });
-    await waitFor("lb1 to hold the VIP", 40_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1");
+    await waitUntil("lb1 to hold the VIP", 40_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1");
   });
 
   afterAll(async () => {
@@ -127,7 +127,7 @@ describe("heartbeat 3.0.6", () => {
     expect(stop).toBe("sudo -n service heartbeat stop");
     const r = await exec(cluster, lb1, stop);
     expect(r, r.stderr).toMatchObject({ exitCode: 0 });
-    await waitFor("lb2 to take the VIP", 20_000, async () => (await holders([lb1, lb2], vip)).join() === "lb2");
+    await waitUntil("lb2 to take the VIP", 20_000, async () => (await holders([lb1, lb2], vip)).join() === "lb2");
     const s = await until(collector, cluster, "heartbeat stopped on lb1 and lb2 seeing it dead", 20_000, (x) => balancer(x, "lb1").ha.running === false && balancer(x, "lb2").ha.peerStatus === "dead");
     expect(s.vipHolders).toEqual(["lb2"]);
     expect(balancer(s, "lb1").ha.detail).toBe("hb_api_signon: Can't initiate connection to heartbeat");
@@ -148,7 +148,7 @@ describe("heartbeat 3.0.6", () => {
   it("a crashed heartbeat on the VIP holder: the console says it is not running there while it keeps the VIP", async () => {
     expect(crash(lb2, /^heartbeat: master control process/).length).toBe(1);
     // lb1 takes the VIP after deadtime (5 s); lb2 keeps it on its interface: both hold it, as on a real pair
-    await waitFor("lb1 to take the VIP too", 30_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1,lb2");
+    await waitUntil("lb1 to take the VIP too", 30_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1,lb2");
     const s = await until(collector, cluster, "heartbeat read as not running on lb2", 20_000, (x) => balancer(x, "lb2").ha.running === false && balancer(x, "lb1").ha.peerStatus === "dead");
     const found = findingsOf(s, cluster);
     expect(found.find((f) => f.id === "ha-stopped:lb2")).toMatchObject({ severity: "critical", message: "heartbeat is not running on lb2, which holds the VIP: failover is broken" });
@@ -179,7 +179,7 @@ describe("keepalived 2.2.7", () => {
     const start = workflowCommands.haServiceStart.build(cluster, { service: "keepalived" });
     expect(start).toBe("sudo -n service keepalived start");
     for (const r of await Promise.all([exec(cluster, lb1, start), exec(cluster, lb2, start)])) expect(r, r.stderr).toMatchObject({ exitCode: 0 });
-    await waitFor("lb1 (priority 150) to hold the VIP", 20_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1");
+    await waitUntil("lb1 (priority 150) to hold the VIP", 20_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1");
   });
 
   afterAll(async () => {
@@ -199,7 +199,7 @@ describe("keepalived 2.2.7", () => {
 
   it("a failing track script puts lb1 in FAULT: lb2 takes the VIP and the console raises it", async () => {
     fs.rmSync(lb1.path("/etc/keepalived/healthy"));
-    await waitFor("lb2 to take the VIP", 15_000, async () => (await holders([lb1, lb2], vip)).join() === "lb2");
+    await waitUntil("lb2 to take the VIP", 15_000, async () => (await holders([lb1, lb2], vip)).join() === "lb2");
     const s = await until(collector, cluster, "FAULT read on lb1", 15_000, (x) => balancer(x, "lb1").ha.vrrp?.state === "FAULT" && balancer(x, "lb2").ha.vrrp?.state === "MASTER");
     expect(findingsOf(s, cluster).find((f) => f.id === "ha-fault:lb1")).toMatchObject({
       severity: "warning",
@@ -213,7 +213,7 @@ describe("keepalived 2.2.7", () => {
     expect(predicted).toMatchObject({ returnsTo: "lb1", afterSeconds: 3.4, known: true });
     fs.writeFileSync(lb1.path("/etc/keepalived/healthy"), "");
     const healed = Date.now();
-    const back = await waitFor("lb1 to take the VIP back", 20_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1");
+    const back = await waitUntil("lb1 to take the VIP back", 20_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1");
     // the track script's rise (1 s), then BACKUP waits out master_down_interval: 3 × 1 + (256 − 150)/256 s
     expect((back - healed) / 1000).toBeGreaterThan(predicted.afterSeconds ?? 0);
     expect((back - healed) / 1000).toBeLessThan((predicted.afterSeconds ?? 0) + 5);
@@ -222,18 +222,18 @@ describe("keepalived 2.2.7", () => {
 
   it("the drill's stop and start: keepalived preempts, the VIP comes back to lb1", async () => {
     expect((await exec(cluster, lb1, workflowCommands.haServiceStop.build(cluster, { service: "keepalived" }))).exitCode).toBe(0);
-    await waitFor("lb2 to take the VIP", 15_000, async () => (await holders([lb1, lb2], vip)).join() === "lb2");
+    await waitUntil("lb2 to take the VIP", 15_000, async () => (await holders([lb1, lb2], vip)).join() === "lb2");
     const stopped = await until(collector, cluster, "keepalived stopped on lb1", 15_000, (x) => balancer(x, "lb1").ha.running === false);
     expect(balancer(stopped, "lb1").ha.vrrp?.state).toBe("STOP");
     expect(findingsOf(stopped, cluster).find((f) => f.id === "ha-stopped:lb1")?.message).toBe("keepalived is not running on lb1: it would not take over the VIP");
     expect((await exec(cluster, lb1, workflowCommands.haServiceStart.build(cluster, { service: "keepalived" }))).exitCode).toBe(0);
-    await waitFor("lb1 to take the VIP back", 20_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1");
+    await waitUntil("lb1 to take the VIP back", 20_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1");
   });
 
   it("with nopreempt on lb1 the VIP stays on lb2 after the restart, as the console predicts", async () => {
     configure({ nopreempt: true });
     expect((await exec(cluster, lb1, workflowCommands.haServiceStop.build(cluster, { service: "keepalived" }))).exitCode).toBe(0);
-    await waitFor("lb2 to take the VIP", 15_000, async () => (await holders([lb1, lb2], vip)).join() === "lb2");
+    await waitUntil("lb2 to take the VIP", 15_000, async () => (await holders([lb1, lb2], vip)).join() === "lb2");
     // the init script's stop only signals; a start before keepalived has exited finds it still there and does nothing
     await until(collector, cluster, "keepalived stopped on lb1", 15_000, (x) => balancer(x, "lb1").ha.running === false);
     expect((await exec(cluster, lb1, workflowCommands.haServiceStart.build(cluster, { service: "keepalived" }))).exitCode).toBe(0);
@@ -241,7 +241,7 @@ describe("keepalived 2.2.7", () => {
     expect(vipReturn(cluster, balancer(s, "lb1"), balancer(s, "lb2"))).toMatchObject({ returnsTo: null, known: true });
     // longer than the 3.4 s after which lb1 took it back without nopreempt
     const since = Date.now();
-    await waitFor("6 s with the VIP staying on lb2", 10_000, async () => {
+    await waitUntil("6 s with the VIP staying on lb2", 10_000, async () => {
       expect(await holders([lb1, lb2], vip)).toEqual(["lb2"]);
       return Date.now() - since > 6_000;
     });
@@ -250,7 +250,7 @@ describe("keepalived 2.2.7", () => {
   it("a crashed keepalived (SIGKILL to every process): not running, its last record MASTER, the VIP left on its interface", async () => {
     // lb2 holds the VIP now; kill it outright, as a crash or the OOM killer would
     expect(crash(lb2, /^\/usr\/sbin\/keepalived/).length).toBeGreaterThan(0);
-    await waitFor("lb1 to take the VIP too", 20_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1,lb2");
+    await waitUntil("lb1 to take the VIP too", 20_000, async () => (await holders([lb1, lb2], vip)).join() === "lb1,lb2");
     const s = await until(collector, cluster, "keepalived read as not running on lb2", 15_000, (x) => balancer(x, "lb2").ha.running === false);
     expect(balancer(s, "lb2").ha).toMatchObject({ running: false, detail: "last recorded MASTER" });
     const found = findingsOf(s, cluster);

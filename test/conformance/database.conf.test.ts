@@ -26,6 +26,7 @@ import type { RunView } from "@/lib/workflows/types";
 import { migratedDatabase } from "@/test/support/database";
 import { type ConformanceHost, allocateAddress, consoleIdentity, installSudoers, startHost } from "@/test/conformance/support/host";
 import { MARIADB_DIRS, type MariadbServer, clientOptionFile, startMariadb, writeHostFile } from "@/test/conformance/support/mariadb";
+import { until } from "@/test/conformance/support/wait";
 
 // The console on a real MariaDB 10.11 pair (Debian 12's mariadbd in two conformance hosts, a GTID replica with
 // MASTER_USE_GTID=slave_pos, pt-heartbeat --utc --check-read-only beside each) and a web host holding Moodle's
@@ -60,16 +61,6 @@ const portOf = (address: string) => (address === db1.host.address ? db1.port : a
 
 function sqlString(s: string): string {
   return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-}
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last: ${JSON.stringify(v).slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** a console command on a host, over sshd, as the console's account */

@@ -13,6 +13,7 @@ import type { RunView } from "@/lib/workflows/types";
 import { DATAROOT, DIRROOT, type MoodleDatabase, type WebNode, moodleDatabase, startWebNode } from "@/test/conformance/support/apache";
 import { installSudoers } from "@/test/conformance/support/host";
 import { migratedDatabase } from "@/test/support/database";
+import { until } from "@/test/conformance/support/wait";
 
 // The maintenance workflow end to end by the workflow engine (lib/workflows/service.ts, as next start runs it)
 // on two real web nodes sharing one dataroot as they share NFS: Moodle's CLI (the stand-in) switched through the
@@ -27,16 +28,6 @@ let workDir: string;
 let sudoers: { remove(): void } | null = null;
 let service: typeof Service;
 let prisma: typeof DbModule.db | null = null;
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(v).slice(0, 400)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 async function view(): Promise<ClusterView> {
   const { getClusterView } = await import("@/lib/cluster/views");

@@ -15,6 +15,7 @@ import type { ExecResult } from "@/lib/ssh/types";
 import { judgeSmoke, smokeUrl } from "@/lib/workflows/steps/code";
 import { DATAROOT, DIRROOT, type MoodleDatabase, type WebNode, moodleDatabase, startWebNode } from "@/test/conformance/support/apache";
 import { installSudoers } from "@/test/conformance/support/host";
+import { waitFor } from "@/test/conformance/support/wait";
 
 // The console's web commands against Debian 12's Apache 2.4.71 and PHP 8.2: one node with prefork + mod_php,
 // one with event + php-fpm, each a conformance host serving the Moodle stand-in, and Moodle's settings in a
@@ -42,16 +43,6 @@ const UNDER_TEST = [
   "moodle-upgrade",
   "moodle-purge-caches",
 ];
-
-async function waitFor<T>(what: string, timeoutMs: number, attempt: () => Promise<T | null | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (value !== null && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function poll(): Promise<ClusterState> {
   await collector.pollOnce();

@@ -3,6 +3,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ConformanceHost, startHost } from "@/test/conformance/support/host";
+import { portOpen, waitFor } from "@/test/conformance/support/wait";
 
 // A Debian 12 web node inside a conformance host: Apache 2.4 from Debian's own /etc/apache2 layout (a private copy,
 // so the console's plain `apachectl graceful` works as on a VM), PHP 8.2 as mod_php (prefork) or php-fpm (event),
@@ -40,30 +41,6 @@ export interface WebNode {
   /** rewrite config.php (as the installer would: 0640 www-data) with extra `$CFG->...` lines before the setup line */
   writeConfig(extra?: string[]): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, attempt: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function portOpen(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: address, port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-    s.setTimeout(1000, () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
 }
 
 /** Moodle's database: one MariaDB from Debian's mariadb-server in its own host, with mdl_config and mdl_sessions. */

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { NOTIFY_SCRIPT } from "@/lib/probes/keepalived-state";
 import { type ConformanceHost, NETWORK_PREFIX, startHost } from "@/test/conformance/support/host";
+import { until } from "@/test/conformance/support/wait";
 
 // Two balancers for heartbeat and keepalived, as two VMs would be: besides the harness's own network and mount
 // namespaces, each gets what these daemons keep per machine. heartbeat names nodes by `uname -n`, which the harness
@@ -12,15 +13,6 @@ export const HA_DIRS = ["/etc/ha.d", "/etc/keepalived", "/var/lib/heartbeat"];
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: "utf8" });
-}
-
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** A conformance host ready for heartbeat and keepalived, named `name` for them (lb1, lb2). */
@@ -135,9 +127,9 @@ export async function holders(hosts: readonly ConformanceHost[], address: string
   return hosts.filter((_, i) => held[i]).map((h) => h.name);
 }
 
-/** waits until `condition` holds, polling every 100 ms, and returns when it did (epoch ms) */
-export async function waitFor(what: string, timeoutMs: number, condition: () => Promise<boolean> | boolean): Promise<number> {
-  await until(what, timeoutMs, condition);
+/** waits until `condition` holds, polling every 100 ms, and returns when it did (epoch ms): drills time with it */
+export async function waitUntil(what: string, timeoutMs: number, condition: () => Promise<boolean> | boolean): Promise<number> {
+  await until(what, condition, Boolean, timeoutMs, 100);
   return Date.now();
 }
 

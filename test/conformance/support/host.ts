@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { HostSpec, Role } from "@/lib/inventory/schema";
+import { portOpen, until } from "@/test/conformance/support/wait";
 
 // A conformance "host": a network namespace (own address on a test bridge) plus a private mount namespace (its own
 // /etc/mysql, /srv, ... where the test asks), with a real OpenSSH sshd on port 22 that the console reaches as an
@@ -218,25 +218,17 @@ export function installSudoers(label: string, lines: string[]): { file: string; 
 }
 
 async function waitForPort(address: string, port: number, timeoutMs: number, failed: () => string | null): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const why = failed();
-    if (why) throw new Error(why);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: address, port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-      s.setTimeout(1000, () => {
-        s.destroy();
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${address}:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(
+    `something listening on ${address}:${port}`,
+    async () => {
+      const why = failed();
+      if (why) throw new Error(why);
+      return portOpen(address, port);
+    },
+    Boolean,
+    timeoutMs,
+    50,
+  );
 }
 
 let hostCounter = 0;

@@ -1,7 +1,7 @@
 import fs from "node:fs";
-import net from "node:net";
 import type { ChildProcess } from "node:child_process";
 import type { ConformanceHost } from "@/test/conformance/support/host";
+import { portOpen } from "@/test/conformance/support/wait";
 
 // A Debian 12 database VM inside a conformance host: Debian's own mariadbd (10.11) with its datadir, socket and
 // option files in the host's private folders, listening on the host's address and loopback at the port given, set
@@ -23,20 +23,6 @@ export interface MariadbServer {
   /** pt-heartbeat --update beside this server, as the account `user` (a `[client]` file it reads) */
   startHeartbeat(user: string, password: string, options?: { utc?: boolean; env?: Record<string, string> }): ChildProcess;
   stop(): Promise<void>;
-}
-
-function portOpen(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: address, port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-    s.setTimeout(1000, () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
 }
 
 /** a `[client]` option file's text, values quoted as the client library reads them */
