@@ -68,9 +68,9 @@ function balancerSettings(args: Args): Partial<LabSettings> {
   return out;
 }
 
-/** --db real: Debian's mariadbd on db1/db2 (needs root and mariadb-server; otherwise the emulation runs and the log says why) */
+/** --db real (the default): Debian's mariadbd on db1/db2 where root and mariadb-server allow, else the emulation, saying why */
 function databaseSettings(args: Args): Partial<LabSettings> {
-  const v = args.options.get("db") ?? "emulated";
+  const v = args.options.get("db") ?? "real";
   if (v !== "emulated" && v !== "real") throw new Error("--db is emulated or real");
   return { dbBackend: v };
 }

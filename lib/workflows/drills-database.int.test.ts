@@ -112,7 +112,8 @@ describe("database promotion drill", () => {
       expect(v.steps.find((s) => s.key === "catch-up")?.message).toMatch(/^bound crossed: read-only for [\d.]+ s \(limit 1 s\); db2 is \d+ (bytes|transactions) behind/);
       expect(v.steps.find((s) => s.key === "source-read-only")?.status).toBe("rolled-back");
       expect(v.steps.find((s) => s.key === "promote")?.status).toBe("cancelled");
-      const t = await dbTruth();
+      // the real-mariadbd backend's truth is read every second: wait for it to take in the rollback
+      const t = await pollUntil(dbTruth, (x) => x.tiers.database.writable.join() === "db1", 10_000);
       expect(t.tiers.database.writable).toEqual(["db1"]);
       expect(t.tiers.database.servers.db1).toMatchObject({ readOnly: false, replica: null });
       expect(t.tiers.database.servers.db2).toMatchObject({ readOnly: true, replica: { source: ADDRESS.db1, ioThread: "Yes", sqlThread: "Yes" } });

@@ -25,6 +25,8 @@ export interface RealState {
   gtidCurrentPos: string;
   gtidSlavePos: string;
   mdlSessions: number | null;
+  /** Moodle's database version (mdl_config 'version'), which an upgrade changes */
+  mdlConfigVersion: string | null;
   logRows: number | null;
   /** SHOW ALL SLAVES STATUS as field -> value; null when the server is no replica */
   replica: Record<string, string> | null;
@@ -32,7 +34,7 @@ export interface RealState {
 }
 
 function emptyState(): RealState {
-  return { answering: false, readOnly: null, gtidBinlogPos: "", gtidCurrentPos: "", gtidSlavePos: "", mdlSessions: null, logRows: null, replica: null, readAt: 0 };
+  return { answering: false, readOnly: null, gtidBinlogPos: "", gtidCurrentPos: "", gtidSlavePos: "", mdlSessions: null, mdlConfigVersion: null, logRows: null, replica: null, readAt: 0 };
 }
 
 function vertical(text: string): Record<string, string> | null {
@@ -281,6 +283,7 @@ export class RealDatabase {
           }
         }
         st.replica = vertical(status.stdout);
+        st.mdlConfigVersion = config.get("version") ?? null;
         this.state[vm] = st;
         if (st.readOnly !== null) mirror.readOnly = st.readOnly;
         if (config.size > 0) mirror.data.config = config;
@@ -349,6 +352,7 @@ export class RealDatabase {
         superReadOnly: false,
         gtid: { binlogPos: st.gtidBinlogPos, currentPos: st.gtidCurrentPos, slavePos: st.gtidSlavePos },
         mdlSessions: st.mdlSessions,
+        mdlConfigVersion: st.mdlConfigVersion,
         logRows: st.logRows,
         pid: this.servers[vm].running ? "running" : null,
         replica: r
