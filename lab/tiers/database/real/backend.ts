@@ -16,6 +16,8 @@ type WebVm = "web1" | "web2";
 const POLL_MS = 700;
 const PT_HEARTBEAT = "/usr/bin/pt-heartbeat";
 const HEARTBEAT_PASSWORD = "pt-heartbeat-lab";
+/** the lab's own account for reading its servers (see bootstrap) */
+const OBSERVER = { user: "lab_observer", password: "lab-observer-lab" };
 
 /** what the lab last read from one real server */
 export interface RealState {
@@ -150,6 +152,11 @@ export class RealDatabase {
         `GRANT SELECT ON mysql.proc TO ${sqlString(a.monitorUser)}@'localhost'`,
         `GRANT SELECT ON ${hbDb}.${hbTable} TO ${sqlString(a.monitorUser)}@'localhost'`,
         `GRANT SELECT ON clusterdeck.read_only_admin_sessions TO ${sqlString(a.monitorUser)}@'localhost'`,
+        // the lab's own reading of its servers: no READ_ONLY ADMIN, so the console's check of who read_only
+        // would not stop never sees the lab itself
+        `CREATE USER ${sqlString(OBSERVER.user)}@'localhost' IDENTIFIED BY ${sqlString(OBSERVER.password)}`,
+        `GRANT SLAVE MONITOR ON *.* TO ${sqlString(OBSERVER.user)}@'localhost'`,
+        `GRANT SELECT ON moodle.* TO ${sqlString(OBSERVER.user)}@'localhost'`,
       ].join(";\n"),
     );
     db2.sqlSync(
@@ -253,8 +260,10 @@ export class RealDatabase {
         const s = this.servers[vm];
         const vitals = await s.sql(
           "SELECT 'v', @@global.read_only, @@global.gtid_binlog_pos, @@global.gtid_current_pos, @@global.gtid_slave_pos; SELECT 's', COUNT(*) FROM moodle.mdl_sessions; SELECT 'l', COUNT(*) FROM moodle.mdl_logstore_standard_log; SELECT 'c', name, value FROM moodle.mdl_config; SELECT 'x', sid, id, userid, timecreated, timemodified, firstip, lastip FROM moodle.mdl_sessions",
+          false,
+          OBSERVER,
         );
-        const status = await s.sql("SHOW ALL SLAVES STATUS", true);
+        const status = await s.sql("SHOW ALL SLAVES STATUS", true, OBSERVER);
         const st = emptyState();
         st.readAt = this.world.now();
         const mirror = this.cluster.server(vm);

@@ -167,10 +167,11 @@ export class RealMariadb {
     return execFileSync("mariadb", [`--socket=${this.paths.socket}`, "-B", "-N", "-e", sql], { encoding: "utf8" });
   }
 
-  /** run statements as root over the socket; never throws (a stopped server answers with its error) */
-  sql(sql: string, vertical = false): Promise<{ stdout: string; stderr: string; code: number }> {
+  /** run statements over the socket, as root or as `as`; never throws (a stopped server answers with its error) */
+  sql(sql: string, vertical = false, as?: { user: string; password: string }): Promise<{ stdout: string; stderr: string; code: number }> {
+    const account = as ? [`--user=${as.user}`, `--password=${as.password}`] : [];
     return new Promise((resolve) => {
-      execFile("mariadb", [`--socket=${this.paths.socket}`, vertical ? "-E" : "-B", ...(vertical ? [] : ["-N"]), "--force", "-e", sql], { encoding: "utf8", timeout: 10_000 }, (err, stdout, stderr) => {
+      execFile("mariadb", [`--socket=${this.paths.socket}`, ...account, vertical ? "-E" : "-B", ...(vertical ? [] : ["-N"]), "--force", "-e", sql], { encoding: "utf8", timeout: 10_000 }, (err, stdout, stderr) => {
         resolve({ stdout, stderr, code: err ? (typeof err.code === "number" ? err.code : 1) : 0 });
       });
     });

@@ -140,6 +140,8 @@ export function realClientTool(map: ClientMap, binary: string, program: string):
           if (rf && !rf.existed && fs.existsSync(rf.real)) ctx.world.access.created(rf.real, userOf(ctx), ctx.umask);
           resolve({ stdout: unmap(stdout, mapped.back), stderr: unmap(stderr, mapped.back), code });
         });
+        // a client that exits before reading its input (a refused login) must not take the lab down with EPIPE
+        child.stdin?.on("error", () => undefined);
         child.stdin?.end(ctx.stdin);
       });
     },
