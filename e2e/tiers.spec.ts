@@ -84,5 +84,8 @@ test.describe("tier pages", () => {
     } finally {
       await lab.clear("replication-break", "db2");
     }
+    // leave the lab as found: replication running again before the next test
+    await page.goto("/clusters/lab/database");
+    await expect(page.getByTestId("db-db2-sql")).toContainText("Yes", { timeout: 60_000 });
   });
 });

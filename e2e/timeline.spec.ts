@@ -22,7 +22,7 @@ test.describe("the incident timeline", () => {
   test("web1 off: the incident opens on the timeline, takes a note, exports as Markdown and JSON, and closes after the repair", async ({ page, lab }) => {
     test.setTimeout(180_000);
     // start from a calm cluster: nothing open
-    await expect.poll(async () => (await incidents(page.request)).filter((i) => i.state === "open").length, { timeout: 60_000 }).toBe(0);
+    await expect.poll(async () => (await incidents(page.request)).filter((i) => i.state === "open").map((i) => i.title), { timeout: 90_000 }).toEqual([]);
     const known = new Set((await incidents(page.request)).map((i) => i.id));
 
     await page.goto("/clusters/lab");
