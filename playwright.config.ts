@@ -50,6 +50,8 @@ export default defineConfig({
     url: `${baseURL}/sign-in`,
     timeout: 240_000,
     reuseExistingServer: false,
+    // SIGTERM first, so the lab stops its real mariadbd cleanly (Playwright's default is SIGKILL to the group)
+    gracefulShutdown: { signal: "SIGTERM", timeout: 30_000 },
     stdout: "pipe",
     stderr: "pipe",
   },

@@ -22,7 +22,20 @@ test.describe("the incident timeline", () => {
   test("web1 off: the incident opens on the timeline, takes a note, exports as Markdown and JSON, and closes after the repair", async ({ page, lab }) => {
     test.setTimeout(180_000);
     // start from a calm cluster: nothing open
-    await expect.poll(async () => (await incidents(page.request)).filter((i) => i.state === "open").map((i) => i.title), { timeout: 90_000 }).toEqual([]);
+    // (the critical findings keeping an incident open are named, so a failure says what did not recover)
+    await expect
+      .poll(
+        async () => {
+          const open = (await incidents(page.request)).filter((i) => i.state === "open").map((i) => i.title);
+          if (open.length === 0) return [];
+          const res = await page.request.get("/api/clusters/lab/view");
+          const view = res.ok() ? ((await res.json()) as { findings?: { severity: string; message: string }[] }) : {};
+          const critical = (view.findings ?? []).filter((f) => f.severity === "critical").map((f) => f.message);
+          return [...open, ...critical.map((m) => `still critical: ${m}`)];
+        },
+        { timeout: 90_000 },
+      )
+      .toEqual([]);
     const known = new Set((await incidents(page.request)).map((i) => i.id));
 
     await page.goto("/clusters/lab");

@@ -32,10 +32,15 @@ const children = new Set();
 let stopping = false;
 let web = null;
 let restarting = false;
+// Playwright ends the run with SIGTERM to the group (gracefulShutdown in playwright.config.ts): wait
+// for the lab to stop its real daemons, then go; a child that hangs is not waited on past 25 s.
 const stopAll = (code) => {
+  if (stopping) return;
   stopping = true;
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
-  setTimeout(() => process.exit(code), 1000).unref();
+  const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of running) c.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 25_000).unref();
+  void Promise.all(running.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, "exit") : null))).then(() => process.exit(code));
 };
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));

@@ -11,7 +11,7 @@ import type { DrainRecord, LiveReader, WorkflowDefinition } from "@/lib/workflow
 import { definitionOf } from "@/lib/workflows/registry";
 import type { WorkflowKind } from "@/lib/workflows/types";
 import { labClusterSpec } from "@/test/support/cluster-spec";
-import { channel, healthyCluster, silence, web } from "@/test/support/cluster-state";
+import { channel, db, healthyCluster, silence, web } from "@/test/support/cluster-state";
 
 // Plans are pure: the live view and what the hosts answered in, steps and guards out. These build
 // every workflow's plan from a cluster state and real version.php files, and hold the plans to the
@@ -137,6 +137,14 @@ describe("workflow plans", () => {
     const b = await planOf("upgrade", { sourceHost: "web1", sourcePath: "/srv/r", message: "" }, reader(broken, V35));
     expect(b.guards.filter((g) => !g.ok).map((g) => g.id)).toEqual(["replication-healthy"]);
     expect(b.guards.find((g) => g.id === "replication-healthy")?.message).toMatch(/SQL No \(Error 'Duplicate entry' on query\)/);
+
+    // a replica that came back from a reboot writable (read_only is not kept across a restart)
+    const writable = serving(healthyCluster(), V19_VERSION);
+    db(writable, "db2").readOnly = false;
+    const w = await planOf("upgrade", { sourceHost: "web1", sourcePath: "/srv/r", message: "" }, reader(writable, V35));
+    expect(w.guards.filter((g) => !g.ok).map((g) => [g.id, g.message])).toEqual([
+      ["replication-healthy", "db2 replicates but is writable (read_only OFF): a write there is on no other server and stops replication"],
+    ]);
 
     const older = await planOf("upgrade", { sourceHost: "web1", sourcePath: "/srv/r", message: "" }, reader(serving(healthyCluster(), V35_VERSION), V19));
     expect(older.guards.find((g) => g.id === "newer-version")).toMatchObject({ ok: false, overridable: false, message: expect.stringContaining("Moodle cannot downgrade") });

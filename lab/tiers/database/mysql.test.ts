@@ -233,6 +233,22 @@ describe("replication", () => {
     expect(hb.stdout).toBe("2\n");
   });
 
+  it("comes back from a restart read-only, from its config (SET GLOBAL read_only does not outlive it)", async () => {
+    const w = start({ mysqlFlavour: "mariadb" });
+    w.powerVm("db2", false);
+    w.advance(1000);
+    w.powerVm("db2", true);
+    w.advance(1000);
+    expect((await sql(w, "db2", "SELECT @@read_only", "-N")).stdout).toBe("1\n");
+    expect((await sql(w, "db1", "SET GLOBAL read_only = ON; SELECT @@read_only", "-N")).stdout).toBe("1\n");
+    expect((await sql(w, "db1", "SET GLOBAL read_only = OFF; SELECT @@read_only", "-N")).stdout).toBe("0\n");
+    w.powerVm("db1", false);
+    w.advance(1000);
+    w.powerVm("db1", true);
+    w.advance(1000);
+    expect((await sql(w, "db1", "SELECT @@read_only", "-N")).stdout).toBe("1\n");
+  });
+
   it("keeps mdl_sessions and mdl_config on the source and replicates them", async () => {
     const w = start();
     traffic(w, 8);

@@ -217,9 +217,14 @@ export class MysqlServer {
     return this.world.serviceRunning(this.vm, "mysql");
   }
 
-  /** a restart of mysqld: new binary log, uptime from zero */
+  /**
+   * a restart of mysqld: new binary log, uptime from zero, read_only from the config file again (the lab's
+   * servers have read_only=ON there, as mariadbd's real backend: SET GLOBAL does not outlive a restart)
+   */
   restarted(): void {
     this.startedAt = this.world.now();
+    this.readOnly = true;
+    this.superReadOnly = this.flavour !== "mariadb";
     this.rotate();
     if (this.replica) {
       this.replica.ioConnected = false;

@@ -16,6 +16,9 @@ export function replicationProblem(view: ClusterView, cluster: ClusterSpec): { r
     const error = ch.lastSqlError || ch.lastIoError;
     return { replica: replica.name, problem: `${replica.name}: replication threads IO ${ch.ioRunning}, SQL ${ch.sqlRunning}${error ? ` (${error})` : ""}`, detail: "" };
   }
+  if (replica.readOnly === false) {
+    return { replica: replica.name, problem: `${replica.name} replicates but is writable (read_only OFF): a write there is on no other server and stops replication`, detail: "" };
+  }
   const lag = replica.heartbeatLagSeconds ?? ch.secondsBehind;
   if (lag === null) return { replica: replica.name, problem: `${replica.name}: lag not known`, detail: "" };
   if (lag > cluster.thresholds.replicationLagSeconds) {

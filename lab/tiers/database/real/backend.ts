@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { DbVm, Fault, Tool, VmName, World } from "../../../model/types";
@@ -6,7 +6,7 @@ import type { DatabaseCluster } from "../cluster";
 import { DB_VMS, LAB_ACCOUNTS } from "../cluster";
 import type { MysqlServer, SessionRow, TxnOp } from "../server";
 import { moodleSql, sqlString } from "../moodle-sql";
-import { RealMariadb, childEnv, installTemplate } from "./mariadbd";
+import { RealMariadb, childEnv, installTemplate, spawnTied } from "./mariadbd";
 import { LabNetwork } from "./netns";
 import type { NsHost } from "./netns";
 import { realClientTool } from "./real-tools";
@@ -168,7 +168,8 @@ export class RealDatabase {
       if (Date.now() > until) throw new Error(`db2 did not catch up with db1 (${target}): ${db2.sqlSync("SHOW ALL SLAVES STATUS\\G")}`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
-    db2.sqlSync("SET GLOBAL read_only = ON");
+    // both start read-only from their config (as root, the setup was not stopped by it); db1 is the source
+    db1.sqlSync("SET GLOBAL read_only = OFF");
     // the servers' history before the lab is purged (Debian's expire_logs_days), as the emulation's
     for (const s of [db1, db2]) s.sqlSync("FLUSH BINARY LOGS; PURGE BINARY LOGS BEFORE NOW() + INTERVAL 1 SECOND");
     this.startHeartbeat("db1");
@@ -178,10 +179,10 @@ export class RealDatabase {
     if (this.heartbeats.has(vm) || !fs.existsSync(PT_HEARTBEAT)) return;
     const [hbDb = "percona", hbTable = "heartbeat"] = this.world.settings.heartbeatTable.split(".");
     const s = this.servers[vm];
-    const child = spawn(
+    const child = spawnTied(
       PT_HEARTBEAT,
       ["--update", "--replace", "--utc", "--interval", "1", "-D", hbDb, "--table", hbTable, `--socket=${s.paths.socket}`, "-u", "pt_heartbeat", `--password=${HEARTBEAT_PASSWORD}`],
-      { stdio: "ignore", env: childEnv(path.join(this.base, "clients")), detached: true },
+      { stdio: "ignore", env: childEnv(path.join(this.base, "clients")) },
     );
     child.on("error", () => undefined);
     child.on("exit", () => {
@@ -209,7 +210,7 @@ export class RealDatabase {
     if (!w || w.exitCode !== null) {
       const a = LAB_ACCOUNTS;
       const argv = this.net.exec(web, ["/usr/bin/mariadb", "-h", this.world.vm(server.vm).clusterAddress, `-u${a.moodleUser}`, `-p${a.moodlePassword}`, "-B", "-N", "-n", "--force", "--connect-timeout=2", "moodle"]);
-      w = spawn(argv[0] ?? "ip", argv.slice(1), { stdio: ["pipe", "ignore", "pipe"], env: childEnv(path.join(this.base, "clients")), detached: true });
+      w = spawnTied(argv[0] ?? "ip", argv.slice(1), { stdio: ["pipe", "ignore", "pipe"], env: childEnv(path.join(this.base, "clients")) });
       w.on("error", () => undefined);
       w.stdin?.on("error", () => undefined);
       let reported = 0;
@@ -342,7 +343,7 @@ export class RealDatabase {
       return;
     }
     if (held) return;
-    const child = spawn("/usr/bin/mariadb", [`--socket=${this.servers[vm].paths.socket}`, "-B", "-N"], { stdio: ["pipe", "ignore", "ignore"], detached: true });
+    const child = spawnTied("/usr/bin/mariadb", [`--socket=${this.servers[vm].paths.socket}`, "-B", "-N"], { stdio: ["pipe", "ignore", "ignore"] });
     child.on("error", () => undefined);
     child.stdin?.on("error", () => undefined);
     child.stdin?.write("FLUSH TABLES moodle.mdl_sessions, moodle.mdl_logstore_standard_log WITH READ LOCK;\n");

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, type SpawnOptions, execFile, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { LabNetwork } from "./netns";
@@ -15,6 +15,18 @@ export function realBackendMissing(): string | null {
 /** a child's environment: only what the clients need (no host-specific HOME with a ~/.my.cnf) */
 export function childEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { NODE_ENV: "production", PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: home, LANG: "C.UTF-8", ...extra };
+}
+
+/**
+ * Start a daemon or client of the lab in a process group of its own (a Ctrl-C to the lab's terminal
+ * reaches the lab, which then stops it cleanly) that the kernel still kills when the lab dies: the
+ * parent-death signal (util-linux `setpriv --pdeathsig`, kept across the exec chain `ip netns exec`,
+ * `unshare`, `sh -c exec` since none changes credentials). Without it a lab killed outright (as
+ * Playwright ends its web server, SIGKILL to the group) left its mariadbd, pt-heartbeat and clients
+ * running for good, and the next lab in the same directory beside them.
+ */
+export function spawnTied(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+  return spawn("/usr/bin/setpriv", ["--pdeathsig", "KILL", command, ...args], { ...options, detached: true });
 }
 
 /** block the thread: setup runs before the lab's SSH servers listen, so nothing waits on the event loop */
@@ -95,6 +107,9 @@ export class RealMariadb {
         "character-set-server=utf8mb4",
         "collation-server=utf8mb4_general_ci",
         "skip_name_resolve=ON",
+        // every server starts read-only, as a careful operator configures them: SET GLOBAL read_only does
+        // not outlive a restart, so without this a replica that reboots comes back writable (split brain)
+        "read_only=ON",
         "innodb_buffer_pool_size=32M",
         "innodb_log_file_size=16M",
         "performance_schema=OFF",
@@ -108,14 +123,11 @@ export class RealMariadb {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /**
-   * start mariadbd in the VM's namespace, with the VM's host name (@@hostname) in its own UTS namespace, in a
-   * process group of its own: a Ctrl-C to the lab's terminal reaches the lab, which then stops it cleanly
-   */
+  /** start mariadbd in the VM's namespace, with the VM's host name (@@hostname) in its own UTS namespace, tied to the lab */
   start(): ChildProcess {
     fs.rmSync(this.paths.socket, { force: true });
     const argv = ["netns", "exec", this.net.ns(this.vm), "unshare", "--uts", "sh", "-c", 'hostname "$0" && exec /usr/sbin/mariadbd "$1"', this.vm, `--defaults-file=${this.paths.cnf}`];
-    const child = spawn("ip", argv, { stdio: "ignore", detached: true });
+    const child = spawnTied("ip", argv, { stdio: "ignore" });
     child.on("error", () => undefined);
     this.child = child;
     return child;

@@ -1,9 +1,13 @@
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExecResult, VmName } from "../../../model/types";
 import type { TestWorld } from "../../test-world";
 import { exec, startTiers, traffic } from "../../test-world";
-import { realBackendMissing } from "./mariadbd";
+import { until as poll, waitFor } from "../../../../test/conformance/support/wait";
+import { pathsFor, realBackendMissing } from "./mariadbd";
 
 // The lab with --db real: db1 and db2 are Debian's mariadbd in their own network namespaces. Skipped
 // (and said so) where the machine cannot run them: not root, or mariadb-server not installed.
@@ -133,12 +137,52 @@ describe.skipIf(missing !== null)("the lab's database tier on real mariadbd (--d
     expect(truth.writable).toEqual(["db2"]);
   });
 
-  it("a powered-off source is killed (SIGKILL) and starts again at power-on, crash-recovered", async () => {
+  it("a powered-off source is killed (SIGKILL) and starts again at power-on, crash-recovered and read-only", async () => {
     w.powerVm("db2", false);
     w.advance(200);
     const down = await sql("db1", "SELECT 1", "-h", "192.168.10.28", "--connect-timeout=2");
     w.powerVm("db2", true);
     expect(down.stderr).toBe("ERROR 2002 (HY000): Can't connect to server on '192.168.10.28' (110)\n");
     await until("db2 answers again", () => sql("db2", "SELECT @@server_id", "-B", "-N"), (r) => r.stdout === "2\n", 60_000);
+    // read_only=ON in its config: a source that reboots takes no writes until someone says so
+    expect((await sql("db2", "SELECT @@read_only", "-B", "-N")).stdout).toBe("1\n");
   });
 });
+
+describe.skipIf(missing !== null)("a lab killed outright (--db real)", () => {
+  it("takes its mariadbd and pt-heartbeat with it: nothing of it runs on, beside the next lab", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cd-lab-kill-"));
+    // as Playwright ends its web server: SIGKILL to the lab's process group, no chance to clean up
+    const lab = spawn(path.resolve("node_modules/.bin/tsx"), ["lab/cli.ts", "start", "--dir", dir, "--base-port", "0", "--control-port", "0", "--http-port", "0", "--db", "real"], {
+      stdio: "ignore",
+      detached: true,
+    });
+    try {
+      const mariadb = path.join(dir, "mariadb");
+      const pids = await waitFor("the lab's two servers and pt-heartbeat", 120_000, async () => {
+        if (!fs.existsSync(path.join(dir, "control.json"))) return null;
+        try {
+          const servers = ["db1", "db2"].map((vm) => Number(fs.readFileSync(pathsFor(mariadb, vm).pid, "utf8").trim()));
+          const heartbeat = execFileSync("pgrep", ["-f", "--", `--socket=${pathsFor(mariadb, "db1").socket}`], { encoding: "utf8" }).trim().split("\n").map(Number);
+          return [...servers, ...heartbeat];
+        } catch {
+          return null; // a pid file being written, pt-heartbeat not started yet
+        }
+      }, 250);
+      expect(pids.length).toBeGreaterThanOrEqual(3);
+      process.kill(-(lab.pid ?? 0), "SIGKILL");
+      // a zombie awaiting its reaper counts as gone: it holds no datadir, socket or CPU
+      const running = (pid: number): boolean => fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+      const left = await poll("the kernel ends the lab's children", () => pids.filter(running), (l) => l.length === 0, 30_000);
+      expect(left).toEqual([]);
+    } finally {
+      try {
+        process.kill(-(lab.pid ?? 0), "SIGKILL");
+      } catch {
+        // already gone
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
