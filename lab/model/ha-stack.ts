@@ -1,4 +1,4 @@
-import type { LbVm } from "./types";
+import type { LbVm, World } from "./types";
 
 export const LBS: readonly LbVm[] = ["lb1", "lb2"];
 export const peerOf = (vm: LbVm): LbVm => (vm === "lb1" ? "lb2" : "lb1");
@@ -16,4 +16,15 @@ export interface HaStack {
   stopDoneAt(vm: LbVm): number | null;
   /** JSON-able state for /truth, per node */
   truth(vm: LbVm): Record<string, unknown>;
+}
+
+/** powered-on balancers whose node has the VIP up on eth0 (both stacks keep it so) */
+export function vipHolders(world: Pick<World, "isUp">, nodes: Record<LbVm, { vipUp: boolean }>): LbVm[] {
+  return LBS.filter((vm) => nodes[vm].vipUp && world.isUp(vm));
+}
+
+/** where the router sends the VIP's traffic: the holder whose gratuitous ARP it heard last, else the first */
+export function routedTo(holders: readonly LbVm[], arpOwner: LbVm | null): LbVm | null {
+  if (arpOwner && holders.includes(arpOwner)) return arpOwner;
+  return holders[0] ?? null;
 }

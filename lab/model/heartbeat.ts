@@ -1,4 +1,4 @@
-import { LBS, peerOf } from "./ha-stack";
+import { LBS, peerOf, routedTo, vipHolders } from "./ha-stack";
 import type { HaStack } from "./ha-stack";
 import type { LbVm } from "./types";
 import type { LabWorld, StopHow } from "./world";
@@ -120,13 +120,11 @@ export class Heartbeat implements HaStack {
   }
 
   holders(): LbVm[] {
-    return LBS.filter((vm) => this.nodes[vm].vipUp && this.world.isUp(vm));
+    return vipHolders(this.world, this.nodes);
   }
 
   trafficTarget(): LbVm | null {
-    const holders = this.holders();
-    if (this.arpOwner && holders.includes(this.arpOwner)) return this.arpOwner;
-    return holders[0] ?? null;
+    return routedTo(this.holders(), this.arpOwner);
   }
 
   stopDoneAt(vm: LbVm): number | null {

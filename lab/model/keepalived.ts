@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { LBS, peerOf } from "./ha-stack";
+import { LBS, peerOf, routedTo, vipHolders } from "./ha-stack";
 import type { HaStack } from "./ha-stack";
 import { KEEPALIVED_CONF, parseKeepalivedConf, sourceAddress } from "./keepalived-config";
 import type { KaConfig, KaInstance } from "./keepalived-config";
@@ -137,13 +137,11 @@ export class Keepalived implements HaStack {
   }
 
   holders(): LbVm[] {
-    return LBS.filter((vm) => this.nodes[vm].vipUp && this.world.isUp(vm));
+    return vipHolders(this.world, this.nodes);
   }
 
   trafficTarget(): LbVm | null {
-    const holders = this.holders();
-    if (this.arpOwner && holders.includes(this.arpOwner)) return this.arpOwner;
-    return holders[0] ?? null;
+    return routedTo(this.holders(), this.arpOwner);
   }
 
   stopDoneAt(vm: LbVm): number | null {

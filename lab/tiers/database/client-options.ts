@@ -53,9 +53,9 @@ export function optionValue(raw: string): string {
   return out;
 }
 
-/** option groups of a my.cnf-style file */
-export function parseOptionFile(text: string, groups: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
+/** the options of the given groups of a my.cnf-style file, in file order: name as written, value unquoted (null for a bare flag) */
+export function optionEntries(text: string, groups: readonly string[]): [string, string | null][] {
+  const out: [string, string | null][] = [];
   let active = false;
   for (const raw of text.split("\n")) {
     const line = raw.trim();
@@ -67,11 +67,14 @@ export function parseOptionFile(text: string, groups: readonly string[]): Map<st
     }
     if (!active) continue;
     const eq = line.indexOf("=");
-    const key = (eq < 0 ? line : line.slice(0, eq)).trim().replace(/_/g, "-");
-    const value = eq < 0 ? "" : optionValue(line.slice(eq + 1));
-    out.set(key, value);
+    out.push(eq < 0 ? [line, null] : [line.slice(0, eq).trim(), optionValue(line.slice(eq + 1))]);
   }
   return out;
+}
+
+/** option groups of a my.cnf-style file, names with `_` as `-`, the last setting winning */
+export function parseOptionFile(text: string, groups: readonly string[]): Map<string, string> {
+  return new Map(optionEntries(text, groups).map(([name, value]) => [name.trim().replace(/_/g, "-"), value ?? ""]));
 }
 
 const WITH_VALUE_SHORT = new Set(["e", "h", "u", "D", "P", "S"]);
@@ -83,14 +86,9 @@ export function osUser(ctx: ExecContext): string {
   return ctx.user ?? "root";
 }
 
-/**
- * The mysql/mariadb client's command line. MariaDB's my_getopt reads option files only when
- * --defaults-file comes first; later it is an unknown variable (exit 7), an unknown option exits 2,
- * a missing argument 5 (mariadb 15.1 from 10.11.19).
- */
-export function parseClientArgs(ctx: ExecContext, program: string, groups: readonly string[]): ClientOptions {
-  const mariadb = ctx.world.settings.mysqlFlavour === "mariadb";
-  const o: ClientOptions = {
+/** the client's options before its command line and option files say otherwise */
+export function clientDefaults(ctx: ExecContext, set: Partial<ClientOptions> = {}): ClientOptions {
+  return {
     defaultsFile: null,
     host: null,
     port: 3306,
@@ -109,7 +107,18 @@ export function parseClientArgs(ctx: ExecContext, program: string, groups: reado
     force: false,
     printQueryOnError: true,
     positional: [],
+    ...set,
   };
+}
+
+/**
+ * The mysql/mariadb client's command line. MariaDB's my_getopt reads option files only when
+ * --defaults-file comes first; later it is an unknown variable (exit 7), an unknown option exits 2,
+ * a missing argument 5 (mariadb 15.1 from 10.11.19).
+ */
+export function parseClientArgs(ctx: ExecContext, program: string, groups: readonly string[]): ClientOptions {
+  const mariadb = ctx.world.settings.mysqlFlavour === "mariadb";
+  const o = clientDefaults(ctx);
   const args = ctx.argv.slice(1);
   const fromFile = new Map<string, string>();
   const unknown = (a: string, inline: string | undefined): ClientUsageError =>

@@ -1,7 +1,7 @@
 import type { ExecContext, ExecResult, Tool } from "../../model/types";
 import { fail, ok } from "../shared/exec";
 import { readOrNull } from "../shared/files";
-import { optionValue } from "./client-options";
+import { optionEntries } from "./client-options";
 
 /**
  * `my_print_defaults --defaults-file=F group...` (MariaDB 10.11.19): each option of the groups as
@@ -33,21 +33,8 @@ export function myPrintDefaultsTool(): Tool {
         text = null;
       }
       if (text === null) return fail(`Could not open required defaults file: ${file}\nFatal error in defaults handling. Program aborted\n`, 2);
-      let active = false;
-      let out = "";
-      for (const rawLine of text.split("\n")) {
-        const line = rawLine.trim();
-        if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-        const group = /^\[(.+)\]$/.exec(line);
-        if (group) {
-          active = groups.includes((group[1] ?? "").trim());
-          continue;
-        }
-        if (!active) continue;
-        const eq = line.indexOf("=");
-        out += eq < 0 ? `--${line}\n` : `--${line.slice(0, eq).trim()}=${optionValue(line.slice(eq + 1))}\n`;
-      }
-      return ok(out);
+      const out = optionEntries(text, groups).map(([name, value]) => (value === null ? `--${name}\n` : `--${name}=${value}\n`));
+      return ok(out.join(""));
     },
   };
 }

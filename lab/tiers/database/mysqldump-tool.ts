@@ -5,8 +5,7 @@ import { ToolError } from "../../model/types";
 import { fail, splitLongOption } from "../shared/exec";
 import { readOrNull } from "../shared/files";
 import { anyOnDb, hasOn } from "./accounts";
-import type { ClientOptions } from "./client-options";
-import { osUser, parseOptionFile } from "./client-options";
+import { clientDefaults, osUser, parseOptionFile } from "./client-options";
 import type { DatabaseCluster } from "./cluster";
 import { openSession } from "./mysql-tool";
 import type { Flavour, MysqlServer } from "./server";
@@ -476,26 +475,7 @@ export function mysqldumpTool(cluster: DatabaseCluster): Tool {
       try {
         if (o.names.length === 0) return flavour === "mariadb" ? fail(MARIADB_USAGE, EX_USAGE) : { stdout: USAGE, stderr: "", code: EX_USAGE };
         const real = o.resultFile === null ? null : openResultFile(ctx, o.resultFile);
-        const client: ClientOptions = {
-          defaultsFile: null,
-          host: o.host,
-          port: o.port,
-          socket: o.socket,
-          user: o.user ?? osUser(ctx),
-          password: o.password,
-          database: null,
-          execute: null,
-          batch: true,
-          skipColumnNames: false,
-          vertical: false,
-          silent: 0,
-          verbose: 0,
-          raw: false,
-          table: false,
-          force: false,
-          printQueryOnError: true,
-          positional: [],
-        };
+        const client = clientDefaults(ctx, { host: o.host, port: o.port, socket: o.socket, user: o.user ?? osUser(ctx), password: o.password, batch: true });
         const opened = openSession(cluster, ctx, client);
         if (!opened.ok) {
           const m = /^ERROR (\d+) \(\w+\): (.*)$/.exec(opened.result.stderr.trim());

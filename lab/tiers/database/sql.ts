@@ -113,14 +113,7 @@ function parseSelect(c: Cursor, sess: SqlSession): StmtResult {
   } while (c.accept(","));
   let rows: Row[] | null = null;
   if (c.accept("FROM")) {
-    const first = c.next();
-    if (first.type !== "ident") throw c.error();
-    let db = sess.database;
-    let table = first.text;
-    if (c.accept(".")) {
-      db = first.text;
-      table = c.next().text;
-    }
+    const { db, table } = tableName(c, sess);
     rows = tableRows(sess, db?.toLowerCase() ?? null, table.toLowerCase());
   }
   if (c.accept("WHERE")) {
@@ -338,19 +331,20 @@ function setStatement(c: Cursor, sess: SqlSession): StmtResult {
   return OK;
 }
 
+/** `table` or `db.table`; the session's database where none is named */
+function tableName(c: Cursor, sess: SqlSession): { db: string | null; table: string } {
+  const first = c.next();
+  if (first.type !== "ident") throw c.error();
+  if (!c.accept(".")) return { db: sess.database, table: first.text };
+  return { db: first.text, table: c.next().text };
+}
+
 /** INSERT, UPDATE, DELETE, REPLACE: the table privilege first, then read_only as the account meets it */
 function dmlTarget(c: Cursor, sess: SqlSession): { command: string; db: string; table: string } {
   const verb = c.next().upper;
   if (verb === "INSERT" || verb === "REPLACE") c.accept("INTO");
   else if (verb === "DELETE") c.expect("FROM");
-  const first = c.next();
-  if (first.type !== "ident") throw c.error();
-  let db = sess.database;
-  let table = first.text;
-  if (c.accept(".")) {
-    db = first.text;
-    table = c.next().text;
-  }
+  const { db, table } = tableName(c, sess);
   if (db === null) throw new SqlError(1046, "3D000", "No database selected");
   return { command: verb === "REPLACE" ? "INSERT" : verb, db: db.toLowerCase(), table: table.toLowerCase() };
 }
