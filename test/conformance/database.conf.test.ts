@@ -26,6 +26,7 @@ import type { RunView } from "@/lib/workflows/types";
 import { migratedDatabase } from "@/test/support/database";
 import { type ConformanceHost, allocateAddress, consoleIdentity, installSudoers, startHost } from "@/test/conformance/support/host";
 import { MARIADB_DIRS, type MariadbServer, clientOptionFile, startMariadb, writeHostFile } from "@/test/conformance/support/mariadb";
+import { moodleConfigPhp } from "@/test/conformance/support/apache";
 import { until } from "@/test/conformance/support/wait";
 
 // The console on a real MariaDB 10.11 pair (Debian 12's mariadbd in two conformance hosts, a GTID replica with
@@ -116,40 +117,9 @@ async function freshView(since: number, ok: (v: ClusterView) => boolean = () => 
   return until("a fresh reading of the cluster", view, (v) => readingsSince(v.state) > since && ok(v), timeoutMs);
 }
 
+/** config.php as a stock install leaves it, naming `dbhost` */
 function configPhp(dbhost: string): string {
-  return [
-    "<?php  // Moodle configuration file",
-    "",
-    "unset($CFG);",
-    "global $CFG;",
-    "$CFG = new stdClass();",
-    "",
-    "$CFG->dbtype    = 'mariadb';",
-    "$CFG->dblibrary = 'native';",
-    `$CFG->dbhost    = '${dbhost}';`,
-    "$CFG->dbname    = 'moodle';",
-    "$CFG->dbuser    = 'moodle';",
-    `$CFG->dbpass    = '${MOODLE_PASSWORD}';`,
-    "$CFG->prefix    = 'mdl_';",
-    "$CFG->dboptions = array (",
-    "  'dbpersist' => 0,",
-    "  'dbport' => '',",
-    "  'dbsocket' => '',",
-    "  'dbcollation' => 'utf8mb4_unicode_ci',",
-    ");",
-    "",
-    "$CFG->wwwroot   = 'http://moodle.example';",
-    "$CFG->dataroot  = '/var/moodledata';",
-    "$CFG->admin     = 'admin';",
-    "",
-    "$CFG->directorypermissions = 0777;",
-    "",
-    "require_once(__DIR__ . '/lib/setup.php');",
-    "",
-    "// There is no php closing tag in this file,",
-    "// it is intentional because it prevents trailing whitespace problems!",
-    "",
-  ].join("\n");
+  return moodleConfigPhp({ dbhost, dbport: "", dbname: "moodle", dbuser: "moodle", dbpass: MOODLE_PASSWORD, prefix: "mdl_", wwwroot: "http://moodle.example", dataroot: "/var/moodledata" });
 }
 
 function dbhostNow(): string {

@@ -150,9 +150,21 @@ export interface WebNodeOptions {
   sharedDataroot?: string;
 }
 
+/** what config.php names: the database's connection, the site's address and its dataroot */
+export interface ConfigPhpFields {
+  dbhost: string;
+  /** '' (the driver's default) as install.php writes it when none was given */
+  dbport: number | "";
+  dbname: string;
+  dbuser: string;
+  dbpass: string;
+  prefix: string;
+  wwwroot: string;
+  dataroot: string;
+}
+
 /** config.php as admin/cli/install.php writes it (lib/installlib.php install_generate_configphp), plus extra lines. */
-function configPhp(o: WebNodeOptions, extra: string[]): string {
-  const d = o.database;
+export function moodleConfigPhp(f: ConfigPhpFields, extra: string[] = []): string {
   return [
     "<?php  // Moodle configuration file",
     "",
@@ -162,20 +174,20 @@ function configPhp(o: WebNodeOptions, extra: string[]): string {
     "",
     "$CFG->dbtype    = 'mariadb';",
     "$CFG->dblibrary = 'native';",
-    `$CFG->dbhost    = '${d.address}';`,
-    `$CFG->dbname    = '${d.name}';`,
-    `$CFG->dbuser    = '${d.user}';`,
-    `$CFG->dbpass    = '${d.password}';`,
-    `$CFG->prefix    = '${d.prefix}';`,
+    `$CFG->dbhost    = '${f.dbhost}';`,
+    `$CFG->dbname    = '${f.dbname}';`,
+    `$CFG->dbuser    = '${f.dbuser}';`,
+    `$CFG->dbpass    = '${f.dbpass}';`,
+    `$CFG->prefix    = '${f.prefix}';`,
     "$CFG->dboptions = array (",
     "  'dbpersist' => 0,",
-    `  'dbport' => ${d.port},`,
+    `  'dbport' => ${f.dbport === "" ? "''" : f.dbport},`,
     "  'dbsocket' => '',",
     "  'dbcollation' => 'utf8mb4_unicode_ci',",
     ");",
     "",
-    `$CFG->wwwroot   = '${o.wwwroot}';`,
-    `$CFG->dataroot  = '${DATAROOT}';`,
+    `$CFG->wwwroot   = '${f.wwwroot}';`,
+    `$CFG->dataroot  = '${f.dataroot}';`,
     "$CFG->admin     = 'admin';",
     "",
     "$CFG->directorypermissions = 02777;",
@@ -187,6 +199,11 @@ function configPhp(o: WebNodeOptions, extra: string[]): string {
     "// it is intentional because it prevents trailing whitespace problems!",
     "",
   ].join("\n");
+}
+
+function configPhp(o: WebNodeOptions, extra: string[]): string {
+  const d = o.database;
+  return moodleConfigPhp({ dbhost: d.address, dbport: d.port, dbname: d.name, dbuser: d.user, dbpass: d.password, prefix: d.prefix, wwwroot: o.wwwroot, dataroot: DATAROOT }, extra);
 }
 
 export async function startWebNode(o: WebNodeOptions): Promise<WebNode> {
