@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isProbeName, probeNames, probes } from "@/lib/probes";
+import { slowestParse } from "@/lib/probes/hostile";
 
 const EXPECTED = [
   "ipvsadm", "ipvsadm-conns", "ip-addr", "cl-status", "crm-mon-xml", "ldirectord-cf", "apache-status", "moodle-version",
@@ -24,6 +25,14 @@ describe("probe registry", () => {
     expect(isProbeName("ipvsadm")).toBe(true);
     expect(isProbeName("toString")).toBe(false);
     expect(isProbeName("rm -rf")).toBe(false);
+  });
+
+  // A megabyte of hostile shapes per parser (one line of spaces, slashes, a huge line in a sample…):
+  // a backtracking pattern or a quadratic loop stalls the console's event loop on every poll.
+  // rsync-itemize's trailing-space strip took 491 s on a megabyte of spaces.
+  it.each([...probeNames])("%s answers hostile input in linear time", (name) => {
+    const slowest = slowestParse(probes[name].parse, "Name: value 1.2.3.4:80 a=b\n");
+    expect(slowest.ms, `${name} on ${slowest.name}`).toBeLessThan(3_000);
   });
 
   it("never lets a parser throw, whatever the input", () => {

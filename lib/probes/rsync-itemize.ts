@@ -140,7 +140,7 @@ export function parseRsyncItemize(stdout: string): Parsed<RsyncItemized> {
       let stats: RsyncStats | null = null;
       let dryRun = false;
       for (const raw of text.split("\n")) {
-        const line = raw.replace(LOG_PREFIX, "").replace(/\s+$/, "");
+        const line = raw.replace(LOG_PREFIX, "").trimEnd();
         if (line === "") continue;
         if (/\(DRY RUN\)$/.test(line)) dryRun = true;
         const change = item(line);
