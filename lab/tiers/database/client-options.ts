@@ -74,7 +74,7 @@ export function optionEntries(text: string, groups: readonly string[]): [string,
 
 /** option groups of a my.cnf-style file, names with `_` as `-`, the last setting winning */
 export function parseOptionFile(text: string, groups: readonly string[]): Map<string, string> {
-  return new Map(optionEntries(text, groups).map(([name, value]) => [name.trim().replace(/_/g, "-"), value ?? ""]));
+  return new Map(optionEntries(text, groups).map(([name, value]) => [name.replace(/_/g, "-"), value ?? ""]));
 }
 
 const WITH_VALUE_SHORT = new Set(["e", "h", "u", "D", "P", "S"]);
