@@ -1,4 +1,5 @@
 import "server-only";
+import { pruneAuditIfDue } from "@/lib/audit/retention";
 import { findingsOf } from "@/lib/cluster/findings";
 import { samplesOf, SAMPLE_INTERVAL_MS } from "@/lib/cluster/samples";
 import { storeSamples } from "@/lib/cluster/sample-store";
@@ -65,6 +66,11 @@ export function createRecorder(cluster: ClusterSpec, options: RecorderOptions = 
       await storeSamples(cluster.id, new Date(state.takenAt), samplesOf(state));
     } catch (err) {
       console.error(`[recorder] ${cluster.id}: could not store samples:`, err);
+    }
+    try {
+      await pruneAuditIfDue(cluster.id, Date.now());
+    } catch (err) {
+      console.error(`[recorder] ${cluster.id}: could not prune the command audit:`, err);
     }
   }
 

@@ -1,8 +1,10 @@
 import "server-only";
+import { ProbeReadSummarizer } from "@/lib/audit/probe-summary";
 import { db } from "@/lib/db";
 import { env, secretFromEnv } from "@/lib/env";
 import { type AuditEntry, RecentExecs, describePurpose } from "@/lib/ssh/audit";
 import { defaultConnectionOptions } from "@/lib/ssh/connection";
+import { hostKeyTrust } from "@/lib/ssh/host-keys";
 import { SshPool } from "@/lib/ssh/pool";
 
 export { execBatch } from "@/lib/ssh/batch";
@@ -42,13 +44,15 @@ const g = globalThis as unknown as { clusterdeckSsh?: SshGlobals };
 function globals(): SshGlobals {
   if (!g.clusterdeckSsh) {
     const recent = new RecentExecs();
+    const probeReads = new ProbeReadSummarizer();
     const pool = new SshPool(
       (entry) => {
         recent.record(entry);
-        // Routine polling stays in memory; anything done for a person or a workflow is kept.
+        // Routine polling is only counted per host and hour; anything done for a person or a workflow is kept.
         if (entry.purpose.kind !== "probe") persist(entry);
+        else probeReads.record(entry);
       },
-      { ...defaultConnectionOptions, resolveSecret: secretFromEnv, agentSocket: env().SSH_AUTH_SOCK },
+      { ...defaultConnectionOptions, resolveSecret: secretFromEnv, agentSocket: env().SSH_AUTH_SOCK, hostKeys: hostKeyTrust() },
     );
     g.clusterdeckSsh = { pool, recent };
   }
