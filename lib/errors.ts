@@ -11,6 +11,7 @@ export type ErrorCode =
   | "CommandTimeout"
   | "GuardRefused"
   | "Conflict"
+  | "RateLimited"
   | "Internal";
 
 export class AppError extends Error {
@@ -35,6 +36,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   CommandTimeout: 504,
   GuardRefused: 409,
   Conflict: 409,
+  RateLimited: 429,
   Internal: 500,
 };
 

@@ -1,10 +1,12 @@
 import { redirect } from "next/navigation";
+import { requirePageOperator } from "@/lib/auth/current";
 import { AppError } from "@/lib/errors";
 import { getInventory } from "@/lib/inventory";
 
 export const dynamic = "force-dynamic";
 
 export default async function Home() {
+  await requirePageOperator();
   let first: string | undefined;
   try {
     first = getInventory().clusters[0]?.id;

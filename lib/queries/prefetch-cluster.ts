@@ -1,6 +1,7 @@
 import "server-only";
 import { type DehydratedState, dehydrate } from "@tanstack/react-query";
 import type { Metadata } from "next";
+import { requirePageOperator } from "@/lib/auth/current";
 import { querySeries } from "@/lib/cluster/sample-store";
 import type { SeriesName } from "@/lib/cluster/samples";
 import { getClusterView } from "@/lib/cluster/views";
@@ -21,6 +22,8 @@ export async function prefetchClusterPage(
   clusterId: string,
   charted: readonly SeriesName[],
 ): Promise<{ state: DehydratedState; cluster: ClusterSpec }> {
+  // before anything is read: an anonymous request must not get the state in a redirect's body
+  await requirePageOperator();
   const cluster = getCluster(clusterId);
   const queryClient = makeQueryClient();
   await Promise.all([
