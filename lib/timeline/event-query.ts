@@ -13,14 +13,22 @@ const optionalText = (max: number) =>
     .transform((s) => (s === "" ? undefined : s))
     .optional();
 
+/** The last millisecond of year 9999: later dates are not dates a database or a person means. */
+export const MAX_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+/** Row ids are 32-bit integers (Prisma's Int). */
+const MAX_ROW_ID = 2 ** 31 - 1;
+
 const optionalDate = z
   .string()
   .trim()
+  .max(40, "a date (ISO 8601) or epoch milliseconds")
   .transform((s, ctx) => {
     if (s === "") return undefined;
-    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: "custom", message: "a date (ISO 8601) or epoch milliseconds" });
+    // digits, or ISO 8601 as a form or a person writes it: Date.parse alone takes "-1" or "May 3" too
+    const ms = /^\d{1,16}$/.test(s) ? Number(s) : ISO_DATE.test(s) ? Date.parse(s) : Number.NaN;
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_DATE_MS) {
+      ctx.addIssue({ code: "custom", message: "a date (ISO 8601) or epoch milliseconds, from 1970 to 9999" });
       return z.NEVER;
     }
     return ms;
@@ -46,7 +54,11 @@ export const EventQuery = z
     /** "<epoch ms>.<id>" of the last event of the previous page */
     cursor: z
       .string()
-      .regex(/^\d+\.\d+$/, "a cursor from a previous page")
+      .regex(/^\d{1,16}\.\d{1,10}$/, "a cursor from a previous page")
+      .refine((c) => {
+        const [at, id] = c.split(".").map(Number);
+        return at !== undefined && id !== undefined && at <= MAX_DATE_MS && id <= MAX_ROW_ID;
+      }, "a cursor from a previous page")
       .optional(),
     limit: z.coerce.number().int().min(1).max(200).default(TIMELINE_PAGE_SIZE),
   })

@@ -30,15 +30,31 @@ export function incidentJson(view: IncidentView, link: string): unknown {
 const utc = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 const timeOnly = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
-/** A table cell: one line, pipes escaped. */
+/**
+ * What people and hosts wrote, as literal text: every character Markdown or HTML would act on is
+ * escaped, so a note or a host's message cannot add links, images, HTML or headings to the report.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\\`*_{}[\]()<>#+!|~]/g, (c) => `\\${c}`)
+    .replace(/&/g, "&amp;")
+    .replace(/^([ \t]*)(-|=|\d+\.)/gm, (_m, space: string, mark: string) => `${space}\\${mark}`);
+}
+
+/** A table cell: one line, escaped. */
 function cell(text: string | null | undefined): string {
-  return (text ?? "").replace(/\r?\n/g, " ").replace(/\|/g, "\\|") || "—";
+  return escapeMarkdown((text ?? "").replace(/\r?\n/g, " ")) || "—";
+}
+
+/** Free text on one line of a list: escaped, with its own line breaks kept inside the item. */
+function inline(text: string): string {
+  return escapeMarkdown(text).replace(/\r?\n/g, "\n  ");
 }
 
 export function incidentMarkdown(view: IncidentView, link: string): string {
   const { incident, events, notes, frames } = view;
   const out: string[] = [];
-  out.push(`# Incident ${incident.id}: ${incident.title}`, "");
+  out.push(`# Incident ${incident.id}: ${inline(incident.title)}`, "");
   out.push("## Summary", "");
   out.push("| | |", "|---|---|");
   out.push(`| Cluster | ${cell(incident.clusterId)} |`);
@@ -62,21 +78,21 @@ export function incidentMarkdown(view: IncidentView, link: string): string {
 
   out.push("## Critical findings seen", "");
   if (incident.findings.length === 0) out.push("None recorded.");
-  for (const f of incident.findings) out.push(`- ${timeOnly(f.firstSeenAt)} UTC — ${f.message} (${f.tier}${f.hosts.length ? `; ${f.hosts.join(", ")}` : ""})`);
+  for (const f of incident.findings) out.push(`- ${timeOnly(f.firstSeenAt)} UTC — ${inline(f.message)} (${f.tier}${f.hosts.length ? `; ${inline(f.hosts.join(", "))}` : ""})`);
   out.push("");
 
   const first = frames[0];
   if (first) {
     out.push(`## Redundancy when it began (${utc(first.at)})`, "");
     for (const s of first.verdict.servers) {
-      out.push(`- If ${s.label} failed: ${s.survives ? "the other server would carry everything" : "Moodle would NOT survive"}${s.reasons.length ? `: ${s.reasons.join("; ")}` : ""}`);
+      out.push(`- If ${s.label} failed: ${s.survives ? "the other server would carry everything" : "Moodle would NOT survive"}${s.reasons.length ? `: ${inline(s.reasons.join("; "))}` : ""}`);
     }
     out.push("");
   }
 
   out.push("## Notes", "");
   if (notes.length === 0) out.push("No notes.");
-  for (const n of notes) out.push(`- ${utc(n.at)} **${n.author}**: ${n.text.replace(/\r?\n/g, "\n  ")}`);
+  for (const n of notes) out.push(`- ${utc(n.at)} **${inline(n.author)}**: ${inline(n.text)}`);
   out.push("");
   return out.join("\n");
 }

@@ -39,6 +39,9 @@ export function needsBuild() {
 export function prepareDatabase(env) {
   if (!fs.existsSync(path.join(root, "generated", "prisma", "client.ts"))) run(bin("prisma"), ["generate"], "prisma generate", env);
   run(bin("prisma"), ["migrate", "deploy"], "applying database migrations", env);
+  // password hashes, sessions and command output: only this user may read the file (see lib/db-file.ts)
+  const file = env.DATABASE_URL?.startsWith("file:") ? path.resolve(root, env.DATABASE_URL.slice(5).replace(/\?.*$/, "")) : null;
+  if (file) for (const suffix of ["", "-wal", "-shm", "-journal"]) if (fs.existsSync(file + suffix)) fs.chmodSync(file + suffix, 0o600);
 }
 
 export function buildIfNeeded(env) {
