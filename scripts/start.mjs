@@ -45,11 +45,14 @@ if (useLab) {
 }
 
 const port = await choosePort(Number(env.PORT ?? 3000));
-const console_ = spawn(bin("next"), [dev ? "dev" : "start", "-p", String(port)], { cwd: root, env, stdio: "inherit" });
+// Loopback only unless told otherwise: put a TLS reverse proxy in front (README) or set
+// CLUSTERDECK_BIND=0.0.0.0 knowingly.
+const bindAddress = env.CLUSTERDECK_BIND || "127.0.0.1";
+const console_ = spawn(bin("next"), [dev ? "dev" : "start", "-p", String(port), "-H", bindAddress], { cwd: root, env, stdio: "inherit" });
 children.push(console_);
 console_.on("exit", (code) => stopAll(code ?? 1));
 
-const url = `http://localhost:${port}`;
+const url = `http://${bindAddress === "0.0.0.0" || bindAddress === "::" ? "localhost" : bindAddress.includes(":") ? `[${bindAddress}]` : bindAddress}:${port}`;
 setTimeout(() => {
   console.log("");
   console.log(`ClusterDeck is running at ${url}`);
