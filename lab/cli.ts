@@ -5,7 +5,7 @@ import { startLab } from "./index";
 import type { LabSettings } from "./model/types";
 
 // `npm run lab -- [start] [--dir D] [--seed N] [--speed X] [--base-port N] [--control-port N] [--http-port N] [--db emulated|real] [--quiet]`
-// `npm run lab -- fault <kind> [target] | clear <kind> [target] | clear <id> | faults | truth | speed <x>`
+// `npm run lab -- fault <kind> [target] | clear <kind> [target] | clear <id> | faults | truth | speed <x> | rekey <vm>`
 
 const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `usage:
@@ -15,6 +15,7 @@ const USAGE = `usage:
                                                  service-crash <vm>:<service>, link-cut, replication-break <db>,
                                                  replica-slow <db>, disk-full <vm>
   npm run lab -- clear <kind> [target]     or: clear <fault-id>
+  npm run lab -- rekey <vm>                a new host key for the VM, its sshd restarted on the same port
   npm run lab -- faults | truth | speed <x>    (all take --dir too)
 `;
 
@@ -157,6 +158,9 @@ async function main(): Promise<void> {
       return call(args, "GET", "/truth");
     case "speed":
       return call(args, "POST", "/speed", { speed: Number(rest[0]) });
+    case "rekey":
+      if (rest[0] === undefined) throw new Error("rekey needs a VM, e.g. npm run lab -- rekey web1");
+      return call(args, "POST", `/hosts/${encodeURIComponent(rest[0])}/rekey`);
     default:
       throw new Error(`unknown command "${command}"\n${USAGE}`);
   }

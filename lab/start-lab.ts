@@ -14,7 +14,7 @@ import { VMS } from "./model/types";
 import type { LabSettings, Tiers, VmName, World } from "./model/types";
 import { VmFiles } from "./shell/files";
 import { LabSshBackend } from "./ssh/backend";
-import { ensureClientKey, ensureHostKey } from "./ssh/keys";
+import { ensureClientKey, ensureHostKey, regenerateHostKey } from "./ssh/keys";
 import { VmSshServer } from "./ssh/server";
 import type { CoreDeps } from "./tools/deps";
 import { coreTools, mergeTools, rootShellRunner, toolPath } from "./tools/index";
@@ -127,7 +127,17 @@ export async function startLabWith(createTiers: (world: World) => Tiers, opts: S
   const token = randomBytes(24).toString("base64url");
   try {
     siteUrl = `http://127.0.0.1:${await listenHttp(site, opts.httpPort ?? 0)}/`;
-    control = createControlServer({ sim, token, hosts: () => hosts, siteUrl });
+    const rekey = (vm: VmName): LabHost => {
+      const server = servers.get(vm);
+      const host = hosts.find((h) => h.name === vm);
+      if (!server || !host) throw new Error(`no VM ${vm}`);
+      const key = regenerateHostKey(dir, vm);
+      server.rekey(key);
+      host.fingerprint = key.fingerprint;
+      sim.world.log(`${vm}: new host key ${key.fingerprint}, sshd restarted on port ${host.port}`);
+      return host;
+    };
+    control = createControlServer({ sim, token, hosts: () => hosts, siteUrl, rekey });
     controlPort = await listenHttp(control, opts.controlPort ?? 0);
   } catch (err) {
     site.close();

@@ -3,7 +3,8 @@ import http from "node:http";
 import { z } from "zod";
 import { FAULT_KINDS, FaultError } from "../model/faults";
 import type { Simulation } from "../model/simulation";
-import type { FaultKind } from "../model/types";
+import { VMS } from "../model/types";
+import type { FaultKind, VmName } from "../model/types";
 
 export const FaultInput = z
   .object({
@@ -33,6 +34,8 @@ export interface ControlOptions {
   hosts: () => readonly { name: string; port: number; fingerprint: string }[];
   /** the site through the VIP (the lab's HTTP front), shown in /truth */
   siteUrl: string;
+  /** give a VM a new host key and restart its sshd on the same port; returns its port and new fingerprint */
+  rekey?: (vm: VmName) => { name: string; port: number; fingerprint: string };
 }
 
 const MAX_BODY = 64 * 1024;
@@ -118,7 +121,15 @@ export function createControlServer(opts: ControlOptions): http.Server {
       sim.setSpeed(input.speed);
       return { status: 200, body: { speed: sim.clock.speed } };
     }
-    const known = ["/truth", "/faults", "/faults/clear", "/speed"].includes(p) || del !== null;
+    const rekey = /^\/hosts\/([A-Za-z0-9_-]+)\/rekey$/.exec(p);
+    if (rekey && rekey[1] !== undefined && method === "POST") {
+      const vm = VMS.find((v) => v === rekey[1]);
+      if (!vm) throw new HttpError(404, `no VM ${rekey[1]}; the VMs are ${VMS.join(", ")}`);
+      if (!opts.rekey) throw new HttpError(501, "this lab cannot change host keys");
+      const { name, port, fingerprint } = opts.rekey(vm);
+      return { status: 200, body: { host: name, sshPort: port, fingerprint } };
+    }
+    const known = ["/truth", "/faults", "/faults/clear", "/speed"].includes(p) || del !== null || rekey !== null;
     throw new HttpError(known ? 405 : 404, known ? `${method} is not allowed on ${p}` : `no such endpoint ${p}`);
   };
   return http.createServer((req, res) => {

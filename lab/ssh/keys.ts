@@ -59,6 +59,13 @@ export function ensureHostKey(dir: string, vm: string): HostKey {
   return ensurePair(path.join(dir, "keys", `${vm}_host`), `root@${vm}`);
 }
 
+/** a new host key for a VM in place of its old one, as `ssh-keygen -A` after removing the old files would */
+export function regenerateHostKey(dir: string, vm: string): HostKey {
+  const p = path.join(dir, "keys", `${vm}_host`);
+  for (const f of [p, `${p}.pub`]) fs.rmSync(f, { force: true });
+  return ensurePair(p, `root@${vm}`);
+}
+
 /** the key the console logs in with; every VM accepts it for any user */
 export function ensureClientKey(dir: string): HostKey & { path: string } {
   const p = path.join(dir, "keys", "console_ed25519");

@@ -30,7 +30,7 @@ interface Conn {
  */
 export class VmSshServer {
   private readonly tcp: net.Server;
-  private readonly ssh: ssh2.Server;
+  private ssh: ssh2.Server;
   private readonly conns = new Map<string, Conn>();
   private readonly parked = new Set<net.Socket>();
   private epoch = 0;
@@ -44,9 +44,24 @@ export class VmSshServer {
     private readonly backend: SshBackend,
   ) {
     this.allowed = parseOne(clientPublicKey);
-    this.ssh = new ssh2.Server({ hostKeys: [hostKey.privateKey], ident: "OpenSSH_9.2p1 Debian-2+deb12u3" }, (client, info) => this.onClient(client, `${info.ip}:${info.port}`));
-    this.ssh.on("error", () => {});
+    this.ssh = this.sshServer(hostKey);
     this.tcp = net.createServer((socket) => this.onSocket(socket));
+  }
+
+  private sshServer(hostKey: HostKey): ssh2.Server {
+    const ssh = new ssh2.Server({ hostKeys: [hostKey.privateKey], ident: "OpenSSH_9.2p1 Debian-2+deb12u3" }, (client, info) => this.onClient(client, `${info.ip}:${info.port}`));
+    ssh.on("error", () => {});
+    return ssh;
+  }
+
+  /**
+   * sshd restarted with a new host key, on the same port: open sessions are cut (as a restart
+   * after a reinstall does) and every new connection is offered the new key.
+   */
+  rekey(hostKey: HostKey): void {
+    this.ssh = this.sshServer(hostKey);
+    for (const c of this.conns.values()) c.socket.destroy();
+    this.conns.clear();
   }
 
   listen(port: number): Promise<number> {

@@ -48,6 +48,11 @@ export const EVENT_KINDS = [
   "workflow.finished",
   "incident.note",
   "settings.changed",
+  "host.key-unknown",
+  "host.key-changed",
+  "host.key-accepted",
+  "host.key-rejected",
+  "host.key-revoked",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -17,7 +17,20 @@ export interface ConnectionOptions {
   backoffMaxMs: number;
   resolveSecret: (name: string) => string | undefined;
   agentSocket?: string;
+  /** which host keys to trust beyond the inventory's pins (lib/ssh/host-keys.ts); the pins alone without it */
+  hostKeys?: HostKeyPolicy;
 }
+
+/** The trusted keys of a host, and what to tell when it offers another or is let in. */
+export interface HostKeyPolicy {
+  trustedKeys(target: HostTarget): Promise<readonly string[]>;
+  refused(target: HostTarget, offeredFingerprint: string, trusted: readonly string[]): void;
+  connected(target: HostTarget): void;
+  /** the pool forgets a host's connection when its trusted keys change, so the next handshake is judged again */
+  onChange(listener: (clusterId: string, host: string) => void): void;
+}
+
+const pinsOnly = (target: HostTarget): Promise<readonly string[]> => Promise.resolve(target.hostKeys);
 
 export const defaultConnectionOptions: ConnectionOptions = {
   connectTimeoutMs: 5_000,
@@ -124,6 +137,7 @@ export class HostConnection {
       (client) => {
         this.connecting = null;
         this.client = client;
+        this.options.hostKeys?.connected(this.target);
         this.status = {
           state: "ready",
           lastError: null,
@@ -162,6 +176,7 @@ export class HostConnection {
     return new Promise<Client>((resolve, reject) => {
       const client = new Client();
       let offered: string | null = null;
+      let trusted: readonly string[] = target.hostKeys;
       let settled = false;
       const fail = (err: AppError) => {
         if (settled) return;
@@ -182,8 +197,9 @@ export class HostConnection {
         resolve(client);
       });
       client.on("error", (err) => {
-        if (offered !== null && !target.hostKeys.includes(offered)) {
-          const known = target.hostKeys.length === 0 ? "no key is pinned for it" : "it does not match the pinned key";
+        if (offered !== null && !trusted.includes(offered)) {
+          const known = trusted.length === 0 ? "no key is pinned or accepted for it" : "it does not match the pinned key";
+          options.hostKeys?.refused(target, offered, trusted);
           fail(
             new AppError("HostKeyRejected", `${where} offered host key ${offered}: ${known}`, {
               offeredFingerprint: offered,
@@ -208,9 +224,16 @@ export class HostConnection {
         readyTimeout: options.connectTimeoutMs,
         keepaliveInterval: options.keepaliveIntervalMs,
         keepaliveCountMax: options.keepaliveCountMax,
-        hostVerifier: (key: Buffer) => {
-          offered = fingerprintOf(key);
-          return target.hostKeys.includes(offered);
+        hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+          const fingerprint = fingerprintOf(key);
+          offered = fingerprint;
+          (options.hostKeys?.trustedKeys(target) ?? pinsOnly(target)).then(
+            (keys) => {
+              trusted = keys;
+              verify(keys.includes(fingerprint));
+            },
+            () => verify(false),
+          );
         },
       });
     });

@@ -22,7 +22,16 @@ export class SshPool {
   constructor(
     private readonly sink: AuditSink,
     private readonly options: ConnectionOptions = defaultConnectionOptions,
-  ) {}
+  ) {
+    options.hostKeys?.onChange((clusterId, host) => this.forget(clusterId, host));
+  }
+
+  /** Close a host's connection and forget its backoff: the next call connects at once and judges its key again. */
+  forget(clusterId: string, host: string): void {
+    const key = `${clusterId}/${host}`;
+    this.connections.get(key)?.connection.close();
+    this.connections.delete(key);
+  }
 
   /** The connection for a host; replaced when the inventory changed its address, user, key or pins. */
   connection(target: HostTarget): HostConnection {
