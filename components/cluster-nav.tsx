@@ -12,6 +12,7 @@ const SECTIONS = [
   { label: "Workflows", path: "/workflows" },
   { label: "Drills", path: "/drills" },
   { label: "Timeline", path: "/timeline" },
+  { label: "Audit", path: "/audit" },
 ] as const;
 
 /** pages under a section that are not its own segment: an incident belongs to the timeline */

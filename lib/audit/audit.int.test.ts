@@ -329,12 +329,14 @@ describe("probe reads summarised", () => {
       await s.flush();
       expect((await db.probeReadSummary.findUniqueOrThrow({ where: { clusterId_host_hour: { clusterId: "s", host: "web1", hour: new Date(T) } } })).lastError).toBe("timed out");
 
-      const summary = await probes.probeSummaryFor("s", T, T + 2 * HOUR);
+      const summary = await probes.probeSummaryFor("s", { from: T, to: T + 2 * HOUR });
       expect(summary).toEqual([
         { host: "db1", reads: 1, failures: 1, meanMs: 10, lastHour: T, lastError: "connect ECONNREFUSED", lastErrorHour: T },
         { host: "web1", reads: 11, failures: 2, meanMs: 10, lastHour: T + HOUR, lastError: "timed out", lastErrorHour: T },
       ]);
-      expect(await probes.probeSummaryFor("s", T + HOUR + 1, T + 2 * HOUR)).toEqual([
+      // by default the last 24 hours: at T + 25 h only the hour T + 1 h is in range
+      expect((await probes.probeSummaryFor("s", {}, T + 25 * HOUR)).map((p) => [p.host, p.reads])).toEqual([["web1", 1]]);
+      expect(await probes.probeSummaryFor("s", { from: T + HOUR + 1 }, T + 2 * HOUR)).toEqual([
         { host: "web1", reads: 1, failures: 0, meanMs: 10, lastHour: T + HOUR, lastError: null, lastErrorHour: null },
       ]);
     } finally {

@@ -116,8 +116,14 @@ export interface ProbeHostSummary {
   lastErrorHour: number | null;
 }
 
-/** Probe reads per host over [from, to] (whole hours touching the range). */
-export async function probeSummaryFor(clusterId: string, from: number, to: number): Promise<ProbeHostSummary[]> {
+/** Probe reads per host over [from, to] (whole hours touching the range); the last 24 hours by default. */
+export async function probeSummaryFor(
+  clusterId: string,
+  range: { from?: number | undefined; to?: number | undefined },
+  now = Date.now(),
+): Promise<ProbeHostSummary[]> {
+  const to = range.to ?? now;
+  const from = range.from ?? to - 24 * HOUR_MS;
   const rows = await db.probeReadSummary.findMany({
     where: { clusterId, hour: { gte: new Date(Math.floor(from / HOUR_MS) * HOUR_MS), lte: new Date(to) } },
     orderBy: { hour: "asc" },
