@@ -12,6 +12,12 @@ const Env = z.object({
   CLUSTERDECK_LAB_DIR: z.string().min(1).optional(),
   CLUSTERDECK_ADMIN_PASSWORD: z.string().min(8, "at least 8 characters").optional(),
   CLUSTERDECK_COOKIE_SECURE: z.enum(["true", "false"]).optional(),
+  /** 1: a reverse proxy in front sets x-real-ip / x-forwarded-for, so sign-in throttling may believe them */
+  CLUSTERDECK_TRUST_PROXY: z.enum(["0", "1"]).optional(),
+  /** a session's absolute lifetime from sign-in, in minutes (default 720: 12 h) */
+  CLUSTERDECK_SESSION_LIFETIME_MINUTES: z.string().regex(/^[1-9]\d{0,5}$/, "whole minutes").optional(),
+  /** a session ends after this many minutes without a page load or action (default 30) */
+  CLUSTERDECK_SESSION_IDLE_MINUTES: z.string().regex(/^[1-9]\d{0,5}$/, "whole minutes").optional(),
   CLUSTERDECK_COLLECTOR: z.enum(["on", "off"]).default("on"),
   SSH_AUTH_SOCK: z.string().optional(),
   PORT: z.string().regex(/^\d+$/).optional(),

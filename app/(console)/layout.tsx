@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { PasswordRequired } from "@/app/(console)/account/required";
 import { signOut } from "@/app/(console)/actions";
 import { ClusterNav } from "@/components/cluster-nav";
 import { requirePageOperator } from "@/lib/auth/current";
@@ -31,6 +32,14 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Link href="/settings" data-testid="nav-settings">
             Settings
           </Link>
+          {operator.role === "admin" ? (
+            <Link href="/settings/users" data-testid="nav-users">
+              Users
+            </Link>
+          ) : null}
+          <Link href="/account" data-testid="nav-account">
+            Account
+          </Link>
           <span data-testid="operator">{operator.username}</span>
           <span className="role-badge">{operator.role}</span>
           <form action={signOut}>
@@ -40,7 +49,8 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           </form>
         </div>
       </header>
-      {children}
+      {/* a user who must change their password sees only the form, whatever the URL (lib/auth/current refuses their actions) */}
+      {operator.mustChangePassword ? <PasswordRequired operator={operator} /> : children}
     </>
   );
 }

@@ -3,10 +3,11 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { type ActionResult, invalidInput, toActionError } from "@/lib/action-result";
+import { clientAddress } from "@/lib/auth/address";
 import { SignInInput } from "@/lib/auth/schemas";
 import { SESSION_COOKIE, createSession } from "@/lib/auth/sessions";
 import { authenticate } from "@/lib/auth/users";
-import { cookieSecure } from "@/lib/env";
+import { cookieSecure, env } from "@/lib/env";
 
 export async function signIn(_prev: ActionResult<null> | null, form: FormData): Promise<ActionResult<null>> {
   const input = SignInInput.safeParse({
@@ -17,8 +18,9 @@ export async function signIn(_prev: ActionResult<null> | null, form: FormData): 
   if (!input.success) return invalidInput(input.error);
   let destination: string;
   try {
-    const user = await authenticate(input.data.username, input.data.password);
-    const { token, expiresAt } = await createSession(user.id, (await headers()).get("user-agent"));
+    const h = await headers();
+    const user = await authenticate(input.data.username, input.data.password, clientAddress(h, env().CLUSTERDECK_TRUST_PROXY === "1"));
+    const { token, expiresAt } = await createSession(user.id, h.get("user-agent"));
     (await cookies()).set(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: "lax",

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { hasRole, isRole } from "@/lib/auth/roles";
 import { SignInInput } from "@/lib/auth/schemas";
-import { lockedForMs, recordFailure, recordSuccess } from "@/lib/auth/throttle";
 
 describe("roles", () => {
   it.each([
@@ -27,21 +26,6 @@ describe("passwords", () => {
     expect(hash).toMatch(/^\$2[aby]\$12\$/);
     expect(await verifyPassword("correct horse", hash)).toBe(true);
     expect(await verifyPassword("Correct horse", hash)).toBe(false);
-  });
-});
-
-describe("sign-in throttle", () => {
-  it("locks a username after five failures and forgets them after a success", () => {
-    const now = 1_000_000;
-    for (let i = 0; i < 4; i++) recordFailure("Mallory", now);
-    expect(lockedForMs("mallory", now)).toBe(0);
-    recordFailure("mallory", now);
-    expect(lockedForMs("MALLORY", now)).toBe(60_000);
-    expect(lockedForMs("mallory", now + 60_001)).toBe(0);
-    recordFailure("bob", now);
-    recordSuccess("bob");
-    for (let i = 0; i < 4; i++) recordFailure("bob", now);
-    expect(lockedForMs("bob", now)).toBe(0);
   });
 });
 
