@@ -2,6 +2,7 @@ import "server-only";
 import { ProbeReadSummarizer } from "@/lib/audit/probe-summary";
 import { db } from "@/lib/db";
 import { env, secretFromEnv } from "@/lib/env";
+import { maskOptional, maskSecrets } from "@/lib/secrets/mask";
 import { type AuditEntry, RecentExecs, describePurpose } from "@/lib/ssh/audit";
 import { defaultConnectionOptions } from "@/lib/ssh/connection";
 import { hostKeyTrust } from "@/lib/ssh/host-keys";
@@ -20,15 +21,15 @@ function persist(entry: AuditEntry): void {
         at: entry.at,
         clusterId: entry.clusterId,
         host: entry.host,
-        command: entry.command,
+        command: maskSecrets(entry.command),
         purpose: describePurpose(entry.purpose),
         actor: entry.actor,
         exitCode: entry.exitCode,
         outcome: entry.outcome,
         durationMs: Math.round(entry.durationMs),
-        stdout: entry.stdout?.slice(0, AUDIT_OUTPUT_LIMIT),
-        stderr: entry.stderr?.slice(0, AUDIT_OUTPUT_LIMIT),
-        error: entry.error,
+        stdout: maskOptional(entry.stdout)?.slice(0, AUDIT_OUTPUT_LIMIT),
+        stderr: maskOptional(entry.stderr)?.slice(0, AUDIT_OUTPUT_LIMIT),
+        error: maskOptional(entry.error),
       },
     })
     .catch((err: unknown) => console.error("[audit] could not record a command run:", err));

@@ -48,8 +48,11 @@ export interface StepRuntime {
   runId: string;
   cluster: ClusterSpec;
   actor: string;
-  /** run a planned command; a non-ok exit fails the step unless `allow` lists it */
-  exec(cmd: PlannedCommand, options?: { allow?: number[]; timeoutMs?: number }): Promise<ExecResult>;
+  /**
+   * run a planned command; a non-ok exit fails the step unless `allow` lists it. `record`: what of its
+   * stdout the run stores and shows (e.g. a diff of what it changed), when not all of it
+   */
+  exec(cmd: PlannedCommand, options?: { allow?: number[]; timeoutMs?: number; record?: (stdout: string) => string }): Promise<ExecResult>;
   /** request the site through the VIP (the inventory's siteUrl) from the console; recorded like a command */
   fetchSite(path: string): Promise<SiteAnswer>;
   /** the live cluster view, taken after `freshAfter` (epoch ms) when given */

@@ -9,6 +9,7 @@ import { errorMessage } from "@/lib/errors";
 import { getCluster } from "@/lib/inventory";
 import { mysqlErrorLine } from "@/lib/probes/mysql-client-error";
 import type { ClusterSpec } from "@/lib/inventory/schema";
+import { maskCommandOutput, maskSecrets } from "@/lib/secrets/mask";
 import { sshPool, targetOf } from "@/lib/ssh";
 import type { ExecResult } from "@/lib/ssh/types";
 import { recordEvents } from "@/lib/timeline/events";
@@ -53,8 +54,10 @@ function globals(): EngineGlobals {
   return g.clusterdeckWorkflows;
 }
 
+/** what the running command has printed so far, secrets masked as in the stored copy */
 export function liveOutputs(runId: string): EngineGlobals["live"] extends Map<string, infer V> ? V | undefined : never {
-  return globals().live.get(runId);
+  const live = globals().live.get(runId);
+  return live && { ...live, outputs: live.outputs.map(maskCommandOutput) };
 }
 
 /** wake the driver of a run (after an approval, a finish-early or a cancel was written) */
@@ -162,7 +165,7 @@ class Runtime implements StepRuntime {
     this.outputs = parseJson<CommandOutput[]>(list === "commands" ? step?.commands : step?.rollback, []);
   }
 
-  async exec(cmd: PlannedCommand, options: { allow?: number[]; timeoutMs?: number } = {}): Promise<ExecResult> {
+  async exec(cmd: PlannedCommand, options: { allow?: number[]; timeoutMs?: number; record?: (stdout: string) => string } = {}): Promise<ExecResult> {
     const host = this.cluster.hosts.find((h) => h.name === cmd.host);
     if (!host) throw new StepFailed(`${cmd.host} is not in the inventory`);
     const out: CommandOutput = { host: cmd.host, line: cmd.line, startedAt: Date.now(), durationMs: null, exitCode: null, outcome: "running", stdout: "", stderr: "" };
@@ -185,7 +188,7 @@ class Runtime implements StepRuntime {
       await this.persistOutputs();
       throw new StepFailed(`${cmd.host} did not answer: ${errorMessage(err)}`);
     }
-    out.stdout = result.stdout;
+    out.stdout = options.record ? options.record(result.stdout) : result.stdout;
     out.stderr = result.stderr;
     out.exitCode = result.exitCode;
     out.durationMs = Math.round(result.durationMs);
@@ -196,7 +199,7 @@ class Runtime implements StepRuntime {
     if (!allowed) {
       const why = result.outcome === "timeout" ? "timed out" : `exited ${result.exitCode ?? "by signal"}`;
       const firstLine = mysqlErrorLine(result.stderr, result.stdout) ?? (result.stderr.trim() || result.stdout.trim()).split("\n").slice(-1)[0] ?? "";
-      throw new StepFailed(`${cmd.name} on ${cmd.host} ${why}${firstLine ? `: ${firstLine.slice(0, 300)}` : ""}`);
+      throw new StepFailed(`${cmd.name} on ${cmd.host} ${why}${firstLine ? `: ${maskSecrets(firstLine.slice(0, 300))}` : ""}`);
     }
     return result;
   }
@@ -217,7 +220,7 @@ class Runtime implements StepRuntime {
   }
 
   private async persistOutputs(): Promise<void> {
-    await setStep(this.runId, this.stepIndex, { [this.list]: JSON.stringify(this.outputs) });
+    await setStep(this.runId, this.stepIndex, { [this.list]: JSON.stringify(this.outputs.map(maskCommandOutput)) });
   }
 
   async view(freshAfter?: number): Promise<ClusterView> {

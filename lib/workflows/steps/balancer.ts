@@ -3,7 +3,8 @@ import type { BalancerState, RealServerState } from "@/lib/cluster/state";
 import { workflowCommands } from "@/lib/commands/workflow";
 import type { ClusterSpec } from "@/lib/inventory/schema";
 import { type LiveReader, type StepDef, StepFailed, type StepRuntime, planned } from "@/lib/workflows/definition";
-import { plannedEdits } from "@/lib/workflows/ldirectord-edit";
+import { maskSecrets } from "@/lib/secrets/mask";
+import { type EditableReal, plannedEdits } from "@/lib/workflows/ldirectord-edit";
 import type { GuardResult, PlannedCommand } from "@/lib/workflows/types";
 
 /**
@@ -24,6 +25,8 @@ export interface ConfigLineFact {
   port: number | null;
   weight: number;
   line: number;
+  /** the line as read when the run was planned, secrets masked (absent in runs planned before it was kept) */
+  text?: string;
   /** the weight a ClusterDeck drain kept in the line's comment */
   drainedFrom: number | "default" | null;
   /** what a drain and an undrain would do to the line, and why */
@@ -71,8 +74,8 @@ function nodeIn(b: BalancerState, host: string, address: string): (r: RealServer
   return (r) => r.host === host || r.address === address;
 }
 
-function configLinesOf(b: BalancerState, address: string): ConfigLineFact[] | null {
-  const config = b.config;
+/** the node's real= lines in a balancer's ldirectord.cf, and what a drain and an undrain would do to each */
+export function configLinesOf(config: { virtuals: readonly { reals: readonly EditableReal[] }[] } | null, address: string): ConfigLineFact[] | null {
   if (!config) return null;
   const edits = (action: "drain" | "undrain") => plannedEdits(config, address, action);
   const drain = edits("drain");
@@ -81,6 +84,7 @@ function configLinesOf(b: BalancerState, address: string): ConfigLineFact[] | nu
     port: d.real.port,
     weight: d.real.weight,
     line: d.real.source.line,
+    text: maskSecrets(d.real.source.text),
     drainedFrom: d.real.drainedFrom,
     drain: { edit: d.edit === "drain", why: d.why },
     undrain: { edit: undrain[i]?.edit === "undrain", why: undrain[i]?.why ?? "" },
@@ -103,7 +107,7 @@ export function nodeFacts(live: LiveReader, host: string): NodeFacts {
       return rs && s.port !== null ? [{ port: s.port, forward: FORWARD[rs.forward] ?? "-g", weight: rs.weight }] : [];
     });
     const first = services.find((s) => s.port === ports[0]) ?? null;
-    const configLines = configLinesOf(b, address);
+    const configLines = configLinesOf(b.config, address);
     balancers.push({
       name: b.name,
       forward: first?.forward ?? "-g",
@@ -190,13 +194,34 @@ function configCommands(cluster: ClusterSpec, facts: NodeFacts, action: "drain" 
   return facts.balancers.map((b) => planned(cluster, b.name, spec, { address: facts.address }));
 }
 
-/** run the sed edit on each balancer; it prints the lines it changed, which are all the step records */
+/**
+ * What an edit of ldirectord.cf changed, as a diff: the node's lines before (as the plan read them, or
+ * described when an earlier step of the run changed them since) against the lines sed printed after
+ * changing them. The file itself is never read here, and both sides are masked.
+ */
+export function configEditDiff(balancer: string, path: string, lines: readonly ConfigLineFact[], action: "drain" | "undrain", printed: string): string {
+  const before = lines.flatMap((l) => {
+    const read = action === "drain" ? l.drain.edit : l.undrain.edit;
+    // undoing the other edit of this run: the line is as that edit left it, not as the plan read it
+    const undoing = action === "drain" ? l.undrain.edit : l.drain.edit;
+    if (read) return [`-${l.text ?? `line ${l.line}: weight ${l.weight}`}`];
+    return undoing ? [`-line ${l.line}: as the ${action === "drain" ? "undrain" : "drain"} left it`] : [];
+  });
+  const after = printed.split("\n").filter((l) => l.trim() !== "");
+  return [`--- ${balancer}:${path} (the node's real= lines before)`, `+++ ${balancer}:${path} (the lines sed changed)`, ...before, ...after.map((l) => `+${l}`)]
+    .map(maskSecrets)
+    .join("\n");
+}
+
+/** run the sed edit on each balancer; it prints the lines it changed, and the step records them as a diff */
 async function editConfig(rt: StepRuntime, facts: NodeFacts, action: "drain" | "undrain"): Promise<string> {
   const done: string[] = [];
   for (const b of facts.balancers) {
     const expected = (b.configLines ?? []).filter((l) => (action === "drain" ? l.drain.edit : l.undrain.edit)).length;
     const spec = action === "drain" ? workflowCommands.ldirectordDrain : workflowCommands.ldirectordUndrain;
-    const result = await rt.exec(planned(rt.cluster, b.name, spec, { address: facts.address }));
+    const path = rt.cluster.balancer.ldirectordConfig;
+    const record = (stdout: string) => configEditDiff(b.name, path, b.configLines ?? [], action, stdout);
+    const result = await rt.exec(planned(rt.cluster, b.name, spec, { address: facts.address }), { record });
     const changed = result.stdout.split("\n").filter((l) => l.trim() !== "").length;
     if (changed < expected) {
       const whys = (b.configLines ?? []).map((l) => (action === "drain" ? l.drain.why : l.undrain.why)).join("; ");
