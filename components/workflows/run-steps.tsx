@@ -10,7 +10,7 @@ import { Elapsed, UntilCountdown, When } from "@/components/workflows/time";
 import { useRunAction } from "@/components/workflows/use-run-action";
 import type { RunView, StepStatus, StepView } from "@/lib/workflows/types";
 
-const OPEN_BY_DEFAULT: readonly StepStatus[] = ["running", "waiting", "failed", "rollback-failed"];
+const OPEN_BY_DEFAULT: readonly StepStatus[] = ["running", "waiting", "failed", "rollback-failed", "expired"];
 
 function openByDefault(step: StepView, run: RunView): boolean {
   return step.index === run.currentStep || OPEN_BY_DEFAULT.includes(step.status);
@@ -106,7 +106,15 @@ function StepItem({ step, run, open, canAct, onToggle }: { step: StepView; run: 
 
       {step.approval ? (
         step.approval.approvedBy !== null ? (
-          <p className="wf-approved muted">approved by {step.approval.approvedBy}</p>
+          <p className="wf-approved muted" data-testid={`approved-${step.index}`}>
+            approved by {step.approval.approvedBy}
+            {step.approval.approvedAt !== null ? (
+              <>
+                {" at "}
+                <When at={step.approval.approvedAt} />
+              </>
+            ) : null}
+          </p>
         ) : step.status === "waiting" ? (
           <div className="wf-approval" data-testid={`approval-${step.index}`}>
             <p className="wf-approval-prompt">{step.approval.prompt}</p>
@@ -117,7 +125,17 @@ function StepItem({ step, run, open, canAct, onToggle }: { step: StepView; run: 
             ) : (
               <span className="muted">waiting for an operator to approve</span>
             )}
+            {step.approval.expiresAt !== null ? (
+              <span className="wf-wait-until" data-testid={`approval-expires-${step.index}`}>
+                expires in <UntilCountdown until={step.approval.expiresAt} label="the approval expires and the run is stopped" /> (at{" "}
+                <When at={step.approval.expiresAt} />)
+              </span>
+            ) : null}
           </div>
+        ) : step.status === "expired" && step.approval.expiresAt !== null ? (
+          <p className="wf-approved muted" data-testid={`approval-expired-${step.index}`}>
+            not approved: expired at <When at={step.approval.expiresAt} />
+          </p>
         ) : null
       ) : null}
 

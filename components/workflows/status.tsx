@@ -22,6 +22,7 @@ const STEP_ICONS: Record<StepStatus, string> = {
   cancelled: "⊘",
   "rolled-back": "↺",
   "rollback-failed": "!",
+  expired: "⌛",
 };
 
 /** The run's status, word for word as the engine reports it. */

@@ -63,6 +63,7 @@ export const EVENT_KINDS = [
   "host.key-accepted",
   "host.key-rejected",
   "host.key-revoked",
+  "policy.changed",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

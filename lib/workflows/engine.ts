@@ -13,6 +13,7 @@ import { maskCommandOutput, maskSecrets } from "@/lib/secrets/mask";
 import { sshPool, targetOf } from "@/lib/ssh";
 import type { ExecResult } from "@/lib/ssh/types";
 import { recordEvents } from "@/lib/timeline/events";
+import { deadlineText, runApprovalPolicy } from "@/lib/workflows/policy";
 import { type SiteAnswer, fetchSite } from "@/lib/workflows/site";
 import {
   type DrainRecord,
@@ -389,7 +390,8 @@ async function driveRun(runId: string): Promise<void> {
       return;
     }
 
-    await setStep(runId, index, { status: def.kind === "approval" ? "waiting" : "running", startedAt: row.startedAt ?? new Date(), message: null });
+    const expires = def.kind === "approval" ? { approvalExpiresAt: row.approvalExpiresAt ?? (await approvalDeadline(run)) } : {};
+    await setStep(runId, index, { status: def.kind === "approval" ? "waiting" : "running", startedAt: row.startedAt ?? new Date(), message: null, ...expires });
     await setActive(runId, def.kind === "approval" || def.kind === "wait" ? "waiting" : "running");
 
     try {
@@ -414,6 +416,11 @@ async function driveRun(runId: string): Promise<void> {
         if (fresh) await cancelNow(fresh, cluster, steps, index);
         return;
       }
+      if (err instanceof ApprovalExpired) {
+        const fresh = await loadRun(runId);
+        if (fresh) await cancelNow(fresh, cluster, steps, index, err);
+        return;
+      }
       const reason = err instanceof StepFailed ? err.message : `unexpected error: ${errorMessage(err)}`;
       await setStep(runId, index, { status: "failed", finishedAt: new Date(), message: reason });
       await workflowEvent(run, "workflow.step", "warning", `${def.title}: failed: ${reason}`, { host: def.host ?? null, after: { step: index, status: "failed" } });
@@ -423,14 +430,51 @@ async function driveRun(runId: string): Promise<void> {
   }
 }
 
+class ApprovalExpired extends Error {
+  constructor(
+    readonly title: string,
+    readonly at: Date,
+  ) {
+    super(`the approval expired at ${deadlineText(at)}`);
+  }
+}
+
+/** when an approval starting now expires, by the policy the run took when it started */
+async function approvalDeadline(run: { clusterId: string; state: string }): Promise<Date> {
+  const policy = await runApprovalPolicy(run);
+  return new Date(Date.now() + policy.approvalTtlMinutes * 60_000);
+}
+
 async function awaitApproval(runId: string, index: number): Promise<string> {
   for (;;) {
     const run = await db.workflowRun.findUnique({ where: { id: runId }, include: { steps: { where: { index } } } });
     if (!run) throw new RunCancelled();
     if (run.cancelRequested) throw new RunCancelled();
-    const by = run.steps[0]?.approvedBy;
+    const step = run.steps[0];
+    const by = step?.approvedBy;
     if (by) return `approved by ${by}`;
-    await sleepOrWake(runId, POLL_MS * 4);
+    const deadline = step?.approvalExpiresAt;
+    if (step && deadline && deadline.getTime() <= Date.now()) {
+      // The same condition approveStep writes under, negated: of an approval and an expiry at the same
+      // moment exactly one update matches, and the other side reads what it did.
+      const now = new Date();
+      const expired = await db.workflowStep.updateMany({
+        where: { id: step.id, status: "waiting", approvedBy: null, approvalExpiresAt: { lte: now } },
+        data: { status: "expired", finishedAt: now, message: `not approved in time: expired at ${deadlineText(deadline)}` },
+      });
+      if (expired.count === 1) {
+        await workflowEvent(run, "workflow.step", "warning", `${step.title}: the approval expired at ${deadlineText(deadline)} with no approval; stopping the run`, {
+          host: step.host,
+          after: { step: index, status: "expired" },
+        });
+        throw new ApprovalExpired(step.title, deadline);
+      }
+      // approved meanwhile: the next read says by whom
+      await sleepOrWake(runId, POLL_MS / 10);
+      continue;
+    }
+    const left = deadline ? deadline.getTime() - Date.now() : Number.POSITIVE_INFINITY;
+    await sleepOrWake(runId, Math.max(10, Math.min(POLL_MS * 4, left)));
   }
 }
 
@@ -458,20 +502,24 @@ async function failRun(runId: string, cluster: ClusterSpec, steps: StepDef[], in
   await finish(runId, "failed", `Step "${def?.title}" failed: ${reason}. Rolled back: ${undone}. Still in effect: ${done}. The cluster is as safe as before the run.`);
 }
 
-async function cancelNow(run: RunRow, cluster: ClusterSpec, steps: StepDef[], index: number): Promise<void> {
-  await setStep(run.id, index, { status: "cancelled", finishedAt: new Date() });
+/** Stop a run at `index`, rolling back as a cancel does: on an operator's cancel, or when an approval expired. */
+async function cancelNow(run: RunRow, cluster: ClusterSpec, steps: StepDef[], index: number, expired?: ApprovalExpired): Promise<void> {
+  // an expired approval step already says so (its status is "expired")
+  if (!expired) await setStep(run.id, index, { status: "cancelled", finishedAt: new Date() });
   const fresh = await loadRun(run.id);
   if (!fresh) return;
   const ok = await rollBack(fresh, cluster, steps, index);
   await markPendingCancelled(run.id);
   const after = await loadRun(run.id);
   const rows = after?.steps ?? [];
-  const by = run.cancelledBy ?? "an operator";
+  const why = expired
+    ? `The approval "${expired.title}" expired at ${deadlineText(expired.at)} before anyone approved it; the run was stopped as a cancel would stop it`
+    : `Cancelled by ${run.cancelledBy ?? "an operator"}`;
   if (!ok) {
-    await finish(run.id, "needs-attention", `Cancelled by ${by}, but a rollback failed. Still in effect: ${describe(rows, ["succeeded", "rollback-failed"])}.`, true);
+    await finish(run.id, "needs-attention", `${why}, but a rollback failed. Still in effect: ${describe(rows, ["succeeded", "rollback-failed"])}.`, true);
     return;
   }
-  await finish(run.id, "cancelled", `Cancelled by ${by}. Rolled back: ${describe(rows, ["rolled-back"])}. Still in effect: ${describe(rows, ["succeeded"])}.`);
+  await finish(run.id, "cancelled", `${why}. Rolled back: ${describe(rows, ["rolled-back"])}. Still in effect: ${describe(rows, ["succeeded"])}.`);
 }
 
 /**

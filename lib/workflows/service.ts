@@ -11,6 +11,7 @@ import type { ExecResult } from "@/lib/ssh/types";
 import type { LiveReader, WorkflowDefinition } from "@/lib/workflows/definition";
 import { drainsOf, drive, liveOutputs, stepsOf, wakeRun, workflowEvent } from "@/lib/workflows/engine";
 import { WorkflowParams } from "@/lib/workflows/params";
+import { deadlineText, getClusterPolicy, runApprovalPolicy } from "@/lib/workflows/policy";
 import { definitionOf } from "@/lib/workflows/registry";
 import {
   ACTIVE_RUN_STATUSES,
@@ -138,6 +139,9 @@ export async function startWorkflow(req: StartRequest, operator: Operator): Prom
   const cluster = getCluster(req.clusterId);
   // steps that re-check a guard at run time honour the admin's override of it
   const facts = typeof gathered === "object" && gathered !== null && "overridden" in gathered ? { ...gathered, overridden: overrides.map((o) => o.guard) } : gathered;
+  // the run keeps the approval policy in force now: an admin changing it later does not change this run
+  const policy = await getClusterPolicy(req.clusterId);
+  const approvalPolicy = { twoPersonRule: policy.twoPersonRule, approvalTtlMinutes: policy.approvalTtlMinutes };
   const run = await db.$transaction(async (tx) => {
     const lock = await tx.clusterLock.findUnique({ where: { clusterId: req.clusterId } });
     if (lock) throw new AppError("Conflict", `another workflow holds this cluster (run ${lock.runId}, started by ${lock.holder}); wait for it, or cancel it`);
@@ -152,7 +156,7 @@ export async function startWorkflow(req: StartRequest, operator: Operator): Prom
         status: "running",
         actor: operator.username,
         overrides: JSON.stringify(overrides),
-        state: JSON.stringify({ facts }),
+        state: JSON.stringify({ facts, approvalPolicy }),
       },
     });
     const steps = def.steps({ cluster, params, facts, runId: created.id });
@@ -189,12 +193,47 @@ async function activeRun(runId: string) {
   return run;
 }
 
+function approvalExpired(at: Date | null): AppError {
+  return new AppError("Conflict", `this approval expired at ${at ? deadlineText(at) : "its deadline"}; the run was stopped`);
+}
+
+/**
+ * Approve a waiting approval step. Under the two-person rule the run took when it started, the
+ * operator who started the run cannot approve it. An approval past its deadline is refused; the
+ * engine stops the run, and of an approval and an expiry at the same moment exactly one wins.
+ */
 export async function approveStep(runId: string, step: number, operator: Operator): Promise<void> {
   const run = await activeRun(runId);
   const row = run.steps[step];
   if (!row || row.kind !== "approval") throw new AppError("InvalidInput", `step ${step} is not an approval`);
+  if (row.approvedBy) throw new AppError("Conflict", `step ${step + 1} was already approved by ${row.approvedBy}`);
+  const now = new Date();
+  if (row.status === "expired" || (row.status === "waiting" && row.approvalExpiresAt && row.approvalExpiresAt <= now)) {
+    wakeRun(runId);
+    throw approvalExpired(row.approvalExpiresAt);
+  }
   if (row.status !== "waiting") throw new AppError("Conflict", `step ${step + 1} is not waiting for approval (it is ${row.status})`);
-  await db.workflowStep.update({ where: { id: row.id }, data: { approvedBy: operator.username } });
+  const policy = await runApprovalPolicy(run);
+  if (policy.twoPersonRule && operator.username === run.actor) {
+    throw new AppError("Forbidden", `the two-person rule for this cluster needs a second operator: ${run.actor} started this run, so another operator or an admin must approve it`);
+  }
+  const at = new Date();
+  const approved = await db.workflowStep.updateMany({
+    where: { id: row.id, status: "waiting", approvedBy: null, approvalExpiresAt: { gt: at } },
+    data: { approvedBy: operator.username },
+  });
+  if (approved.count === 0) {
+    const again = await db.workflowStep.findUnique({ where: { id: row.id } });
+    wakeRun(runId);
+    if (again?.approvedBy) throw new AppError("Conflict", `step ${step + 1} was already approved by ${again.approvedBy}`);
+    if (again?.status === "expired" || (again?.approvalExpiresAt && again.approvalExpiresAt <= at)) throw approvalExpired(again.approvalExpiresAt);
+    throw new AppError("Conflict", `step ${step + 1} is not waiting for approval (it is ${again?.status ?? "gone"})`);
+  }
+  await workflowEvent(run, "workflow.step", "info", `${operator.username} approved "${row.title}"${policy.twoPersonRule ? ` (two-person rule: ${run.actor} started the run)` : ""}`, {
+    actor: operator.username,
+    host: row.host,
+    after: { step, approvedBy: operator.username, approvedAt: at.getTime() },
+  });
   wakeRun(runId);
 }
 
@@ -229,7 +268,7 @@ export async function retryRun(runId: string, operator: Operator): Promise<void>
   if (run.status !== "needs-attention") throw new AppError("Conflict", `only a run that needs attention can be retried (this one is ${run.status})`);
   const failed = run.steps.find((s) => ["failed", "rollback-failed", "running", "cancelled"].includes(s.status));
   await db.$transaction([
-    db.workflowStep.updateMany({ where: { runId, status: { in: ["failed", "rollback-failed", "running", "cancelled", "rolled-back"] } }, data: { status: "pending", approvedBy: null } }),
+    db.workflowStep.updateMany({ where: { runId, status: { in: ["failed", "rollback-failed", "running", "cancelled", "rolled-back", "expired"] } }, data: { status: "pending", approvedBy: null, approvalExpiresAt: null } }),
     db.workflowRun.update({ where: { id: runId }, data: { status: "running", outcome: null, cancelRequested: false } }),
   ]);
   await workflowEvent(run, "workflow.step", "info", `${operator.username} retried the run from "${failed?.title ?? "the next step"}"`, { actor: operator.username });
@@ -272,6 +311,7 @@ export async function getRunView(clusterId: string, runId: string): Promise<RunV
     // the plan cannot be rebuilt (inventory changed); the stored steps still show
   }
   const current = run.steps.find((s) => ["running", "waiting"].includes(s.status));
+  const policy = await runApprovalPolicy(run);
   return {
     id: run.id,
     clusterId: run.clusterId,
@@ -287,6 +327,7 @@ export async function getRunView(clusterId: string, runId: string): Promise<RunV
     overrides: json(run.overrides, []),
     currentStep: current?.index ?? null,
     cancelRequested: run.cancelRequested,
+    approvalPolicy: policy,
     steps: run.steps.map((s) => {
       const liveHere = live && live.step === s.index ? live : null;
       const commands: CommandOutput[] = liveHere?.list === "commands" ? liveHere.outputs : json(s.commands, []);
@@ -309,7 +350,16 @@ export async function getRunView(clusterId: string, runId: string): Promise<RunV
         plannedRollback: json<PlannedCommand[]>(s.plannedUndo, []),
         runtimeNote: s.kind === "approval" ? null : s.runtimeNote,
         wait: s.kind === "wait" && s.status === "running" ? json<WaitView | null>(s.wait, null) : null,
-        approval: s.kind === "approval" ? { prompt: prompt ?? s.runtimeNote ?? "Approve to go on.", approvedBy: s.approvedBy } : null,
+        approval:
+          s.kind === "approval"
+            ? {
+                prompt: prompt ?? s.runtimeNote ?? "Approve to go on.",
+                approvedBy: s.approvedBy,
+                // the engine closes the step as soon as it reads the approval
+                approvedAt: s.approvedBy ? (s.finishedAt?.getTime() ?? null) : null,
+                expiresAt: s.approvalExpiresAt?.getTime() ?? null,
+              }
+            : null,
       };
     }),
   };

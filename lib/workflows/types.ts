@@ -26,6 +26,7 @@ export const STEP_STATUSES = [
   "cancelled",
   "rolled-back",
   "rollback-failed",
+  "expired",
 ] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
@@ -131,8 +132,8 @@ export interface StepView {
   plannedRollback: PlannedCommand[];
   runtimeNote: string | null;
   wait: WaitView | null;
-  /** approval prompt and who approved it */
-  approval: { prompt: string; approvedBy: string | null } | null;
+  /** approval prompt, who approved it and when (epoch ms), and when it expires unapproved (epoch ms) */
+  approval: { prompt: string; approvedBy: string | null; approvedAt: number | null; expiresAt: number | null } | null;
 }
 
 export interface RunView {
@@ -153,6 +154,8 @@ export interface RunView {
   /** index of the step running or waiting now */
   currentStep: number | null;
   cancelRequested: boolean;
+  /** the approval policy taken when the run started (captured: false for runs from before policies, which follow the cluster's) */
+  approvalPolicy: { twoPersonRule: boolean; approvalTtlMinutes: number; captured: boolean };
 }
 
 export interface RunSummary {

@@ -2,9 +2,11 @@
 
 import type { z } from "zod";
 import { type ActionResult, invalidInput, toActionError } from "@/lib/action-result";
+import { authorizedAction } from "@/lib/auth/action";
 import { requireRole } from "@/lib/auth/current";
 import { AppError } from "@/lib/errors";
 import { CancelInput, ResolveInput, RunRef, StartInput, StepRef, WorkflowParams } from "@/lib/workflows/params";
+import { ApprovalPolicyInput, type ClusterApprovalPolicy, setClusterPolicy } from "@/lib/workflows/policy";
 import * as service from "@/lib/workflows/service";
 import type { Plan } from "@/lib/workflows/types";
 
@@ -53,13 +55,15 @@ export async function startWorkflow(input: unknown): Promise<ActionResult<{ runI
 }
 
 export async function approveStep(input: unknown): Promise<ActionResult<null>> {
-  const parsed = parse(StepRef, input);
-  if (!parsed.ok) return parsed;
-  return attempt(async () => {
-    const operator = await requireRole("operator");
-    await service.approveStep(parsed.data.runId, parsed.data.step, operator);
+  return authorizedAction("operator", StepRef, input, async (operator, { runId, step }) => {
+    await service.approveStep(runId, step, operator);
     return null;
   });
+}
+
+/** Admin: the cluster's approval policy (two-person rule, approval expiry) for runs started from now on. */
+export async function setApprovalPolicy(input: unknown): Promise<ActionResult<ClusterApprovalPolicy>> {
+  return authorizedAction("admin", ApprovalPolicyInput, input, (operator, data) => setClusterPolicy(data, operator));
 }
 
 export async function finishWaitEarly(input: unknown): Promise<ActionResult<null>> {

@@ -2,19 +2,24 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { useActionState, useState } from "react";
+import { setApprovalPolicy } from "@/app/(console)/clusters/[clusterId]/workflows/actions";
 import { PageHead } from "@/components/page-head";
+import { ActionErrorNote, FieldErrors } from "@/components/workflows/action-error";
 import { DrainCard } from "@/components/workflows/drain-card";
 import { MaintenanceCard } from "@/components/workflows/maintenance-card";
 import { runPath } from "@/components/workflows/paths";
 import { CodeUpdateCard, UpgradeCard } from "@/components/workflows/release-cards";
 import { DrainedNodes, LockBanner, RunHistory } from "@/components/workflows/run-list-panels";
+import { When } from "@/components/workflows/time";
 import { UndrainCard } from "@/components/workflows/undrain-card";
 import { useWorkflowStart } from "@/components/workflows/use-workflow-start";
 import type { CardContext } from "@/components/workflows/workflow-card";
+import type { ActionResult } from "@/lib/action-result";
 import { type OperatorRole, hasRole } from "@/lib/auth/roles";
 import { useClusterView } from "@/lib/queries/use-cluster-view";
 import { runListQuery } from "@/lib/queries/workflows";
+import type { ClusterApprovalPolicy } from "@/lib/workflows/policy";
 
 export function Client({
   clusterId,
@@ -24,6 +29,7 @@ export function Client({
   releaseSource,
   persistenceSeconds,
   staleAfterSeconds,
+  policy,
 }: {
   clusterId: string;
   role: OperatorRole;
@@ -32,6 +38,7 @@ export function Client({
   releaseSource: { host: string; path: string } | null;
   persistenceSeconds: number;
   staleAfterSeconds: number;
+  policy: ClusterApprovalPolicy;
 }) {
   const view = useClusterView(clusterId);
   const runs = useQuery(runListQuery(clusterId));
@@ -113,7 +120,73 @@ export function Client({
         <UpgradeCard clusterId={clusterId} context={context} source={{ hosts, initial: releaseSource }} />
       </div>
 
+      <ApprovalPolicyPanel clusterId={clusterId} role={role} policy={policy} />
+
       {runs.data ? <RunHistory clusterId={clusterId} history={runs.data.history} /> : null}
     </main>
+  );
+}
+
+/** The cluster's approval policy: admins change it; everyone sees it. Runs keep the policy they started under. */
+function ApprovalPolicyPanel({ clusterId, role, policy }: { clusterId: string; role: OperatorRole; policy: ClusterApprovalPolicy }) {
+  const [result, submit, pending] = useActionState(
+    (_prev: ActionResult<ClusterApprovalPolicy> | null, form: FormData) =>
+      setApprovalPolicy({ clusterId, twoPersonRule: form.get("twoPersonRule") === "on", approvalTtlMinutes: form.get("approvalTtlMinutes") ?? "" }),
+    null,
+  );
+  const current = result?.ok ? result.data : policy;
+  const error = result && !result.ok ? result.error : null;
+  const canChange = hasRole(role, "admin");
+  return (
+    <section className="panel wf-policy" aria-labelledby="wf-policy-title" data-testid="approval-policy">
+      <h2 id="wf-policy-title">Approvals</h2>
+      <p data-testid="approval-policy-current" data-two-person={current.twoPersonRule ? "on" : "off"}>
+        {current.twoPersonRule
+          ? "Two-person rule on: the operator who starts a run cannot approve its approval steps; another operator or an admin must."
+          : "Two-person rule off: any operator, including the one who started the run, may approve its steps."}{" "}
+        An approval not given within {current.approvalTtlMinutes} min expires, and the run is stopped and rolled back as a cancel would.
+        {current.updatedAt ? (
+          <span className="muted">
+            {" "}
+            (changed <When at={current.updatedAt} />
+            {current.updatedBy ? ` by ${current.updatedBy}` : ""})
+          </span>
+        ) : null}
+      </p>
+      <p className="muted">A run keeps the policy in force when it started: a change here applies to runs started after it.</p>
+      {canChange ? (
+        <form action={submit} className="tl-note-form">
+          <label>
+            <input name="twoPersonRule" type="checkbox" defaultChecked={current.twoPersonRule} data-testid="two-person-rule" /> Require a second operator to
+            approve (two-person rule)
+          </label>
+          <label>
+            Approvals expire after (minutes, 5 to 1440)
+            <input
+              name="approvalTtlMinutes"
+              type="number"
+              min={5}
+              max={1440}
+              step={1}
+              required
+              defaultValue={current.approvalTtlMinutes}
+              data-testid="approval-ttl"
+            />
+          </label>
+          <FieldErrors messages={error?.fieldErrors?.approvalTtlMinutes} />
+          <ActionErrorNote error={error} shownFields={["approvalTtlMinutes"]} testId="approval-policy-error" />
+          {result?.ok ? (
+            <p className="muted" role="status" data-testid="approval-policy-saved">
+              Saved.
+            </p>
+          ) : null}
+          <button type="submit" disabled={pending} data-testid="approval-policy-save">
+            {pending ? "Saving…" : "Save"}
+          </button>
+        </form>
+      ) : (
+        <p className="muted">Only an admin may change this.</p>
+      )}
+    </section>
   );
 }

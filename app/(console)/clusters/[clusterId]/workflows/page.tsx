@@ -4,6 +4,7 @@ import { requirePageOperator } from "@/lib/auth/current";
 import { makeQueryClient } from "@/lib/queries/client";
 import { type ClusterPageParams, clusterPageMetadata, prefetchClusterPage } from "@/lib/queries/prefetch-cluster";
 import { runListQuery } from "@/lib/queries/workflows";
+import { getClusterPolicy } from "@/lib/workflows/policy";
 import { listRuns } from "@/lib/workflows/service";
 
 export const dynamic = "force-dynamic";
@@ -14,9 +15,10 @@ export default async function WorkflowsPage({ params }: ClusterPageParams) {
   const { clusterId } = await params;
   const operator = await requirePageOperator();
   const runsClient = makeQueryClient();
-  const [{ state, cluster }] = await Promise.all([
+  const [{ state, cluster }, , policy] = await Promise.all([
     prefetchClusterPage(clusterId, []),
     runsClient.prefetchQuery(runListQuery(clusterId, () => listRuns(clusterId))),
+    getClusterPolicy(clusterId),
   ]);
   const release = cluster.web.releaseSource;
   return (
@@ -30,6 +32,7 @@ export default async function WorkflowsPage({ params }: ClusterPageParams) {
           releaseSource={release ? { host: release.host, path: release.path } : null}
           persistenceSeconds={cluster.balancer.persistence}
           staleAfterSeconds={cluster.thresholds.staleAfterSeconds}
+          policy={policy}
         />
       </HydrationBoundary>
     </HydrationBoundary>

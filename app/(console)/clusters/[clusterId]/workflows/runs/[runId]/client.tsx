@@ -79,6 +79,22 @@ export function Client({ clusterId, runId, role, staleAfterSeconds }: { clusterI
               </dl>
             )}
           </section>
+          {run.steps.some((s) => s.kind === "approval") ? (
+            <section className="panel" aria-labelledby="wf-approvals-title" data-testid="run-approval-policy" data-two-person={run.approvalPolicy.twoPersonRule ? "on" : "off"}>
+              <h2 id="wf-approvals-title">Approvals</h2>
+              <p>
+                {run.approvalPolicy.twoPersonRule
+                  ? `Two-person rule: ${run.actor} started this run, so another operator or an admin must approve its steps.`
+                  : "Two-person rule off: any operator may approve, including the one who started the run."}{" "}
+                An approval expires {run.approvalPolicy.approvalTtlMinutes} min after its step starts waiting; then the run is stopped and rolled back.
+              </p>
+              <p className="muted">
+                {run.approvalPolicy.captured
+                  ? "This is the cluster's policy as it stood when the run started; changing the policy now does not change this run."
+                  : "This run started before approval policies existed: it follows the cluster's current policy."}
+              </p>
+            </section>
+          ) : null}
           {run.overrides.length > 0 ? (
             <section className="panel wf-overrides" aria-labelledby="wf-overrides-title" data-testid="run-overrides">
               <h2 id="wf-overrides-title">Guards overridden</h2>
