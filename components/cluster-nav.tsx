@@ -12,6 +12,7 @@ const SECTIONS = [
   { label: "Workflows", path: "/workflows" },
   { label: "Drills", path: "/drills" },
   { label: "Timeline", path: "/timeline" },
+  { label: "Host keys", path: "/host-keys" },
   { label: "Audit", path: "/audit" },
 ] as const;
 

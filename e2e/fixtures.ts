@@ -45,6 +45,11 @@ export class LabControl {
     return this.call("GET", "/truth");
   }
 
+  /** a new host key for a VM, its sshd restarted on the same port (the inventory still pins the old one) */
+  rekey(vm: string) {
+    return this.call("POST", `/hosts/${encodeURIComponent(vm)}/rekey`) as Promise<{ host: string; sshPort: number; fingerprint: string }>;
+  }
+
   /** the lab's model speed (fast-forwarding lets timers such as LVS persistence templates run out) */
   speed(speed: number) {
     return this.call("POST", "/speed", { speed });

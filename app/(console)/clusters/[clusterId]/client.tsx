@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { ChartSection } from "@/components/chart-section";
 import { LoadChart } from "@/components/charts/load-chart";
 import { FindingsList } from "@/components/findings-list";
@@ -16,6 +17,7 @@ export function Client({ clusterId, label, staleAfterSeconds }: { clusterId: str
   const { state, findings, verdict } = data;
   const offline = Boolean(error && dataUpdatedAt);
   const vip = vipLine(state);
+  const refused = state.hosts.filter((h) => h.keyRejected).map((h) => h.name);
   const balancers = [...state.balancers].sort((a, b) => Number(b.holdsVip) - Number(a.holdsVip));
   return (
     <main>
@@ -24,6 +26,12 @@ export function Client({ clusterId, label, staleAfterSeconds }: { clusterId: str
           {vip.text}
         </span>
       </PageHead>
+      {refused.length > 0 ? (
+        <div className="banner crit" role="alert" data-testid="host-key-banner">
+          The host key of {refused.join(", ")} was refused: nothing is read from {refused.length === 1 ? "it" : "them"} until an admin checks the key.{" "}
+          <Link href={`/clusters/${encodeURIComponent(clusterId)}/host-keys`}>Review host keys</Link>
+        </div>
+      ) : null}
       <VerdictBanner verdict={verdict} silent={offline} waiting={state.hosts.every((h) => h.lastSeenAt === null)} />
       <div className="servers">
         {state.servers.map((server) => {
