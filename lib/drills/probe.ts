@@ -39,7 +39,11 @@ export class DrillProbe {
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
 
-  constructor(private readonly cluster: ClusterSpec) {}
+  /** `actor`: the operator whose drill this is; its reads on the hosts are theirs in the audit */
+  constructor(
+    private readonly cluster: ClusterSpec,
+    private readonly actor: string,
+  ) {}
 
   start(): void {
     const siteUrl = this.cluster.siteUrl;
@@ -58,7 +62,7 @@ export class DrillProbe {
       const holders = await Promise.all(
         balancers.map(async (h) => {
           try {
-            const r = await sshPool().exec(targetOf(this.cluster, h), ipAddrProbe.command(), { timeoutMs: VIP_EVERY_MS * 3, purpose: { kind: "probe", probes: ["ip-addr"] } });
+            const r = await sshPool().exec(targetOf(this.cluster, h), ipAddrProbe.command(), { timeoutMs: VIP_EVERY_MS * 3, purpose: { kind: "probe", probes: ["ip-addr"] }, actor: this.actor });
             const parsed = parseIpAddr(r.stdout);
             return parsed.ok && parsed.value.addresses.some((a) => a.address === this.cluster.balancer.vip) ? h.name : null;
           } catch {
@@ -159,17 +163,17 @@ function probes(): Map<string, DrillProbe> {
   return g.clusterdeckDrillProbes;
 }
 
-export function startProbe(runId: string, cluster: ClusterSpec): DrillProbe {
+export function startProbe(runId: string, cluster: ClusterSpec, actor: string): DrillProbe {
   probes().get(runId)?.stop();
-  const p = new DrillProbe(cluster);
+  const p = new DrillProbe(cluster, actor);
   probes().set(runId, p);
   p.start();
   return p;
 }
 
 /** the run's probe; a console restarted mid-drill starts a new one (the figures then cover less) */
-export function probeOf(runId: string, cluster: ClusterSpec): DrillProbe {
-  return probes().get(runId) ?? startProbe(runId, cluster);
+export function probeOf(runId: string, cluster: ClusterSpec, actor: string): DrillProbe {
+  return probes().get(runId) ?? startProbe(runId, cluster, actor);
 }
 
 export function stopProbe(runId: string): DrillProbe | null {

@@ -46,13 +46,21 @@ async function acknowledgeDatabaseFailover(): Promise<void> {
 /** a graceful drill from `from` to `to`, checked against the lab's truth */
 async function gracefulDrill(from: "db1" | "db2", to: "db1" | "db2"): Promise<void> {
   const plan = await pollUntil(
-    () => w.service.previewWorkflow("lab", "drill-database", {}),
+    () => w.service.previewWorkflow("lab", "drill-database", {}, operator),
     (p) => p.guards.every((g) => g.ok),
     60_000,
     1000,
   );
   expect(plan.guards.filter((g) => !g.ok)).toEqual([]);
   expect(plan.title).toBe(`Database promotion drill (graceful): ${from} → ${to}`);
+  // the reads a preview runs on the hosts (the web nodes' $CFG->dbhost) are audited under the operator who asked
+  const planReads = await pollUntil(
+    () => w.db.commandRun.findMany({ where: { purpose: "action:plan:moodle-dbhost-read" } }),
+    (rows) => rows.length > 0,
+    10_000,
+    100,
+  );
+  expect(new Set(planReads.map((r) => r.actor))).toEqual(new Set([operator.username]));
   // MariaDB (the lab's default flavour): who holds READ_ONLY ADMIN first, then read_only (it has no super_read_only)
   const readOnly = plan.steps.find((s) => s.key === "source-read-only")?.commands.map((c) => `${c.host}: ${c.line}`) ?? [];
   expect(readOnly[0]).toMatch(new RegExp(`^${from}: mysql --defaults-file=/etc/mysql/clusterdeck.cnf -B -N -e .*FROM clusterdeck.read_only_admin_sessions`));
@@ -84,7 +92,7 @@ describe("database promotion drill", () => {
   it("graceful: db1 read-only, db2 catches up and is promoted, db1 replicates from db2, Moodle points at db2; then back", async () => {
     await gracefulDrill("db1", "db2");
     // anti-flap: the next database drill waits for an acknowledgement
-    const blocked = await w.service.previewWorkflow("lab", "drill-database", {});
+    const blocked = await w.service.previewWorkflow("lab", "drill-database", {}, operator);
     expect(blocked.guards.find((g) => g.id === "failover-acknowledged")).toMatchObject({ ok: false, overridable: false });
     await acknowledgeDatabaseFailover();
     await gracefulDrill("db2", "db1");
@@ -92,12 +100,12 @@ describe("database promotion drill", () => {
   }, 600_000);
 
   it("a replica too slow to catch up crosses the read-only bound: db1 gets its writes back, replication goes on as before", async () => {
-    await pollUntil(() => w.service.previewWorkflow("lab", "drill-database", { maxReadOnlySeconds: 1 }), (p) => p.guards.every((g) => g.ok), 60_000, 1000);
+    await pollUntil(() => w.service.previewWorkflow("lab", "drill-database", { maxReadOnlySeconds: 1 }, operator), (p) => p.guards.every((g) => g.ok), 60_000, 1000);
     await w.control("POST", "/faults", { kind: "replica-slow", target: "db2" });
     try {
       // a backlog builds while db2 applies one event every 1.5 s of model time; the verdict sees the lag
       const plan = await pollUntil(
-        () => w.service.previewWorkflow("lab", "drill-database", { maxReadOnlySeconds: 1 }),
+        () => w.service.previewWorkflow("lab", "drill-database", { maxReadOnlySeconds: 1 }, operator),
         (p) => p.guards.some((g) => g.id === "verdict-A" && !g.ok),
         30_000,
         500,
@@ -130,7 +138,7 @@ describe("database promotion drill", () => {
     await pollUntil(dbTruth, (t) => t.tiers.database.servers.db2.replica?.relayBacklog === 0, 120_000);
     await w.control("POST", "/faults", { kind: "vm-off", target: "db1" });
     const plan = await pollUntil(
-      () => w.service.previewWorkflow("lab", "drill-database", { mode: "forced" }),
+      () => w.service.previewWorkflow("lab", "drill-database", { mode: "forced" }, operator),
       (p) => p.guards.find((g) => g.id === "source-dead")?.ok === true,
       60_000,
       1000,

@@ -43,7 +43,7 @@ describe("balancer drill", () => {
   it("stops heartbeat on the VIP holder, the VIP moves, the site answers, heartbeat starts again; a scorecard of real figures", async () => {
     const before = await w.truth();
     expect(before.balancers.vipHolders).toEqual(["lb1"]);
-    const plan = await w.service.previewWorkflow("lab", "drill-balancer", {});
+    const plan = await w.service.previewWorkflow("lab", "drill-balancer", {}, operator);
     expect(plan.guards.filter((g) => !g.ok)).toEqual([]);
     expect(plan.steps.find((s) => s.key === "stop-ha")?.commands.map((c) => `${c.host}: ${c.line}`)).toEqual(["lb1: sudo -n service heartbeat stop"]);
     const id = await w.service.startWorkflow({ clusterId: "lab", kind: "drill-balancer", params: {}, overrides: [], acknowledged: true }, operator);
@@ -68,13 +68,13 @@ describe("balancer drill", () => {
   }, 300_000);
 
   it("anti-flap: another balancer drill waits until an operator acknowledges the last failover", async () => {
-    const plan = await w.service.previewWorkflow("lab", "drill-balancer", {});
+    const plan = await w.service.previewWorkflow("lab", "drill-balancer", {}, operator);
     expect(plan.guards.find((g) => g.id === "failover-acknowledged")).toMatchObject({ ok: false, overridable: false });
     const marks = await w.db.failoverMark.findMany({ where: { ackAt: null } });
     expect(marks.map((m) => m.tier)).toEqual(["balancer"]);
     const { acknowledgeFailover } = await import("@/lib/drills/score");
     expect(await acknowledgeFailover("lab", marks[0]?.id ?? -1, "olga")).toMatchObject({ tier: "balancer" });
-    const again = await w.service.previewWorkflow("lab", "drill-balancer", {});
+    const again = await w.service.previewWorkflow("lab", "drill-balancer", {}, operator);
     expect(again.guards.find((g) => g.id === "failover-acknowledged")?.ok).toBe(true);
   });
 
@@ -85,7 +85,7 @@ describe("balancer drill", () => {
     await w.control("POST", "/faults", { kind: "service-stop", target: `${standby}:heartbeat` });
     try {
       const plan = await pollUntil(
-        () => w.service.previewWorkflow("lab", "drill-balancer", { maxNoVipSeconds: 3 }),
+        () => w.service.previewWorkflow("lab", "drill-balancer", { maxNoVipSeconds: 3 }, operator),
         (p) => p.guards.some((g) => g.id.startsWith("verdict-") && !g.ok),
         20_000,
       );
@@ -118,7 +118,7 @@ describe("storage drill", () => {
       return Object.fromEntries(Object.entries(t.tiers.storage.nodes).map(([vm, n]) => [vm, n.role]));
     };
     expect(await roles()).toEqual({ fs1: "Primary", fs2: "Secondary" });
-    const plan = await w.service.previewWorkflow("lab", "drill-storage", {});
+    const plan = await w.service.previewWorkflow("lab", "drill-storage", {}, operator);
     expect(plan.guards.filter((g) => !g.ok)).toEqual([]);
     expect(plan.steps.find((s) => s.key === "standby")?.commands.map((c) => `${c.host}: ${c.line}`)).toEqual(["fs1: sudo -n /usr/share/heartbeat/hb_standby"]);
     const id = await w.service.startWorkflow({ clusterId: "lab", kind: "drill-storage", params: {}, overrides: [], acknowledged: true }, operator);
@@ -158,7 +158,7 @@ describe("whole-server drill", () => {
     const undrain = await w.service.startWorkflow({ clusterId: "lab", kind: "undrain", params: { host: "web2" }, overrides: [], acknowledged: true }, operator);
     await w.untilStatus(undrain, ["succeeded"]);
     const plan = await pollUntil(
-      () => w.service.previewWorkflow("lab", "drill-server", { server: "B" }),
+      () => w.service.previewWorkflow("lab", "drill-server", { server: "B" }, operator),
       (p) => p.guards.every((g) => g.ok),
       60_000,
       1000,

@@ -102,6 +102,9 @@ export async function workflowEvent(
 
 type RunRow = NonNullable<Awaited<ReturnType<typeof loadRun>>>;
 
+/** what the live view of a running command keeps of each of its streams */
+const LIVE_OUTPUT_CHARS = 256 * 1024;
+
 async function loadRun(runId: string) {
   return db.workflowRun.findUnique({ where: { id: runId }, include: { steps: { orderBy: { index: "asc" } } } });
 }
@@ -179,7 +182,9 @@ class Runtime implements StepRuntime {
         purpose: { kind: "workflow", runId: this.runId, step: `${this.stepIndex}` },
         actor: this.actor,
         onOutput: (stream, chunk) => {
-          if (out[stream].length < 256 * 1024) out[stream] += chunk;
+          // the live view keeps at most LIVE_OUTPUT_CHARS of each stream, however large one chunk is
+          const room = LIVE_OUTPUT_CHARS - out[stream].length;
+          if (room > 0) out[stream] += chunk.length > room ? chunk.slice(0, room) : chunk;
         },
       });
     } catch (err) {

@@ -56,7 +56,8 @@ async function freshView(clusterId: string) {
   }
 }
 
-async function liveReader(clusterId: string): Promise<LiveReader> {
+/** `actor`: the operator the plan is made for; every read it runs on a host is audited under their name. */
+async function liveReader(clusterId: string, actor: string): Promise<LiveReader> {
   const cluster = getCluster(clusterId);
   const view = await freshView(clusterId);
   const drains = await drainsOf(clusterId);
@@ -69,7 +70,11 @@ async function liveReader(clusterId: string): Promise<LiveReader> {
       const host = cluster.hosts.find((h) => h.name === hostName);
       if (!host) return null;
       try {
-        return await sshPool().exec(targetOf(cluster, host), spec.build(cluster, args), { timeoutMs: 15_000, purpose: { kind: "action", name: `plan:${spec.name}` } });
+        return await sshPool().exec(targetOf(cluster, host), spec.build(cluster, args), {
+          timeoutMs: 15_000,
+          purpose: { kind: "action", name: `plan:${spec.name}` },
+          actor,
+        });
       } catch {
         return null;
       }
@@ -87,10 +92,10 @@ function paramsFor(kind: WorkflowKind, raw: unknown): unknown {
   return parsed.data;
 }
 
-async function plan(clusterId: string, kind: WorkflowKind, raw: unknown): Promise<{ plan: Plan; facts: unknown; params: unknown }> {
+async function plan(clusterId: string, kind: WorkflowKind, raw: unknown, actor: string): Promise<{ plan: Plan; facts: unknown; params: unknown }> {
   const params = paramsFor(kind, raw);
   const def = definitionOf(kind) as WorkflowDefinition<unknown, unknown>;
-  const live = await liveReader(clusterId);
+  const live = await liveReader(clusterId, actor);
   const facts = await def.gather(params, live);
   const input = { cluster: live.cluster, params, facts };
   const steps = def.steps({ ...input, runId: "<run>" });
@@ -117,12 +122,13 @@ async function plan(clusterId: string, kind: WorkflowKind, raw: unknown): Promis
   };
 }
 
-export async function previewWorkflow(clusterId: string, kind: WorkflowKind, params: unknown): Promise<Plan> {
-  return (await plan(clusterId, kind, params)).plan;
+/** The dry run for `operator`: the reads it runs on hosts are audited under their name. */
+export async function previewWorkflow(clusterId: string, kind: WorkflowKind, params: unknown, operator: Operator): Promise<Plan> {
+  return (await plan(clusterId, kind, params, operator.username)).plan;
 }
 
 export async function startWorkflow(req: StartRequest, operator: Operator): Promise<string> {
-  const { plan: p, facts: gathered, params } = await plan(req.clusterId, req.kind, req.params);
+  const { plan: p, facts: gathered, params } = await plan(req.clusterId, req.kind, req.params, operator.username);
   const refusing = p.guards.filter((g) => !g.ok);
   const overrides: GuardOverride[] = [];
   for (const guard of refusing) {

@@ -37,7 +37,7 @@ afterAll(async () => {
 
 describe("drain and undrain", () => {
   it("drains web1 on both balancers, running and configured, then puts the weight back", async () => {
-    const plan = await w.service.previewWorkflow("lab", "drain", { host: "web1", threshold: 0 });
+    const plan = await w.service.previewWorkflow("lab", "drain", { host: "web1", threshold: 0 }, operator);
     expect(plan.guards.filter((g) => !g.ok)).toEqual([]);
     const lines = plan.steps.flatMap((s) => s.commands.map((c) => `${c.host}: ${c.line}`));
     expect(lines).toContain("lb1: sudo -n ipvsadm -e -t 203.0.113.10:80 -r 192.168.10.11:80 -g -w 0");
@@ -72,7 +72,7 @@ describe("drain and undrain", () => {
   it("refuses to drain the last serving node, and an admin override is recorded with its reason", async () => {
     const first = await w.service.startWorkflow({ clusterId: "lab", kind: "drain", params: { host: "web2", threshold: 1000 }, overrides: [], acknowledged: true }, operator);
     await untilStatus(first, ["succeeded"]);
-    const plan = await w.service.previewWorkflow("lab", "drain", { host: "web1", threshold: 1000 });
+    const plan = await w.service.previewWorkflow("lab", "drain", { host: "web1", threshold: 1000 }, operator);
     const last = plan.guards.find((g) => g.id === "not-last-node");
     expect(last).toMatchObject({ ok: false, message: "web1 is the last web node serving: draining it takes the site down" });
     await expect(w.service.startWorkflow({ clusterId: "lab", kind: "drain", params: { host: "web1", threshold: 1000 }, overrides: [], acknowledged: true }, operator)).rejects.toThrow(
@@ -174,14 +174,14 @@ describe("maintenance mode", () => {
 
 describe("rolling code update", () => {
   it("refuses a release with another $version: that is an upgrade", async () => {
-    const plan = await w.service.previewWorkflow("lab", "code-update", { sourceHost: "web1", sourcePath: "/srv/releases/4.4.3", drainWaitSeconds: 0 });
+    const plan = await w.service.previewWorkflow("lab", "code-update", { sourceHost: "web1", sourcePath: "/srv/releases/4.4.3", drainWaitSeconds: 0 }, operator);
     expect(plan.guards.find((g) => g.id === "same-version")).toMatchObject({ ok: false, overridable: false });
     expect(plan.guards.find((g) => g.id === "same-version")?.message).toMatch(/that is an upgrade/);
   });
 
   it("node by node: drain, dry run, approval, rsync, lint, reload, smoke test, undrain", async () => {
     const params = { sourceHost: "web1", sourcePath: "/srv/releases/4.4.2-hotfix", drainWaitSeconds: 0 };
-    const plan = await w.service.previewWorkflow("lab", "code-update", params);
+    const plan = await w.service.previewWorkflow("lab", "code-update", params, operator);
     expect(plan.guards.filter((g) => !g.ok)).toEqual([]);
     const before = await truth();
     const id = await w.service.startWorkflow({ clusterId: "lab", kind: "code-update", params, overrides: [], acknowledged: true }, operator);
@@ -247,7 +247,7 @@ describe("Moodle upgrade", () => {
     const params = { sourceHost: "web1", sourcePath: "/srv/releases/4.4.3", message: "Upgrading to 4.4.3" };
     // web2 has just rebooted (the test before): wait until the console sees it serving again
     const plan = await pollUntil(
-      () => w.service.previewWorkflow("lab", "upgrade", params),
+      () => w.service.previewWorkflow("lab", "upgrade", params, operator),
       (p) => p.guards.every((g) => g.ok),
       30_000,
       500,
@@ -287,7 +287,7 @@ describe("Moodle upgrade", () => {
     try {
       const params = { sourceHost: "web1", sourcePath: "/srv/releases/4.5.0", message: "" };
       const plan = await pollUntil(
-        () => w.service.previewWorkflow("lab", "upgrade", params),
+        () => w.service.previewWorkflow("lab", "upgrade", params, operator),
         (p) => p.guards.some((g) => g.id === "replication-healthy" && !g.ok),
         20_000,
       );

@@ -362,7 +362,7 @@ async function drill(from: MariadbServer, to: MariadbServer): Promise<RunView> {
   const [fromName, toName] = from === db1 ? ["db1", "db2"] : ["db2", "db1"];
   const plan = await until(
     "a plan whose only refusals are the tiers absent here",
-    () => service.previewWorkflow(CLUSTER, "drill-database", {}),
+    () => service.previewWorkflow(CLUSTER, "drill-database", {}, admin),
     (p) => p.guards.filter((g) => !g.ok).every((g) => /^verdict-|^drbd-uptodate$/.test(g.id)),
     60_000,
     1000,
@@ -398,7 +398,7 @@ describe("the graceful promotion drill on MariaDB 10.11, end to end by the workf
     try {
       const v = await freshView(Date.now(), (x) => (dbState(x, "db1")?.readOnlyAdmins?.sessions ?? 0) > 0);
       expect(dbState(v, "db1")?.readOnlyAdmins).toEqual({ sessions: 1, accounts: ["root@localhost"] });
-      const plan = await service.previewWorkflow(CLUSTER, "drill-database", {});
+      const plan = await service.previewWorkflow(CLUSTER, "drill-database", {}, admin);
       expect(plan.guards.find((g) => g.id === "read-only-admins")).toMatchObject({ ok: false, overridable: true });
       expect(plan.guards.find((g) => g.id === "read-only-admins")?.message).toMatch(/^1 session of root@localhost on db1 hold READ_ONLY ADMIN: read_only would not stop them/);
     } finally {

@@ -107,7 +107,7 @@ describe("the maintenance workflow on real Apache and PHP, end to end by the wor
     await db.sql(`INSERT INTO ${db.name}.${db.prefix}config (name, value) VALUES ('maintenance_message', '<p>Moodle''s own words</p>')`);
     try {
       await until("the setting read", view, (v) => v.state.moodle?.settings.maintenanceMessage === true);
-      const plan = await service.previewWorkflow(CLUSTER, "maintenance", { action: "enable", message: "Back at 18:00." });
+      const plan = await service.previewWorkflow(CLUSTER, "maintenance", { action: "enable", message: "Back at 18:00." }, operator);
       expect(plan.warnings.join("\n")).toContain("Moodle has its own maintenance message (in Site administration > Server > Maintenance mode)");
       const on = await run({ action: "enable", message: "Back at 18:00." });
       expect(on.status).toBe("succeeded");
@@ -124,7 +124,7 @@ describe("the maintenance workflow on real Apache and PHP, end to end by the wor
     await db.sql(`INSERT INTO ${db.name}.${db.prefix}config (name, value) VALUES ('maintenance_enabled', '1') ON DUPLICATE KEY UPDATE value = '1'`);
     const on = await until("maintenance seen on", view, (v) => v.state.web.every((w) => w.maintenance === true && w.maintenanceCli === false));
     expect(on.findings.find((f) => f.id === "maintenance-on:cluster")?.message).toContain("switched on in Site administration (maintenance_enabled)");
-    const plan = await service.previewWorkflow(CLUSTER, "maintenance", { action: "enable", message: "" });
+    const plan = await service.previewWorkflow(CLUSTER, "maintenance", { action: "enable", message: "" }, operator);
     expect(plan.guards.find((g) => g.id === "already-on")?.message).toContain("switched on in Site administration");
     const off = await run({ action: "disable" });
     expect(off.status, JSON.stringify(off.steps.map((s) => [s.key, s.status, s.message]))).toBe("succeeded");

@@ -132,7 +132,7 @@ export const balancerDrill: WorkflowDefinition<DrillBalancerParams, Facts> = {
         async run(rt) {
           const before = await stickyClients(rt, active);
           await rt.set("stickyBefore", before);
-          startProbe(rt.runId, rt.cluster);
+          startProbe(rt.runId, rt.cluster, rt.actor);
           return `${Object.keys(before).length} sticky clients on ${active}`;
         },
         async undo(rt) {
@@ -163,7 +163,7 @@ export const balancerDrill: WorkflowDefinition<DrillBalancerParams, Facts> = {
         detail: `Aborts and restores if no balancer holds the VIP for more than ${params.maxNoVipSeconds} s or the site goes unserved for more than ${params.maxUnservedSeconds} s.`,
         planned: [],
         async run(rt) {
-          const probe = probeOf(rt.runId, rt.cluster);
+          const probe = probeOf(rt.runId, rt.cluster, rt.actor);
           await rt.waitUntil(
             () => {
               const m = measure(probe.site, probe.vip);

@@ -368,7 +368,7 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
       planned: [],
       runtimeNote: cluster.siteUrl ? `GET ${cluster.siteUrl}login/index.php from the console.` : "No siteUrl in the inventory: only the database side is measured.",
       async run(rt) {
-        startProbe(rt.runId, rt.cluster);
+        startProbe(rt.runId, rt.cluster, rt.actor);
         return undefined;
       },
       async undo(rt) {
@@ -410,7 +410,7 @@ export const databaseDrill: WorkflowDefinition<DrillDatabaseParams, Facts> = {
       planned: facts.moodleHost.kind === "config" ? webNodes(cluster).map((n) => planned(cluster, n, c.dbhostRead, {})) : [],
       async run(rt) {
         await rt.waitUntil((view) => verified(view, rt.cluster, facts, source, replica), { timeoutMs: 60_000, failMessage: "the new roles did not show" });
-        const probe = probeOf(rt.runId, rt.cluster);
+        const probe = probeOf(rt.runId, rt.cluster, rt.actor);
         if (rt.cluster.siteUrl) {
           await rt.waitUntil(() => ({ done: probe.lastStatus() === 200, progress: `site ${probe.lastStatus() ?? "not answering"}` }), { timeoutMs: params.maxReadOnlySeconds * 1000 + 30_000, failMessage: "the site does not answer through the VIP" });
         }

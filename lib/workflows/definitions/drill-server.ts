@@ -155,7 +155,7 @@ export const serverDrill: WorkflowDefinition<DrillServerParams, Facts> = {
         title: "Start measuring: the site through the VIP every second, the VIP's owner twice a second",
         planned: [],
         async run(rt) {
-          startProbe(rt.runId, rt.cluster);
+          startProbe(rt.runId, rt.cluster, rt.actor);
           return undefined;
         },
         async undo(rt) {
@@ -172,7 +172,7 @@ export const serverDrill: WorkflowDefinition<DrillServerParams, Facts> = {
         async run(rt) {
           const offAt = rt.get<number>("offAt") ?? Date.now();
           if (rt.get<number>("offAt") === undefined) await rt.set("offAt", offAt);
-          const probe = probeOf(rt.runId, rt.cluster);
+          const probe = probeOf(rt.runId, rt.cluster, rt.actor);
           // the power loss is seen first: the site stops answering or the server's VMs go silent
           await new Promise((r) => setTimeout(r, 1000));
           await rt.waitUntil(

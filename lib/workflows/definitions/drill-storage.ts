@@ -114,14 +114,14 @@ export const storageDrill: WorkflowDefinition<DrillStorageParams, Facts> = {
         title: "Start measuring: the dataroot on every web node and the site through the VIP, every second",
         planned: facts.webNodes.map((n) => planned(cluster, n, workflowCommands.datarootCheck, {})),
         async run(rt) {
-          const probe = startProbe(rt.runId, rt.cluster);
+          const probe = startProbe(rt.runId, rt.cluster, rt.actor);
           const hosts = rt.cluster.hosts.filter((h) => facts.webNodes.includes(h.name));
           const line = workflowCommands.datarootCheck.build(rt.cluster, {});
           probe.addCheck("dataroot", NFS_EVERY_MS, async () => {
             const results = await Promise.all(
               hosts.map((h) =>
                 sshPool()
-                  .exec(targetOf(rt.cluster, h), line, { timeoutMs: 4000, purpose: { kind: "probe", probes: ["dataroot-check"] } })
+                  .exec(targetOf(rt.cluster, h), line, { timeoutMs: 4000, purpose: { kind: "probe", probes: ["dataroot-check"] }, actor: rt.actor })
                   .then((r) => r.exitCode === 0)
                   .catch(() => false),
               ),
@@ -156,7 +156,7 @@ export const storageDrill: WorkflowDefinition<DrillStorageParams, Facts> = {
         detail: `Aborts and takes the resources back if a web node cannot read the dataroot for more than ${params.maxNfsDownSeconds} s.`,
         planned: [],
         async run(rt) {
-          const probe = probeOf(rt.runId, rt.cluster);
+          const probe = probeOf(rt.runId, rt.cluster, rt.actor);
           await rt.waitUntil(
             (view) => {
               const samples = probe.checks.get("dataroot") ?? [];

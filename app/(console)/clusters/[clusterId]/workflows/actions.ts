@@ -5,6 +5,7 @@ import { type ActionResult, invalidInput, toActionError } from "@/lib/action-res
 import { authorizedAction } from "@/lib/auth/action";
 import { requireRole } from "@/lib/auth/current";
 import { AppError } from "@/lib/errors";
+import { RateLimiter } from "@/lib/rate-limit";
 import { CancelInput, ResolveInput, RunRef, StartInput, StepRef, WorkflowParams } from "@/lib/workflows/params";
 import { ApprovalPolicyInput, type ClusterApprovalPolicy, setClusterPolicy } from "@/lib/workflows/policy";
 import * as service from "@/lib/workflows/service";
@@ -32,14 +33,16 @@ function paramsOf(kind: keyof typeof WorkflowParams, params: unknown): unknown {
   return parsed.data;
 }
 
+// A preview runs reads on the hosts (sudo among them): an operator may ask for a few in a row, then one
+// every few seconds, so a held-down button or a script cannot turn the console against the hosts.
+const previews = new RateLimiter({ burst: 20, intervalMs: 3_000 });
+
 /** The dry run: every step with the exact command per host, and the guards as they stand now. */
 export async function previewWorkflow(input: unknown): Promise<ActionResult<Plan>> {
-  const parsed = parse(StartInput, input);
-  if (!parsed.ok) return parsed;
-  return attempt(async () => {
-    await requireRole("viewer");
-    const { clusterId, kind, params } = parsed.data;
-    return service.previewWorkflow(clusterId, kind, paramsOf(kind, params));
+  return authorizedAction("operator", StartInput, input, async (operator, { clusterId, kind, params }) => {
+    const wait = previews.take(operator.id);
+    if (wait > 0) throw new AppError("RateLimited", `too many previews; check again in ${Math.ceil(wait / 1000)} s`);
+    return service.previewWorkflow(clusterId, kind, paramsOf(kind, params), operator);
   });
 }
 
