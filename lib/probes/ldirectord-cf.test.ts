@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ldirectordCfProbe, parseLdirectordConfig } from "@/lib/probes/ldirectord-cf";
-import { slowestParse } from "@/lib/probes/hostile";
+import { hostileLines, slowestOf, slowestParse } from "@/lib/probes/hostile";
+import { MAX_LINE } from "@/lib/probes/partial";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 const CASES = path.join(import.meta.dirname, "__fixtures__/ldirectord/cases");
@@ -159,6 +160,44 @@ describe("ldirectord-cf", () => {
   it("answers hostile input in linear time", () => {
     const slowest = slowestParse(parseLdirectordConfig, fs.readFileSync(path.join(CASES, "ok-moodle.cf"), "utf8"));
     expect(slowest.ms, slowest.name).toBeLessThan(2_000);
+  });
+
+  // Issue 10, hole 2: one 256 KiB line took 28.7 s to parse, on every poll. Budgets against blow-up, not benchmarks.
+  it("reads a file with one 256 KiB line quickly, and names the line it could not read", () => {
+    const head = "checktimeout=3\nvirtual=203.0.113.10:80\n\treal=192.168.10.11:80 gate 2\n";
+    for (const long of [`\treal=192.168.10.21:80 gate${" ".repeat(256 * 1024)}x`, `quiescent=${" ".repeat(256 * 1024)}x`]) {
+      const started = performance.now();
+      const value = valueOf(parseLdirectordConfig(`${head}${long}\n`));
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(value.refusedAt).toMatchObject({ line: 4, reason: expect.stringContaining("too long"), text: long.slice(0, 200) });
+      expect(value.virtuals[0]?.reals.map((r) => r.address)).toEqual(["192.168.10.11"]);
+    }
+  });
+
+  it("reads a megabyte of hostile lines (within the line cap) in linear time, in and out of a block", () => {
+    const head = "virtual=203.0.113.10:80\n";
+    const inputs = [
+      ...hostileLines(
+        ["\treal=192.168.10.11:80 gate", "\treal=192.168.10.11:80 gate 1 ", '\treal=192.168.10.11:80 gate 1 "a"', "\treal=192.168.10.11:80 gate 0 #clusterdeck-drained-weight=1", '\trequest="', "\tchecktype"],
+        head,
+      ),
+      ...hostileLines(["checkinterval", "virtual="]),
+    ];
+    const slowest = slowestOf(parseLdirectordConfig, inputs);
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
+  });
+
+  it("drops a comment inside a block whole, a carriage return in it included (Perl's `.` matches one)", () => {
+    const value = valueOf(parseLdirectordConfig("virtual=203.0.113.10:80\n\treal=192.168.10.11:80 gate 2 # rack 3\rcold aisle\n"));
+    expect(value.refusedAt).toBeNull();
+    expect(value.virtuals[0]?.reals.map((r) => [r.address, r.weight])).toEqual([["192.168.10.11", 2]]);
+  });
+
+  it("a line over the cap is refused with its start, never matched: the rest of the file is still read", () => {
+    const long = `\treal=192.168.10.99:80 gate ${"9".repeat(MAX_LINE)}`;
+    const value = valueOf(parseLdirectordConfig(`virtual=203.0.113.10:80\n\treal=192.168.10.11:80 gate 2\n${long}\n\treal=192.168.10.21:80 gate 3\n`));
+    expect(value.refusedAt).toMatchObject({ line: 3, text: long.slice(0, 200) });
+    expect(value.virtuals[0]?.reals.map((r) => [r.address, r.weight])).toEqual([["192.168.10.11", 2]]);
   });
 
   it.each([

@@ -544,7 +544,9 @@ export function parseLdirectordConfig(stdout: string): Parsed<LdirectordConfig> 
             i++;
             continue;
           }
-          const stripped = inner.replace(/#.*/, "").replaceAll("\t", "    ");
+          // Perl's s/#.*// drops the rest of the line, a carriage return included (JavaScript's `.` stops there)
+          const hash = inner.indexOf("#");
+          const stripped = (hash === -1 ? inner : inner.slice(0, hash)).replaceAll("\t", "    ");
           const spaces = /^ */.exec(stripped)?.[0].length ?? 0;
           // Perl's /^ {4,}(.+)/: a line of five or more spaces keeps one, which no directive matches
           const rcmd = spaces < 4 ? null : stripped.length > spaces ? stripped.slice(spaces) : spaces >= 5 ? " " : null;
@@ -588,8 +590,12 @@ export function parseLdirectordConfig(stdout: string): Parsed<LdirectordConfig> 
       if (/^\s*$/.test(raw) || /^\s*#/.test(raw)) continue;
       const d = directive(raw);
       if (d && GLOBAL_KEYS.includes(d.key)) read++;
+      if (!d) {
+        // not thrown: a file of a hundred thousand such lines must not cost a hundred thousand exceptions
+        refused(n, raw, `Unknown command ${raw} `);
+        continue;
+      }
       try {
-        if (!d) refuse(`Unknown command ${raw} `);
         globalDirective(global, d.key, d.value, raw);
       } catch (error) {
         if (!(error instanceof Refused)) throw error;

@@ -102,3 +102,42 @@ describe("draining a node in ldirectord.cf with sed", () => {
     }
   });
 });
+
+// Issue 10, hole 2: the prediction ran backtracking patterns over each line of the node (`(.*)$` after a
+// run of digits, before a carriage return, is quadratic). Budgets against blow-up, not benchmarks.
+describe("predicting the drain on hostile lines", () => {
+  const node = "192.168.10.11";
+  const real = (text: string, weight: number, drainedFrom: number | null = null) => ({
+    address: node, rangeEnd: null, port: 80, weight, weightDefault: false, drainedFrom, source: { line: 2, text },
+  });
+  const timed = <T>(f: () => T): { value: T; ms: number } => {
+    const started = performance.now();
+    const value = f();
+    return { value, ms: performance.now() - started };
+  };
+
+  it("answers on 256 KiB lines within a budget, and edits none of them: too long to read", () => {
+    const size = 256 * 1024;
+    const lines = [
+      real(`\treal=${node}:80 masq 2${"0".repeat(size)}\ry`, 2),
+      real(`\treal=${node}:80 gate 2${" ".repeat(size)}x`, 2),
+      real(`\treal=${node}:80 gate${"\t".repeat(size)}\ry`, 1),
+      real(`\treal=${node}:80 gate 0${" a".repeat(size / 2)} #clusterdeck-drained-weight=1${" ".repeat(size)}\ry`, 0, 1),
+    ];
+    const { value, ms } = timed(() => [...plannedEdits({ virtuals: [{ reals: lines }] }, node, "drain"), ...plannedEdits({ virtuals: [{ reals: lines }] }, node, "undrain")]);
+    expect(ms).toBeLessThan(2_000);
+    expect(value.map((e) => [e.edit, e.why.replace(/\d{6,}/, "N")])).toEqual(Array(8).fill(["none", "line 2 is too long to read (N characters)"]));
+  });
+
+  it("predicts a megabyte of the node's long lines (under the line cap) within a budget, and still reads them", () => {
+    const digits = `\treal=${node}:80 gate 2${"0".repeat(4000)} #\ry`;
+    const marked = `\treal=${node}:80 gate 0 #x${" a".repeat(1900)} #clusterdeck-drained-weight=7\r`;
+    const text = `virtual=203.0.113.10:80\n${`${digits}\n${marked}\n`.repeat(128)}`;
+    const config = read(text);
+    expect(config.virtuals[0]?.reals).toHaveLength(256);
+    const { value, ms } = timed(() => [...plannedEdits(config, node, "drain"), ...plannedEdits(config, node, "undrain")]);
+    expect(ms).toBeLessThan(2_000);
+    expect(value.filter((e) => e.edit === "drain")).toHaveLength(128);
+    expect(value.filter((e) => e.edit === "undrain")).toHaveLength(128);
+  });
+});

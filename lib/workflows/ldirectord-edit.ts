@@ -1,4 +1,5 @@
 import type { LdirectordReal } from "@/lib/probes/ldirectord-cf";
+import { MAX_LINE } from "@/lib/probes/partial";
 
 /** what the edit needs of a real= line: the parser's reading, or the cluster state's copy of it */
 export type EditableReal = Pick<LdirectordReal, "address" | "rangeEnd" | "port" | "weight" | "weightDefault" | "drainedFrom" | "source">;
@@ -45,9 +46,69 @@ export function undrainScripts(address: string): [string, string] {
   ];
 }
 
-/** The same shapes in JavaScript, to say beforehand which of the node's lines the scripts will change. */
-function jsPrefix(address: string): string {
-  return `^(\\s+real\\s*=\\s*${addressPattern(address)}(:[0-9A-Za-z_-]+)?(\\s+)(gate|masq|ipip))`;
+/** [[:space:]] in the C locale, as GNU sed reads the scripts above */
+function isSpace(c: string | undefined): boolean {
+  return c === " " || c === "\t" || c === "\n" || c === "\v" || c === "\f" || c === "\r";
+}
+
+function skipSpaces(text: string, i: number): number {
+  while (i < text.length && isSpace(text[i])) i++;
+  return i;
+}
+
+const PORT_CHAR = /^[0-9A-Za-z_-]$/;
+
+/**
+ * What follows the forwarding method on a real= line of the node (the `prefix` above), or null when the
+ * line does not start that way. Read by hand, one pass, so a hostile line costs its length and no more.
+ */
+function afterMethod(text: string, address: string): string | null {
+  let i = skipSpaces(text, 0);
+  if (i === 0 || !text.startsWith("real", i)) return null;
+  i = skipSpaces(text, i + 4);
+  if (text[i] !== "=") return null;
+  i = skipSpaces(text, i + 1);
+  if (!text.startsWith(address, i)) return null;
+  i += address.length;
+  if (text[i] === ":") {
+    const start = ++i;
+    while (i < text.length && PORT_CHAR.test(text[i] ?? "")) i++;
+    if (i === start) return null;
+  }
+  const spaced = skipSpaces(text, i);
+  if (spaced === i) return null;
+  const method = text.slice(spaced, spaced + 4);
+  return method === "gate" || method === "masq" || method === "ipip" ? text.slice(spaced + 4) : null;
+}
+
+/** drainScripts' first script: spaces, then a weight from 1 up */
+function hasWeight(rest: string): boolean {
+  const i = skipSpaces(rest, 0);
+  return i > 0 && rest[i] !== undefined && rest[i] >= "1" && rest[i] <= "9";
+}
+
+/** drainScripts' second script: nothing but spaces, or spaces and then anything but a digit */
+function hasNoWeight(rest: string): boolean {
+  const i = skipSpaces(rest, 0);
+  return i === rest.length || (i > 0 && !/^[0-9]$/.test(rest[i] ?? ""));
+}
+
+/** undrainScripts: spaces, weight 0, then (anything ending in a non-space) spaces and the mark as the line's end */
+function hasMark(rest: string): boolean {
+  let i = skipSpaces(rest, 0);
+  if (i === 0 || rest[i] !== "0") return false;
+  const after = rest.slice(i + 1);
+  let end = after.length;
+  while (end > 0 && isSpace(after[end - 1])) end--;
+  let value = end;
+  while (value > 0 && /^[0-9]$/.test(after[value - 1] ?? "")) value--;
+  if (value === end) {
+    if (!after.slice(0, end).endsWith("default")) return false;
+    value = end - "default".length;
+  }
+  if (!after.slice(0, value).endsWith(DRAIN_MARK)) return false;
+  i = value - DRAIN_MARK.length;
+  return i > 0 && isSpace(after[i - 1]);
 }
 
 function ipNumber(address: string): number {
@@ -61,22 +122,21 @@ export type RealEdit = { real: EditableReal; edit: "drain" | "undrain" | "none";
 export function plannedEdits(config: { virtuals: readonly { reals: readonly EditableReal[] }[] }, address: string, action: "drain" | "undrain"): RealEdit[] {
   const inRange = (r: EditableReal) => r.rangeEnd !== null && ipNumber(r.address) <= ipNumber(address) && ipNumber(address) <= ipNumber(r.rangeEnd);
   const lines = config.virtuals.flatMap((v) => v.reals).filter((r) => r.address === address || inRange(r));
-  const p = jsPrefix(address);
-  const explicit = new RegExp(`${p}(\\s+)([1-9][0-9]*)(.*)$`);
-  const implicit = new RegExp(`${p}(\\s*|\\s+[^0-9\\s].*)$`);
-  const marked = new RegExp(`${p}(\\s+)0(|.*\\S)\\s+${DRAIN_MARK}([0-9]+|default)\\s*$`);
+  addressPattern(address);
   return lines.map((real) => {
     const text = real.source.text;
     if (real.rangeEnd !== null) return { real, edit: "none", why: `line ${real.source.line} is a range (${real.address}->${real.rangeEnd}): write the node on a line of its own` };
+    if (text.length > MAX_LINE) return { real, edit: "none", why: `line ${real.source.line} is too long to read (${text.length} characters)` };
+    const rest = afterMethod(text, address);
     if (action === "undrain") {
-      if (marked.test(text)) return { real, edit: "undrain", why: `line ${real.source.line}: weight ${real.drainedFrom === "default" ? "unset (1)" : String(real.drainedFrom)} back` };
+      if (rest !== null && hasMark(rest)) return { real, edit: "undrain", why: `line ${real.source.line}: weight ${real.drainedFrom === "default" ? "unset (1)" : String(real.drainedFrom)} back` };
       return real.weight === 0
         ? { real, edit: "none", why: `line ${real.source.line} has weight 0 without ClusterDeck's mark: set by hand, not undone here` }
         : { real, edit: "none", why: `line ${real.source.line} is not drained (weight ${real.weight})` };
     }
     if (real.weight === 0) return { real, edit: "none", why: `line ${real.source.line} already has weight 0` };
     // either way a 0 right after the method is the first number ldirectord finds there: the weight
-    if (explicit.test(text) || implicit.test(text)) {
+    if (rest !== null && (hasWeight(rest) || hasNoWeight(rest))) {
       return { real, edit: "drain", why: `line ${real.source.line}: weight ${real.weightDefault ? "(unset, 1)" : real.weight} to 0` };
     }
     return { real, edit: "none", why: `line ${real.source.line} is not in a form the drain edits (real=ADDRESS[:PORT] METHOD [WEIGHT] ...)` };
