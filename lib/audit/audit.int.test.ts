@@ -307,13 +307,15 @@ describe("probe reads summarised", () => {
       s.record(entry(T + 5000, "web1", "failed", { stderr: "cat: /proc/loadavg: No such file\nmore" }));
       s.record(entry(T + HOUR, "web1", "ok"));
       s.record(entry(T, "db1", "error", { exitCode: null, error: "connect ECONNREFUSED" }));
-      expect(s.pendingCount()).toBe(3);
+      s.record(entry(T + 1, "lb1", "failed", { stderr: "ldirectord: bad check passwd=hunter2 in line 3" }));
+      expect(s.pendingCount()).toBe(4);
       expect(await db.probeReadSummary.count({ where: { clusterId: "s" } })).toBe(0);
-      expect(await s.flush()).toBe(3);
+      expect(await s.flush()).toBe(4);
       expect(s.pendingCount()).toBe(0);
       const rows = await db.probeReadSummary.findMany({ where: { clusterId: "s" }, orderBy: [{ host: "asc" }, { hour: "asc" }] });
       expect(rows.map((r) => [r.host, r.hour.getTime(), r.reads, r.failures, r.durationMs, r.lastError])).toEqual([
         ["db1", T, 1, 1, 10, "connect ECONNREFUSED"],
+        ["lb1", T, 1, 1, 10, expect.stringMatching(/^exit 1: ldirectord: bad check passwd=(?!hunter2)\S+ in line 3$/)],
         ["web1", T, 6, 1, 60, "exit 1: cat: /proc/loadavg: No such file"],
         ["web1", T + HOUR, 1, 0, 10, null],
       ]);
@@ -332,6 +334,7 @@ describe("probe reads summarised", () => {
       const summary = await probes.probeSummaryFor("s", { from: T, to: T + 2 * HOUR });
       expect(summary).toEqual([
         { host: "db1", reads: 1, failures: 1, meanMs: 10, lastHour: T, lastError: "connect ECONNREFUSED", lastErrorHour: T },
+        expect.objectContaining({ host: "lb1", reads: 1, failures: 1 }),
         { host: "web1", reads: 11, failures: 2, meanMs: 10, lastHour: T + HOUR, lastError: "timed out", lastErrorHour: T },
       ]);
       // by default the last 24 hours: at T + 25 h only the hour T + 1 h is in range

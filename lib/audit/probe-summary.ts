@@ -1,5 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db";
+import { maskSecrets } from "@/lib/secrets/mask";
 import type { AuditEntry } from "@/lib/ssh/audit";
 
 const HOUR_MS = 3_600_000;
@@ -18,10 +19,10 @@ interface Bucket {
 
 /** What a failed read says in a line: the connection's error, or the exit and the first line of stderr. */
 function errorOf(entry: AuditEntry): string {
-  if (entry.error) return entry.error.slice(0, LAST_ERROR_LIMIT);
-  const first = entry.stderr?.split("\n", 1)[0]?.trim();
+  if (entry.error) return maskSecrets(entry.error.slice(0, LAST_ERROR_LIMIT));
+  const first = entry.stderr?.slice(0, LAST_ERROR_LIMIT).split("\n", 1)[0]?.trim();
   const how = entry.outcome === "timeout" ? "timed out" : `exit ${entry.exitCode ?? "?"}`;
-  return (first ? `${how}: ${first}` : how).slice(0, LAST_ERROR_LIMIT);
+  return maskSecrets((first ? `${how}: ${first}` : how).slice(0, LAST_ERROR_LIMIT));
 }
 
 /**
