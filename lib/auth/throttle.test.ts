@@ -50,6 +50,18 @@ describe("sign-in throttle", () => {
     expect(throttle.failure("admin", "10.0.0.9").refusedForMs).toBe(4_000);
   });
 
+  it("without a known address (\"direct\"): refusals per user capped at 1 min, and no console-wide address counter", () => {
+    const { clock, throttle } = throttleAt();
+    for (let i = 0; i < 40; i++) {
+      throttle.failure("admin", DIRECT);
+      clock.now += 60_000;
+    }
+    throttle.failure("admin", DIRECT);
+    expect(throttle.check("admin", DIRECT).refusedForMs).toBe(60_000);
+    for (let i = 0; i < 40; i++) throttle.failure(`user${i}`, DIRECT);
+    expect(throttle.check("someone-else", DIRECT).refusedForMs).toBe(0);
+  });
+
   it("a success forgets the failures of that user at that address", () => {
     const { throttle } = throttleAt();
     for (let i = 0; i < 4; i++) throttle.failure("bob", "10.0.0.9");

@@ -6,9 +6,14 @@
 // - per username, across addresses: 50 free, then a short wait of 100 ms, 200 ms … at most 3 s before the
 //   password is checked. It slows a distributed guesser but never refuses, so failures from one address
 //   never lock the user out at another.
+// Without a client address (no trusted proxy: every client is "direct") there is no address to tell an
+// attacker from the operator: no console-wide address counter (one stranger would lock everyone out),
+// and the per-user refusal is capped at 1 min, so guessing stays slow and a lock-out stays short.
 // Refused attempts do not count (they cost no password check). A success forgets its (user, address)
 // counter. Entries are forgotten once quiet for FORGET_MS after their wait, and the map holds at most
 // `maxEntries` (least recently used go first), so a stream of made-up names cannot grow memory.
+
+import { DIRECT } from "@/lib/auth/address";
 
 export interface Backoff {
   free: number;
@@ -18,6 +23,7 @@ export interface Backoff {
 
 export const PAIR_BACKOFF: Backoff = { free: 5, baseMs: 1_000, capMs: 15 * 60_000 };
 export const ADDRESS_BACKOFF: Backoff = { free: 20, baseMs: 1_000, capMs: 15 * 60_000 };
+export const DIRECT_PAIR_BACKOFF: Backoff = { free: 5, baseMs: 1_000, capMs: 60_000 };
 export const USER_SLOWDOWN: Backoff = { free: 50, baseMs: 100, capMs: 3_000 };
 export const FORGET_MS = 15 * 60_000;
 
@@ -63,19 +69,19 @@ export class SignInThrottle {
 
   check(username: string, address: string): ThrottleVerdict {
     const now = this.clock();
-    const refusedForMs = Math.max(this.waitOf(pairKey(username, address), now), this.waitOf(addressKey(address), now));
+    const refusedForMs = Math.max(this.waitOf(pairKey(username, address), now), address === DIRECT ? 0 : this.waitOf(addressKey(address), now));
     return { refusedForMs, delayMs: refusedForMs > 0 ? 0 : this.waitOf(userKey(username), now) };
   }
 
   failure(username: string, address: string): FailureOutcome {
     const now = this.clock();
-    const pair = this.bump(pairKey(username, address), PAIR_BACKOFF, now);
-    const addr = this.bump(addressKey(address), ADDRESS_BACKOFF, now);
+    const pair = this.bump(pairKey(username, address), address === DIRECT ? DIRECT_PAIR_BACKOFF : PAIR_BACKOFF, now);
+    const addr = address === DIRECT ? null : this.bump(addressKey(address), ADDRESS_BACKOFF, now);
     this.bump(userKey(username), USER_SLOWDOWN, now);
     this.prune(now);
     return {
-      lockedNow: pair.failures === PAIR_BACKOFF.free || addr.failures === ADDRESS_BACKOFF.free,
-      refusedForMs: Math.max(0, pair.waitUntil - now, addr.waitUntil - now),
+      lockedNow: pair.failures === PAIR_BACKOFF.free || addr?.failures === ADDRESS_BACKOFF.free,
+      refusedForMs: Math.max(0, pair.waitUntil - now, (addr?.waitUntil ?? 0) - now),
     };
   }
 
