@@ -22,6 +22,7 @@ const Env = z.object({
   SSH_AUTH_SOCK: z.string().optional(),
   PORT: z.string().regex(/^\d+$/).optional(),
   CLUSTERDECK_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CLUSTERDECK_WEBHOOK_ALLOW_PRIVATE: z.enum(["0", "1"], "1 lets the incident webhook call loopback and private addresses, 0 (the default) refuses them").optional(),
 });
 export type Env = z.infer<typeof Env>;
 
@@ -68,6 +69,11 @@ export function secretFromEnv(name: string): string | undefined {
 export function cookieSecure(): boolean {
   const v = env().CLUSTERDECK_COOKIE_SECURE;
   return v === undefined ? false : v === "true";
+}
+
+/** The incident webhook may call loopback, private and link-local addresses (a receiver on this machine or the LAN). */
+export function webhookAllowPrivate(): boolean {
+  return env().CLUSTERDECK_WEBHOOK_ALLOW_PRIVATE === "1";
 }
 
 /** Where people reach this console, for links sent elsewhere (webhooks). */

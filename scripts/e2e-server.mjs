@@ -21,6 +21,8 @@ const env = {
   DATABASE_URL: `file:${path.join(base, "clusterdeck.db")}`,
   CLUSTERDECK_LAB_DIR: labDir,
   CLUSTERDECK_ADMIN_PASSWORD: process.env.E2E_ADMIN_PASSWORD ?? "e2e-admin-password",
+  // the e2e tests point the incident webhook at loopback, which a console refuses unless told otherwise
+  CLUSTERDECK_WEBHOOK_ALLOW_PRIVATE: "1",
 };
 delete env.CLUSTERDECK_INVENTORY;
 

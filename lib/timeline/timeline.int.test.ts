@@ -40,6 +40,8 @@ beforeAll(async () => {
   // settings changes are recorded on every cluster of the inventory: use the documented example,
   // not whatever a developer's .lab holds (a clean clone has none)
   process.env.CLUSTERDECK_INVENTORY = path.join(process.cwd(), "docs", "clusterdeck.example.yaml");
+  // the webhook's receiver here is on loopback, which a console refuses unless told otherwise
+  process.env.CLUSTERDECK_WEBHOOK_ALLOW_PRIVATE = "1";
   db = (await import("@/lib/db")).db;
   query = await import("@/lib/timeline/timeline-query");
   view = await import("@/lib/timeline/incident-view");

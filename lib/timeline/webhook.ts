@@ -1,7 +1,10 @@
 import "server-only";
+import http from "node:http";
+import https from "node:https";
 import { publicUrl } from "@/lib/env";
 import { errorMessage } from "@/lib/errors";
-import { getWebhookSetting } from "@/lib/settings";
+import { webhookUrl } from "@/lib/settings";
+import { checkedAddresses, webhookDisplay, webhookLookup } from "@/lib/settings/webhook-destination";
 import { type IncidentTransition, setWebhookStatus } from "@/lib/timeline/incidents";
 
 export const WEBHOOK_TIMEOUT_MS = 5_000;
@@ -64,36 +67,62 @@ export function deliverIncidentWebhook(transition: IncidentTransition): Promise<
 async function deliverNow(transition: IncidentTransition): Promise<string | null> {
   const id = transition.incident.id;
   try {
-    const { url } = await getWebhookSetting();
+    const url = await webhookUrl();
     if (!url) return null;
     const started = Date.now();
     let status: string;
     try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "ClusterDeck" },
-        body: JSON.stringify(webhookPayload(transition, publicUrl())),
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-        redirect: "manual",
-      });
-      await res.body?.cancel();
-      status = `${transition.kind}: ${res.ok ? "delivered" : "refused"}, HTTP ${res.status}, ${Date.now() - started} ms`;
-      if (!res.ok) console.error(`[webhook] incident ${id} ${transition.kind}: ${url} answered HTTP ${res.status}`);
+      const code = await post(url, JSON.stringify(webhookPayload(transition, publicUrl())));
+      const ok = code >= 200 && code < 300;
+      status = `${transition.kind}: ${ok ? "delivered" : "refused"}, HTTP ${code}, ${Date.now() - started} ms`;
+      if (!ok) console.error(`[webhook] incident ${id} ${transition.kind}: ${webhookDisplay(url)} answered HTTP ${code}`);
     } catch (err) {
-      const why =
-        err instanceof Error && err.name === "TimeoutError"
-          ? `no answer within ${WEBHOOK_TIMEOUT_MS} ms`
-          : // undici says only "fetch failed"; the cause names the refusal or the DNS error
-            errorMessage(err instanceof Error && err.cause instanceof Error ? err.cause : err);
+      const why = errorMessage(err);
       status = `${transition.kind}: failed: ${why}`;
-      console.error(`[webhook] incident ${id} ${transition.kind}: ${url}: ${why}`);
+      console.error(`[webhook] incident ${id} ${transition.kind}: ${webhookDisplay(url)}: ${why}`);
     }
     await setWebhookStatus(id, `${status} (${new Date().toISOString()})`);
     return status;
   } catch (err) {
-    console.error(`[webhook] incident ${id}: could not deliver or record the outcome:`, err);
+    console.error(`[webhook] incident ${id}: could not deliver or record the outcome: ${errorMessage(err)}`);
     return null;
   }
+}
+
+/**
+ * POST `body` to the webhook; its HTTP status. The socket goes only to addresses checked at this moment
+ * (webhookLookup), no redirect is followed, and the answer's body is never read: what an internal
+ * service would say never reaches the incident page.
+ */
+async function post(url: string, body: string): Promise<number> {
+  const target = new URL(url);
+  // an address in the URL is not looked up: check it here
+  await checkedAddresses(url);
+  const request = target.protocol === "https:" ? https.request : http.request;
+  return new Promise<number>((resolve, reject) => {
+    const req = request(
+      target,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "user-agent": "ClusterDeck", "content-length": Buffer.byteLength(body) },
+        lookup: webhookLookup(),
+        agent: false,
+        timeout: WEBHOOK_TIMEOUT_MS,
+      },
+      (res) => {
+        res.destroy();
+        clearTimeout(deadline);
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${WEBHOOK_TIMEOUT_MS} ms`)), WEBHOOK_TIMEOUT_MS);
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${WEBHOOK_TIMEOUT_MS} ms`)));
+    req.on("error", (err) => {
+      clearTimeout(deadline);
+      reject(err);
+    });
+    req.end(body);
+  });
 }
 
 /** Fire and forget: the recorder never waits for a webhook. */

@@ -30,9 +30,9 @@ export function Client({ role, webhook }: { role: OperatorRole; webhook: Webhook
           times, duration and a link to it) to this URL, waiting at most 5 s. The outcome is shown on the incident.
         </p>
         <p data-testid="webhook-current">
-          {current.url ? (
+          {current.display ? (
             <>
-              Calling <span className="mono">{current.url}</span>
+              Calling <span className="mono">{current.display}</span>
             </>
           ) : (
             "Turned off: no URL set."
@@ -45,15 +45,33 @@ export function Client({ role, webhook }: { role: OperatorRole; webhook: Webhook
             </span>
           ) : null}
         </p>
+        <p className="muted">
+          Only the scheme and host are shown, to everyone: the rest of a chat service&apos;s hook URL is its secret. An admin replaces the URL; no one reads
+          it back.{" "}
+          {current.allowPrivate
+            ? "This console may call loopback and private addresses (CLUSTERDECK_WEBHOOK_ALLOW_PRIVATE=1)."
+            : "URLs whose host is or resolves to a loopback, private, link-local or multicast address are refused (CLUSTERDECK_WEBHOOK_ALLOW_PRIVATE=1 allows them)."}
+        </p>
         {canChange ? (
           <form action={submit} className="tl-note-form">
             <label>
-              Webhook URL
-              <input name="url" type="text" defaultValue={current.url ?? ""} placeholder="https://chat.example.org/hooks/…  (empty: off)" data-testid="webhook-url" />
+              {current.display ? "Replace with" : "Webhook URL"}
+              <input
+                name="url"
+                type="text"
+                autoComplete="off"
+                defaultValue=""
+                placeholder={current.display ? "a new URL  (empty: turn the webhook off)" : "https://chat.example.org/hooks/…  (empty: off)"}
+                data-testid="webhook-url"
+              />
             </label>
             <FieldErrors messages={error?.fieldErrors?.url} />
             <ActionErrorNote error={error} shownFields={["url"]} testId="webhook-error" />
-            {result?.ok ? <p className="muted" role="status" data-testid="webhook-saved">Saved.</p> : null}
+            {result?.ok ? (
+              <p className="muted" role="status" data-testid="webhook-saved">
+                Saved.
+              </p>
+            ) : null}
             <button type="submit" disabled={pending} data-testid="webhook-save">
               {pending ? "Saving…" : "Save"}
             </button>
