@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { test as base, expect } from "@playwright/test";
+import bcrypt from "bcryptjs";
 import Database from "better-sqlite3";
 import { parse } from "yaml";
 
@@ -109,6 +110,21 @@ export function runEvents(runId: string): string[] {
       .pluck()
       .all(runId)
       .map(String);
+  } finally {
+    dbFile.close();
+  }
+}
+
+/**
+ * A user written straight into the console's database (the Users screen is tested on its own in
+ * users.spec.ts): specs that need a second person or a role use this. Idempotent per username.
+ */
+export function ensureUser(username: string, password: string, role: "viewer" | "operator" | "admin"): void {
+  const dbFile = new Database(path.join(e2eDir, "clusterdeck.db"), { fileMustExist: true });
+  try {
+    dbFile
+      .prepare(`INSERT INTO "User" ("id", "username", "passwordHash", "role", "createdAt") VALUES (?, ?, ?, ?, ?) ON CONFLICT("username") DO UPDATE SET "role" = excluded."role", "passwordHash" = excluded."passwordHash", "disabled" = 0, "mustChangePassword" = 0`)
+      .run(`e2e-${username}`, username, bcrypt.hashSync(password, 4), role, Date.now());
   } finally {
     dbFile.close();
   }
