@@ -1,10 +1,11 @@
 import "server-only";
 import crypto from "node:crypto";
+import { SESSION_COOKIE_NAME, hasSessionShape } from "@/lib/auth/cookie";
 import { type OperatorRole, isRole } from "@/lib/auth/roles";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 
-export const SESSION_COOKIE = "clusterdeck_session";
+export const SESSION_COOKIE = SESSION_COOKIE_NAME;
 /** A session ends this long after sign-in, however busy (CLUSTERDECK_SESSION_LIFETIME_MINUTES). */
 export const SESSION_LIFETIME_MS = 12 * 60 * 60 * 1000;
 /** …and this long after the last page load or action (CLUSTERDECK_SESSION_IDLE_MINUTES). */
@@ -57,7 +58,7 @@ export interface LookupOptions {
  * after the idle timeout since the last page load or action, or when the user is disabled.
  */
 export async function operatorForToken(token: string, { touch = false, now = Date.now() }: LookupOptions = {}): Promise<Operator | null> {
-  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
+  if (!hasSessionShape(token)) return null;
   const session = await db.session.findUnique({ where: { id: tokenId(token) }, include: { user: true } });
   if (!session) return null;
   const { idleMs } = sessionLimits();
