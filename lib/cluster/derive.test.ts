@@ -273,3 +273,15 @@ describe("stateOf, web nodes", () => {
     expect(stateOf(cluster, snapshot([web({ "php-handler": fpm })])).web[0]?.php).toEqual({ handler: "php-fpm", fpmService: "php8.2-fpm", fpmRunning: true });
   });
 });
+
+describe("secrets in what the hosts printed stay out of the state", () => {
+  it("masks the passwd= line ldirectord refuses, which the state quotes, and secrets in lines read in part", () => {
+    const h = lb1WithVip();
+    h.readings["ldirectord-cf"] = reading(parseLdirectordConfig(fixture("ldirectord", "ldirectord.cf-4.12-case-Z-hash-in-quoted.txt")));
+    h.readings["ip-addr"] = reading(parseIpAddr("2: eth0    inet 172.18.56.10/24 scope global eth0\nexport MYSQL_PWD password=hunter22\n"));
+    const state = stateOf(cluster, snapshot([h]));
+    expect(state.balancers[0]?.config?.refusedAt).toEqual({ line: 14, text: '\tpasswd="********"', reason: 'Unknown command "\tpasswd="********""' });
+    expect(state.hosts[0]?.problems.map((p) => p.problem).join("\n")).toContain("password=********");
+    expect(JSON.stringify(state)).not.toMatch(/s3cr#t|hunter22/);
+  });
+});

@@ -44,6 +44,7 @@ import { mysqlErrorLine } from "@/lib/probes/mysql-client-error";
 import type { MysqlVitals } from "@/lib/probes/mysql-vitals";
 import type { PhpHandler } from "@/lib/probes/php-handler";
 import { describeUnread, unreadOf } from "@/lib/probes/partial";
+import { maskSecrets } from "@/lib/secrets/mask";
 import type { ProcDrbd } from "@/lib/probes/proc-drbd";
 import type { ServiceState } from "@/lib/probes/service-state";
 import type { SessionFiles } from "@/lib/probes/session-files";
@@ -54,7 +55,12 @@ function freshness(host: HostSnapshot): Freshness {
   return { reachable: host.reachable, stale: host.stale, late: host.late ?? false, error: host.error, lastSeenAt: host.lastSeenAt, sentAt: sent.length ? Math.max(...sent) : null };
 }
 
+/** what went wrong with each reading, in words; the host's lines it quotes have their secrets masked */
 function problemsOf(host: HostSnapshot): ProbeProblem[] {
+  return problemsUnmasked(host).map((p) => ({ ...p, problem: maskSecrets(p.problem) }));
+}
+
+function problemsUnmasked(host: HostSnapshot): ProbeProblem[] {
   return Object.entries(host.readings).flatMap(([probe, reading]) => {
     const r = reading.result;
     if (r.ok) {
@@ -152,7 +158,7 @@ function vrrpOf(state: KeepalivedState | null, config: KeepalivedConfig | null, 
 export function ldirectordConfigOf(ldcf: LdirectordConfig | null, vip: string, port: number | undefined): BalancerState["config"] {
   if (!ldcf) return null;
   const reals = (v: LdirectordVirtual): LdirectordRealConfig[] =>
-    v.reals.map((r) => ({ address: r.address, port: r.port ?? v.port, weight: r.weight, weightDefault: r.weightDefault, rangeEnd: r.rangeEnd, drainedFrom: r.drainedFrom, source: r.source }));
+    v.reals.map((r) => ({ address: r.address, port: r.port ?? v.port, weight: r.weight, weightDefault: r.weightDefault, rangeEnd: r.rangeEnd, drainedFrom: r.drainedFrom, source: { ...r.source, text: maskSecrets(r.source.text) } }));
   const virtuals = ldcf.virtuals.filter((v) => v.address === vip);
   const first = virtuals.find((v) => v.port === port) ?? null;
   return {
@@ -160,7 +166,8 @@ export function ldirectordConfigOf(ldcf: LdirectordConfig | null, vip: string, p
     quiescent: first?.quiescent ?? ldcf.quiescent,
     virtuals: virtuals.map((v) => ({ virtual: v.virtual, address: v.address, port: v.port, reals: reals(v) })),
     autoreload: ldcf.autoreload,
-    refusedAt: ldcf.refusedAt,
+    // the refused line is quoted as written: a passwd= line ldirectord refuses would carry its password
+    refusedAt: ldcf.refusedAt && { ...ldcf.refusedAt, text: maskSecrets(ldcf.refusedAt.text), reason: maskSecrets(ldcf.refusedAt.reason) },
   };
 }
 
