@@ -1,28 +1,13 @@
 "use server";
 
-import type { z } from "zod";
-import { type ActionResult, invalidInput, toActionError } from "@/lib/action-result";
+import type { ActionResult } from "@/lib/action-result";
 import { authorizedAction } from "@/lib/auth/action";
-import { requireRole } from "@/lib/auth/current";
 import { AppError } from "@/lib/errors";
 import { RateLimiter } from "@/lib/rate-limit";
 import { CancelInput, ResolveInput, RunRef, StartInput, StepRef, WorkflowParams } from "@/lib/workflows/params";
 import { ApprovalPolicyInput, type ClusterApprovalPolicy, setClusterPolicy } from "@/lib/workflows/policy";
 import * as service from "@/lib/workflows/service";
 import type { Plan } from "@/lib/workflows/types";
-
-async function attempt<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
-  try {
-    return { ok: true, data: await fn() };
-  } catch (err) {
-    return toActionError(err);
-  }
-}
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): { ok: true; data: z.infer<S> } | ReturnType<typeof invalidInput> {
-  const parsed = schema.safeParse(input);
-  return parsed.success ? { ok: true, data: parsed.data } : invalidInput(parsed.error);
-}
 
 function paramsOf(kind: keyof typeof WorkflowParams, params: unknown): unknown {
   const parsed = WorkflowParams[kind].safeParse(params);
@@ -47,14 +32,9 @@ export async function previewWorkflow(input: unknown): Promise<ActionResult<Plan
 }
 
 export async function startWorkflow(input: unknown): Promise<ActionResult<{ runId: string }>> {
-  const parsed = parse(StartInput, input);
-  if (!parsed.ok) return parsed;
-  return attempt(async () => {
-    const operator = await requireRole("operator");
-    const { clusterId, kind, params, overrides, acknowledged } = parsed.data;
-    const runId = await service.startWorkflow({ clusterId, kind, params: paramsOf(kind, params), overrides, acknowledged }, operator);
-    return { runId };
-  });
+  return authorizedAction("operator", StartInput, input, async (operator, { clusterId, kind, params, overrides, acknowledged }) => ({
+    runId: await service.startWorkflow({ clusterId, kind, params: paramsOf(kind, params), overrides, acknowledged }, operator),
+  }));
 }
 
 export async function approveStep(input: unknown): Promise<ActionResult<null>> {
@@ -70,43 +50,31 @@ export async function setApprovalPolicy(input: unknown): Promise<ActionResult<Cl
 }
 
 export async function finishWaitEarly(input: unknown): Promise<ActionResult<null>> {
-  const parsed = parse(StepRef, input);
-  if (!parsed.ok) return parsed;
-  return attempt(async () => {
-    const operator = await requireRole("operator");
-    await service.finishWaitEarly(parsed.data.runId, parsed.data.step, operator);
+  return authorizedAction("operator", StepRef, input, async (operator, { runId, step }) => {
+    await service.finishWaitEarly(runId, step, operator);
     return null;
   });
 }
 
 export async function cancelRun(input: unknown): Promise<ActionResult<null>> {
-  const parsed = parse(CancelInput, input);
-  if (!parsed.ok) return parsed;
-  return attempt(async () => {
-    const operator = await requireRole("operator");
-    await service.cancelRun(parsed.data.runId, parsed.data.reason, operator);
+  return authorizedAction("operator", CancelInput, input, async (operator, { runId, reason }) => {
+    await service.cancelRun(runId, reason, operator);
     return null;
   });
 }
 
 /** A run halted in needs-attention: run the interrupted step again and go on. */
 export async function retryRun(input: unknown): Promise<ActionResult<null>> {
-  const parsed = parse(RunRef, input);
-  if (!parsed.ok) return parsed;
-  return attempt(async () => {
-    const operator = await requireRole("operator");
-    await service.retryRun(parsed.data.runId, operator);
+  return authorizedAction("operator", RunRef, input, async (operator, { runId }) => {
+    await service.retryRun(runId, operator);
     return null;
   });
 }
 
 /** Admin: close a halted run after checking the cluster by hand, releasing the cluster's lock. */
 export async function resolveRun(input: unknown): Promise<ActionResult<null>> {
-  const parsed = parse(ResolveInput, input);
-  if (!parsed.ok) return parsed;
-  return attempt(async () => {
-    const operator = await requireRole("admin");
-    await service.resolveRun(parsed.data.runId, parsed.data.reason, operator);
+  return authorizedAction("admin", ResolveInput, input, async (operator, { runId, reason }) => {
+    await service.resolveRun(runId, reason, operator);
     return null;
   });
 }
