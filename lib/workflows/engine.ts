@@ -335,7 +335,7 @@ async function rollBack(run: RunRow, cluster: ClusterSpec, steps: StepDef[], fai
       await workflowEvent(run, "workflow.step", "info", `rolled back: ${def.title}`, { host: def.host ?? null, after: { step: i, status: "rolled-back" } });
     } catch (err) {
       allOk = false;
-      await setStep(run.id, i, { status: "rollback-failed", message: `rollback failed: ${errorMessage(err)}` });
+      await setStep(run.id, i, { status: "rollback-failed", message: maskSecrets(`rollback failed: ${errorMessage(err)}`) });
       await workflowEvent(run, "workflow.step", "critical", `rollback failed: ${def.title}: ${errorMessage(err)}`, { host: def.host ?? null, after: { step: i, status: "rollback-failed" } });
       // Undoing earlier steps now could make it worse (undraining a node whose code could not be
       // put back): leave them in effect for a person.
@@ -408,6 +408,8 @@ async function driveRun(runId: string): Promise<void> {
         if (!fresh) return;
         message = await def.run(new Runtime(fresh, cluster, index, "commands"));
       }
+      // a step's own words may quote what a host printed
+      if (message !== undefined) message = maskSecrets(message);
       await setStep(runId, index, { status: "succeeded", finishedAt: new Date(), message: message ?? null });
       await setActive(runId, "running");
       globals().live.delete(runId);
@@ -426,7 +428,7 @@ async function driveRun(runId: string): Promise<void> {
         if (fresh) await cancelNow(fresh, cluster, steps, index, err);
         return;
       }
-      const reason = err instanceof StepFailed ? err.message : `unexpected error: ${errorMessage(err)}`;
+      const reason = maskSecrets(err instanceof StepFailed ? err.message : `unexpected error: ${errorMessage(err)}`);
       await setStep(runId, index, { status: "failed", finishedAt: new Date(), message: reason });
       await workflowEvent(run, "workflow.step", "warning", `${def.title}: failed: ${reason}`, { host: def.host ?? null, after: { step: index, status: "failed" } });
       await failRun(runId, cluster, steps, index, reason);
