@@ -200,6 +200,36 @@ describe("host-key trust", () => {
   });
 });
 
+describe("the trust store", () => {
+  it("reads decisions once, not per handshake, and again only after a change, which it tells the pool", async () => {
+    let reads = 0;
+    const changed: string[] = [];
+    const trust = new hostKeys.HostKeyTrust(async () => {
+      reads++;
+      return (await db.hostKeyDecision.findMany({ where: { revokedAt: null } })).map(hostKeys.decisionOf);
+    });
+    trust.onChange((clusterId, host) => changed.push(`${clusterId}/${host}`));
+    const local = new SshPool(() => undefined, { ...defaultConnectionOptions, connectTimeoutMs: 3_000, hostKeys: trust });
+    try {
+      for (const n of ["lb1", "db1"]) {
+        local.forget("fresh", n);
+        expect(await local.exec(target(fresh, n), "echo hi", { purpose: test })).toMatchObject({ stdout: "hi\n" });
+      }
+      expect(reads).toBe(1);
+      await trust.refresh([{ clusterId: "fresh", host: "lb1" }]);
+      expect(reads).toBe(2);
+      expect(changed).toEqual(["fresh/lb1"]);
+    } finally {
+      local.closeAll();
+    }
+  });
+
+  it("the lab refuses to rekey a VM it does not have", async () => {
+    const res = await fetch(`${lab.controlUrl}/hosts/web9/rekey`, { method: "POST", headers: { authorization: `Bearer ${lab.token}` } });
+    expect(res.status).toBe(404);
+  });
+});
+
 describe("trustedKeysOf", () => {
   const d = (fingerprint: string, decision: "accepted" | "rejected", revokedAt: number | null = null) => ({
     id: 1,
