@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ensureClientKey, ensureHostKey, fingerprintOf } from "./keys";
+import { ensureClientKey, ensureHostKey, fingerprintOf, regenerateHostKey } from "./keys";
 
 describe("lab keys", () => {
   it("are generated once, readable, 0600, and keep their fingerprint", () => {
@@ -27,6 +27,23 @@ describe("lab keys", () => {
       const key = ensureHostKey(dir, "web1");
       const out = execFileSync("ssh-keygen", ["-lf", path.join(dir, "keys", "web1_host.pub")], { encoding: "utf8" });
       expect(out.split(" ")[1]).toBe(key.fingerprint);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("regenerates a host key in place: a new fingerprint, kept from then on, 0600, and what ssh-keygen prints", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-keys-"));
+    try {
+      const old = ensureHostKey(dir, "web1");
+      const other = ensureHostKey(dir, "web2");
+      const fresh = regenerateHostKey(dir, "web1");
+      expect(fresh.fingerprint).not.toBe(old.fingerprint);
+      expect(ensureHostKey(dir, "web1").fingerprint).toBe(fresh.fingerprint);
+      expect(ensureHostKey(dir, "web2").fingerprint).toBe(other.fingerprint);
+      expect(fs.statSync(path.join(dir, "keys", "web1_host")).mode & 0o777).toBe(0o600);
+      const out = execFileSync("ssh-keygen", ["-lf", path.join(dir, "keys", "web1_host.pub")], { encoding: "utf8" });
+      expect(out.split(" ")[1]).toBe(fresh.fingerprint);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
