@@ -104,6 +104,18 @@ test("an admin's workflow is on the audit page: filtered by who and where, its o
   await expect(page.getByTestId("retention-current")).toContainText("by admin");
 });
 
+test("routine reads are counted per host and hour and shown on the page", async ({ page }) => {
+  test.setTimeout(150_000);
+  // counts are written at most once a minute after the first read
+  await expect(async () => {
+    await page.goto("/clusters/lab/audit");
+    const web1 = page.locator('[data-testid="probe-summary-row"][data-host="web1"]');
+    await expect(web1).toBeVisible({ timeout: 1_000 });
+    expect(Number(await web1.locator("td").nth(1).textContent())).toBeGreaterThan(10);
+  }).toPass({ timeout: 120_000, intervals: [2_000] });
+  await expect(page.getByTestId("probe-summary-row")).toHaveCount(8);
+});
+
 test.describe("a viewer", () => {
   test.use({ storageState: { cookies: [], origins: [] } });
 
