@@ -177,6 +177,7 @@ export class HostConnection {
       const client = new Client();
       let offered: string | null = null;
       let trusted: readonly string[] = target.hostKeys;
+      let trustUnreadable: string | null = null;
       let settled = false;
       const fail = (err: AppError) => {
         if (settled) return;
@@ -197,6 +198,10 @@ export class HostConnection {
         resolve(client);
       });
       client.on("error", (err) => {
+        if (trustUnreadable !== null) {
+          fail(new AppError("HostUnreachable", `${where}: the trusted host keys could not be read (${trustUnreadable})`));
+          return;
+        }
         if (offered !== null && !trusted.includes(offered)) {
           const known = trusted.length === 0 ? "no key is pinned or accepted for it" : "it does not match the pinned key";
           options.hostKeys?.refused(target, offered, trusted);
@@ -232,7 +237,10 @@ export class HostConnection {
               trusted = keys;
               verify(keys.includes(fingerprint));
             },
-            () => verify(false),
+            (err: unknown) => {
+              trustUnreadable = errorMessage(err);
+              verify(false);
+            },
           );
         },
       });

@@ -224,6 +224,28 @@ describe("the trust store", () => {
     }
   });
 
+  it("refuses a handshake as unreachable, not as a changed key, while decisions cannot be read, and reads them again next time", async () => {
+    let broken = true;
+    const offers: unknown[] = [];
+    const trust = new hostKeys.HostKeyTrust(async () => {
+      if (broken) throw new Error("database is locked");
+      return [];
+    }, (o) => offers.push(o));
+    const local = new SshPool(() => undefined, { ...defaultConnectionOptions, connectTimeoutMs: 3_000, hostKeys: trust });
+    try {
+      const lb2 = target(lab1, "lb2");
+      const err = await local.exec(lb2, "echo hi", { purpose: test }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "HostUnreachable" });
+      expect((err as AppError).message).toContain("database is locked");
+      expect(offers).toEqual([]);
+      broken = false;
+      local.forget("lab", "lb2");
+      expect(await local.exec(lb2, "echo hi", { purpose: test })).toMatchObject({ stdout: "hi\n" });
+    } finally {
+      local.closeAll();
+    }
+  });
+
   it("the lab refuses to rekey a VM it does not have", async () => {
     const res = await fetch(`${lab.controlUrl}/hosts/web9/rekey`, { method: "POST", headers: { authorization: `Bearer ${lab.token}` } });
     expect(res.status).toBe(404);
