@@ -156,9 +156,9 @@ function ApprovalPolicyPanel({ clusterId, role, policy }: { clusterId: string; r
       <p className="muted">A run keeps the policy in force when it started: a change here applies to runs started after it.</p>
       {canChange ? (
         <form action={submit} className="tl-note-form">
-          <label>
-            <input name="twoPersonRule" type="checkbox" defaultChecked={current.twoPersonRule} data-testid="two-person-rule" /> Require a second operator to
-            approve (two-person rule)
+          <label className="wf-check">
+            <input name="twoPersonRule" type="checkbox" defaultChecked={current.twoPersonRule} data-testid="two-person-rule" />
+            Require a second operator to approve (two-person rule)
           </label>
           <label>
             Approvals expire after (minutes, 5 to 1440)
