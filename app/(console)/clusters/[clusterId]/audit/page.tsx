@@ -51,7 +51,7 @@ export default async function AuditPage({ params, searchParams }: AuditPageProps
   const filtered = Object.keys(filters).some((k) => k !== "cursor");
 
   return (
-    <main className="tl">
+    <main className="tl audit">
       <div className="page-head">
         <h1>Audit</h1>
         <span className="sub">every command ClusterDeck ran on a host for a person or a workflow: who, why, where, and what it answered</span>
