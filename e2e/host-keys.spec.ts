@@ -1,4 +1,4 @@
-import { expect, test } from "./fixtures";
+import { ensureUser, expect, test } from "./fixtures";
 
 // A host's key changes (the lab gives web1 a new one): the console refuses web1 and shows both keys;
 // an admin checks and accepts the new one with a reason; web1 is polled again; the timeline says who.
@@ -41,5 +41,36 @@ test.describe("host-key trust", () => {
     await expect(accepted).toContainText("web1 reinstalled");
     await page.goto("/clusters/lab/timeline?kind=host.key-changed");
     await expect(page.getByTestId("event-row").filter({ hasText: fingerprint }).first()).toContainText("web1");
+  });
+
+  test("a viewer sees a refused key and both fingerprints, but no form to accept or reject it", async ({ page, browser, baseURL, lab }) => {
+    ensureUser("keys-viewer", "keys-viewer-password", "viewer");
+    const { fingerprint } = await lab.rekey("web2");
+    const context = await browser.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+    try {
+      const viewer = await context.newPage();
+      await viewer.goto("/sign-in");
+      await viewer.getByLabel("Username").fill("keys-viewer");
+      await viewer.getByLabel("Password").fill("keys-viewer-password");
+      await viewer.getByRole("button", { name: "Sign in" }).click();
+      await expect(viewer.getByTestId("operator")).toHaveText("keys-viewer");
+      await viewer.goto("/clusters/lab/host-keys");
+      // the page reads itself again every few seconds: the refusal shows once web2 is polled
+      await expect(viewer.getByTestId("offered-web2-fingerprint")).toHaveText(fingerprint, { timeout: 30_000 });
+      await expect(viewer.getByTestId("offered-web2-trusted")).toContainText("SHA256:");
+      await expect(viewer.getByTestId("accept-web2")).toHaveCount(0);
+      await expect(viewer.getByTestId("reject-web2")).toHaveCount(0);
+      await expect(viewer.getByTestId("host-key-reason-web2")).toHaveCount(0);
+    } finally {
+      await context.close();
+      // the admin accepts it, so the specs after this one see web2 answer
+      await page.goto("/clusters/lab/host-keys");
+      await expect(page.getByTestId("offered-web2-fingerprint")).toHaveText(fingerprint, { timeout: 30_000 });
+      await page.getByTestId("host-key-reason-web2").fill("e2e: web2 rekeyed by the lab");
+      await page.getByTestId("accept-web2").click();
+      await expect(page.getByTestId("offered-web2")).toHaveCount(0);
+    }
+    await page.goto("/clusters/lab");
+    await expect(page.getByTestId("vm-web2-status")).toHaveText("up", { timeout: 15_000 });
   });
 });
