@@ -192,3 +192,32 @@ describe("a VIP with several ports", () => {
     ]);
   });
 });
+
+// Issue 10, hole 2: the lab's ldirectord rereads its file every check interval on the lab's event loop; its
+// reading of real= lines backtracked (\s+(\d+) over a run of tabs): a megabyte of such lines took minutes.
+describe("the lab's ldirectord.cf reader on hostile lines", () => {
+  const MB = 1 << 20;
+  const timed = <T>(f: () => T): { value: T; ms: number } => {
+    const started = performance.now();
+    const value = f();
+    return { value, ms: performance.now() - started };
+  };
+  const megabyteOf = (line: string): string => `virtual=192.168.10.100:80\n${`${line}\n`.repeat(Math.ceil(MB / (line.length + 1)))}`;
+
+  it.each([
+    ["tabs after the method", `    real=192.168.10.11:80 gate${"\t".repeat(4000)}`],
+    ["digits for an address", `    real=${"0".repeat(4000)}`],
+    ["spaces and a quote", `    real=192.168.10.11:80 gate 1${' "'.repeat(2000)}`],
+    ["a directive's spaces", `    checkcount${" ".repeat(4000)}= x`],
+  ])("reads a megabyte of real= lines of %s within a budget", (_name, line) => {
+    const { value, ms } = timed(() => parseLdirectordConfig(megabyteOf(line)));
+    expect(ms).toBeLessThan(2_000);
+    expect(value.virtuals.length + (value.error === null ? 0 : 1)).toBeGreaterThan(0);
+  });
+
+  it("reads a 256 KiB line within a budget, and refuses it as ldirectord would a line it cannot read", () => {
+    const { value, ms } = timed(() => parseLdirectordConfig(`virtual=192.168.10.100:80\n    real=192.168.10.11:80 gate${"\t".repeat(256 * 1024)}x\n`));
+    expect(ms).toBeLessThan(2_000);
+    expect(value.error).toMatchObject({ line: 2 });
+  });
+});

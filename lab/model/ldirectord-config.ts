@@ -79,7 +79,6 @@ const SERVICE_CHECKS = new Set(["dns", "ftp", "http", "https", "http_proxy", "im
 const FORWARDS: Readonly<Record<string, Forward>> = { gate: "Route", masq: "Masq", ipip: "Tunnel" };
 /** ld_port_to_service: the check a virtual service gets from its port when it names none */
 const PORT_SERVICE: Readonly<Record<number, string>> = { 21: "ftp", 25: "smtp", 53: "dns", 80: "http", 110: "pop", 119: "nntp", 143: "imap", 389: "ldap", 443: "https", 587: "submission", 636: "ldaps", 993: "imaps", 995: "pops", 1521: "oracle", 1812: "radius", 3128: "http_proxy", 3306: "mysql", 5060: "sip", 5432: "pgsql" };
-const MAX_LINE = 4096;
 
 /** the ldirectord.cf the lab installs: one virtual service per VIP port, direct routing to both web nodes */
 export function ldirectordConfigText(settings: LabSettings, reals: readonly string[]): string {
@@ -137,7 +136,7 @@ export function parseLdirectordConfig(text: string, resolveHost: (name: string) 
   const raw = text.split("\n");
   if (raw[raw.length - 1] === "") raw.pop();
   const hadNewline = (i: number): boolean => i < raw.length - 1 || text.endsWith("\n");
-  const lineAt = (i: number): string => (raw[i] ?? "").slice(0, MAX_LINE);
+  const lineAt = (i: number): string => raw[i] ?? "";
   const host = (name: string): string | null => (/^\d+\.\d+\.\d+\.\d+$/.test(name) ? name : resolveHost(name));
   const fail = (line: number, message: string): never => {
     throw new ConfigError(line, message);
@@ -202,14 +201,14 @@ export function parseLdirectordConfig(text: string, resolveHost: (name: string) 
           } else if ((a = arg(/^connecttimeout\s*=\s*([^\n]*)/)) !== null) {
             fail(n, "connecttimeout directive deprecated in favour of negotiatetimeout");
           } else if ((a = arg(/^(?:negotiatetimeout|checkcount|failurecount|checkinterval)\s*=\s*([^\n]*)/)) !== null) {
-            if (!/[1-9]/.test(/(\d+)/.exec(a)?.[1] ?? "")) fail(n, `invalid ${rcmd.replace(/\s*=[^\n]*/, "").replace("negotiatetimeout", "negotiate timeout").replace("checkcount", "check count").replace("failurecount", "failure count")}`);
+            if (!/[1-9]/.test(/(\d+)/.exec(a)?.[1] ?? "")) fail(n, `invalid ${nameBefore(rcmd).replace("negotiatetimeout", "negotiate timeout").replace("checkcount", "check count").replace("failurecount", "failure count")}`);
             if (rcmd.startsWith("checkcount")) warnings.push({ line: n, message: "checkcount option is deprecated and slated for removal.  please see 'failurecount'" });
           } else if ((a = arg(/^checkport\s*=\s*([^\n]*)/)) !== null) {
             const p = /(\d+)/.exec(a)?.[1];
             if (p === undefined) fail(n, "invalid port");
             if (!(Number(p) > 0 && Number(p) < 65536)) fail(n, "checkport must be in range 1..65536");
           } else if ((a = arg(/^(?:login|passwd|database|secret)\s*=\s*"([^\n]*)"/)) !== null) {
-            if (a === "") fail(n, `invalid ${rcmd.startsWith("passwd") ? "password" : rcmd.replace(/\s*=[^\n]*/, "") + " string"}`);
+            if (a === "") fail(n, `invalid ${rcmd.startsWith("passwd") ? "password" : nameBefore(rcmd) + " string"}`);
           } else if ((a = arg(/^scheduler\s*=\s*([^\n]*)/)) !== null) {
             const s = /([a-z]+)/.exec(a)?.[1];
             if (!s) fail(n, "invalid scheduler, should be only lowercase letters (a-z)");
@@ -229,7 +228,7 @@ export function parseLdirectordConfig(text: string, resolveHost: (name: string) 
             if (!w || !SERVICE_CHECKS.has(w)) fail(n, "service must be dns, ftp, http, https, http_proxy, imap, imaps, ldap, ldaps, mysql, nntp, none, oracle, pop, pops, radius, pgsql, simpletcp, sip, smtp or submission");
             v.service = w ?? "";
           } else if ((a = arg(/^(?:quiescent|cleanstop|ops)\s*=\s*([^\n]*)/)) !== null) {
-            if (a !== "yes" && a !== "no") fail(n, `${rcmd.replace(/\s*=[^\n]*/, "")} must be 'yes' or 'no'`);
+            if (a !== "yes" && a !== "no") fail(n, `${nameBefore(rcmd)} must be 'yes' or 'no'`);
           } else if ((a = arg(/^httpmethod\s*=\s*([^\n]*)/)) !== null) {
             const w = (/(\w+)/.exec(a)?.[1] ?? "").toUpperCase();
             if (w !== "GET" && w !== "HEAD") fail(n, "httpmethod must be GET or HEAD");
@@ -304,26 +303,111 @@ export function parseLdirectordConfig(text: string, resolveHost: (name: string) 
 }
 
 function realServer(str: string, line: number, v: LdVirtual, host: (name: string) => string | null): LdReal {
-  const m = /(\d+\.\d+\.\d+\.\d+|[A-Za-z0-9.-]+)(?::(\d+|[A-Za-z0-9_-]+))?\s+([^\n]*)/.exec(str);
+  const m = realAddress(str);
   if (!m) throw new ConfigError(line, "invalid address for real server (wrong format)");
-  const address = host(m[1] ?? "");
-  if (address === null) throw new ConfigError(line, `invalid address (${m[1]}) for real server (could not resolve host)`);
-  const rport = port(m[2] ?? "0", "");
-  if (rport === null) throw new ConfigError(line, `invalid port (${m[2]}) for real server (could not resolve port)`);
-  const flags = /(\w+)([^\n]*)/.exec(m[3] ?? "");
+  const address = host(m.host);
+  if (address === null) throw new ConfigError(line, `invalid address (${m.host}) for real server (could not resolve host)`);
+  const rport = port(m.port ?? "0", "");
+  if (rport === null) throw new ConfigError(line, `invalid port (${m.port}) for real server (could not resolve port)`);
+  const flags = /(\w+)([^\n]*)/.exec(m.rest);
   const forward = FORWARDS[flags?.[1] ?? ""];
   if (!flags || !forward) throw new ConfigError(line, "forward method must be gate, masq or ipip");
   let rest = flags[2] ?? "";
   let weight = 1;
-  const w = /\s+(\d+)([^\n]*)/.exec(rest);
+  const w = weightAfterSpace(rest);
   if (w) {
-    weight = Number(w[1]);
-    rest = w[2] ?? "";
+    weight = Number(w.digits);
+    rest = w.rest;
   }
-  const reqRecv = /\s+"([^\n]*)"[, ]\s*"([^\n]*)"([^\n]*)/.exec(rest);
-  if (reqRecv) rest = reqRecv[3] ?? "";
+  const afterStrings = requestReceiveRest(rest);
+  if (afterStrings !== null) rest = afterStrings;
   if (/\S/.test(rest)) throw new ConfigError(line, `Invalid real server line, around "${rest}"`);
   return { address, port: rport || v.port, forward, weight, line };
+}
+
+// The Perl patterns of _ld_read_config_real_resolve and add_real_server, read in one pass each: as regular
+// expressions they backtrack over a long run (a line of tabs after the method took minutes per megabyte).
+
+/** JavaScript's \s (Perl's, for what a config file holds), without a regular expression per character */
+const SPACES = new Set(["\t", "\n", "\v", "\f", "\r", " ", "\u00a0", "\u1680", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff"]);
+const isSpace = (c: string | undefined): boolean => c !== undefined && (SPACES.has(c) || (c >= "\u2000" && c <= "\u200a"));
+const isHostChar = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z0-9.-]$/.test(c);
+const isPortChar = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z0-9_-]$/.test(c);
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
+
+/** a directive's name: the line up to its `=`, the blanks before it dropped (Perl's substitution of blanks, `=` and the rest by nothing) */
+function nameBefore(rcmd: string): string {
+  const eq = rcmd.indexOf("=");
+  return eq === -1 ? rcmd : rcmd.slice(0, eq).trimEnd();
+}
+
+/**
+ * /(\d+\.\d+\.\d+\.\d+|[A-Za-z0-9.-]+)(?::(\d+|[A-Za-z0-9_-]+))?\s+(.*)/: the first run of host characters
+ * followed by whitespace, or by `:`, a port and whitespace. A match can only start at the start of a run
+ * (one starting inside it ends where the run ends, and fails the same way), so each run is tried once.
+ */
+function realAddress(str: string): { host: string; port: string | null; rest: string } | null {
+  let i = 0;
+  while (i < str.length) {
+    if (!isHostChar(str[i])) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (isHostChar(str[i])) i++;
+    let after = i;
+    let portToken: string | null = null;
+    if (str[i] === ":") {
+      let j = i + 1;
+      while (isPortChar(str[j])) j++;
+      if (j > i + 1 && isSpace(str[j])) {
+        portToken = str.slice(i + 1, j);
+        after = j;
+      }
+    }
+    if (isSpace(str[after])) {
+      let r = after;
+      while (isSpace(str[r])) r++;
+      return { host: str.slice(start, i), port: portToken, rest: str.slice(r) };
+    }
+  }
+  return null;
+}
+
+/** /\s+(\d+)(.*)/: the first digits that follow whitespace */
+function weightAfterSpace(rest: string): { digits: string; rest: string } | null {
+  for (let i = 0; i < rest.length; i++) {
+    if (!isSpace(rest[i]) || isSpace(rest[i + 1]) || !isDigit(rest[i + 1])) continue;
+    let j = i + 1;
+    while (isDigit(rest[j])) j++;
+    return { digits: rest.slice(i + 1, j), rest: rest.slice(j) };
+  }
+  return null;
+}
+
+/**
+ * /\s+"(.*)"[, ]\s*"(.*)"(.*)/: what follows the line's last quote, when the request and receive strings are
+ * there. Whether they are depends only on the first quote after whitespace: a `"` then `,` or a space,
+ * whitespace, a `"`, and one more `"` after it; the first such closing quote leaves the most room for it.
+ */
+function requestReceiveRest(rest: string): string | null {
+  let open = -1;
+  for (let i = 1; i < rest.length; i++) {
+    if (rest[i] === '"' && isSpace(rest[i - 1])) {
+      open = i;
+      break;
+    }
+  }
+  if (open === -1) return null;
+  const last = rest.lastIndexOf('"');
+  for (let c = rest.indexOf('"', open + 1); c !== -1; c = rest.indexOf('"', c + 1)) {
+    if (rest[c + 1] !== "," && rest[c + 1] !== " ") continue;
+    let d = c + 2;
+    while (isSpace(rest[d])) d++;
+    if (rest[d] !== '"') continue;
+    return last > d ? rest.slice(last + 1) : null;
+  }
+  return null;
 }
 
 /** ldirectord's error line: `Error [<pid>] reading file <file> at line <n>: <message>` */
