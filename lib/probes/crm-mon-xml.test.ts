@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { crmMonXmlProbe, parseCrmMonXml } from "@/lib/probes/crm-mon-xml";
-import { slowestParse } from "@/lib/probes/hostile";
+import { hostileLines, slowestOf, slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 const read = (file: string) => valueOf(parseCrmMonXml(fixture("crm_mon", file)));
@@ -103,5 +103,14 @@ describe("crm-mon-xml", () => {
     ["mismatched tags", "<pacemaker-result><summary></nodes></pacemaker-result>"],
   ])("refuses %s", (_name, input) => {
     expect(parseCrmMonXml(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
+  });
+});
+
+// Issue 10, hole 2: within the line cap a backtracking pattern is still quadratic per line, and a line
+// over it must not reach a pattern at all. Budgets against blow-up, not benchmarks.
+describe("crm-mon-xml on hostile lines", () => {
+  it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
+    const slowest = slowestOf(parseCrmMonXml, hostileLines(["<node name", '<node name="a"', "<!--", "<resource id"], '<crm_mon version="2.1.5">\n'));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { hostileLines, slowestOf } from "@/lib/probes/hostile";
 import { dfProbe, parseDf } from "@/lib/probes/df";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
@@ -82,5 +83,14 @@ describe("df", () => {
     ["df error", "df: /mnt/nfs: Stale file handle\n"],
   ])("refuses %s", (_name, input) => {
     expect(parseDf(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
+  });
+});
+
+// Issue 10, hole 2: within the line cap a backtracking pattern is still quadratic per line, and a line
+// over it must not reach a pattern at all. Budgets against blow-up, not benchmarks.
+describe("df on hostile lines", () => {
+  it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
+    const slowest = slowestOf(parseDf, hostileLines(["/dev/sda1", "/dev/sda1 100 50 50 50% /", "a "], "Filesystem     1024-blocks    Used Available Capacity Mounted on\n"));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
   });
 });

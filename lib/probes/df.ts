@@ -18,8 +18,8 @@ export interface DiskUsage {
 }
 
 const HEADER = /^Filesystem\s+(\d+)(K?)-blocks\s+Used\s+Avail(?:able)?\s+(?:Capacity|Use%)\s+Mounted on$/;
-const ROW = /^(\S.*?)\s+(\d+|-)\s+(\d+|-)\s+(\d+|-)\s+(\d+%|-)\s+(\/.*)$/;
-const NUMBERS_ONLY = /^\s+(\d+|-)\s+(\d+|-)\s+(\d+|-)\s+(\d+%|-)\s+(\/.*)$/;
+const NUMBER = /^(\d+|-)$/;
+const CAPACITY = /^(\d+%|-)$/;
 
 export function parseDf(stdout: string): Parsed<DiskUsage> {
   return readOutput(stdout, (text) => {
@@ -54,12 +54,44 @@ interface Row {
   joinedNext: boolean;
 }
 
+interface Word {
+  text: string;
+  at: number;
+}
+
+/**
+ * A row is DEVICE SIZE USED AVAIL CAPACITY MOUNT, where the device and the mount point may hold spaces
+ * (the pattern /^(\S.*?)\s+(\d+|-)\s+(\d+|-)\s+(\d+|-)\s+(\d+%|-)\s+(\/.*)$/, which backtracked: a
+ * 256 KiB row took minutes). Read as words instead: the device is the fewest words that are followed by
+ * three numbers, a capacity and a word starting with `/`, where the mount point starts.
+ */
+function cellsAt(line: string, words: readonly Word[], k: number): string[] | null {
+  const [size, used, available, capacity, mount] = words.slice(k, k + 5);
+  if (!size || !used || !available || !capacity || !mount) return null;
+  if (!NUMBER.test(size.text) || !NUMBER.test(used.text) || !NUMBER.test(available.text) || !CAPACITY.test(capacity.text)) return null;
+  return mount.text.startsWith("/") ? [size.text, used.text, available.text, capacity.text, line.slice(mount.at)] : null;
+}
+
+function wordsOf(line: string): Word[] | null {
+  // JavaScript's `.` stops at these: the pattern never matched a row that held one
+  if (/[\r\u2028\u2029]/.test(line)) return null;
+  return Array.from(line.matchAll(/\S+/g), (m) => ({ text: m[0], at: m.index }));
+}
+
 function readRow(line: string, next: string | undefined): Row | null {
-  const whole = ROW.exec(line);
-  if (whole?.[1] !== undefined) return { device: whole[1], cells: whole.slice(2), joinedNext: false };
+  const words = wordsOf(line);
+  if (words && words[0]?.at === 0) {
+    for (let k = 1; k + 5 <= words.length; k++) {
+      const cells = cellsAt(line, words, k);
+      const last = words[k - 1];
+      if (cells && last) return { device: line.slice(0, last.at + last.text.length), cells, joinedNext: false };
+    }
+  }
   // df without -P puts a long device name alone on its line and the numbers on the next one
-  const rest = !/\s/.test(line) && next !== undefined ? NUMBERS_ONLY.exec(next) : null;
-  return rest ? { device: line, cells: rest.slice(1), joinedNext: true } : null;
+  if (/\s/.test(line) || next === undefined) return null;
+  const nextWords = wordsOf(next);
+  const rest = nextWords && (nextWords[0]?.at ?? 0) > 0 ? cellsAt(next, nextWords, 0) : null;
+  return rest ? { device: line, cells: rest, joinedNext: true } : null;
 }
 
 export const dfProbe: Probe<DiskUsage> = {

@@ -30,7 +30,7 @@ export function hostileInputs(sample: string): [string, string][] {
     ["hundred thousand blank-ish lines", repeat(" \n", MB / 2)],
     ["a long indented continuation", `${firstLine}\n${repeat("    a")}\n`],
     // within the line cap a backtracking pattern is still quadratic per line: a megabyte of such lines
-    ["lines just under the cap: the first line, spaces, a carriage return", repeat(`${firstLine}${" ".repeat(Math.max(0, MAX_LINE - firstLine.length - 3))}\ry\n`)],
+    ["lines just under the cap: the first line, spaces, x, a carriage return", repeat(`${firstLine}${" ".repeat(Math.max(0, MAX_LINE - firstLine.length - 4))}x\ry\n`)],
   ];
 }
 
@@ -40,27 +40,28 @@ const RUNS = [" ", "\t", "0", " 1", "a=", " -> ", "/", ":", '" '];
 /**
  * Hostile lines for a parser that reads line by line: after `head` (a header the tool prints once), lines
  * that start as the tool's own do (`leads`: "1: eth0 inet", "\treal=10.0.0.1 gate") and go on with a long
- * run of one shape, ended by a carriage return and a letter (JavaScript's `.` stops at the CR, so a pattern
- * ending in `(.*)$` fails there and backtracks through the run). One megabyte of such lines just under the
- * line cap, every lead with every run in turn; then each lead with each run as one 256 KiB line.
+ * run of one shape, ended by a letter, a carriage return and a letter (JavaScript's `.` stops at the CR, so a pattern
+ * ending in `(.*)$` fails there and backtracks through the run). For each run, a megabyte of such lines just
+ * under the line cap, the leads in turn; then each lead with each run as one 256 KiB line.
  */
 export function hostileLines(leads: readonly string[], head = ""): [string, string][] {
-  const near: string[] = [];
+  const files: [string, string][] = [];
   const long: [string, string][] = [];
-  for (const lead of leads) {
-    for (const run of RUNS) {
-      const width = Math.max(0, MAX_LINE - lead.length - 8);
-      near.push(`${lead}${repeat(run, width).slice(0, width)}\ry`);
-      long.push([`one 256 KiB line ${JSON.stringify(lead)} + ${JSON.stringify(run)}...`, `${head}${lead}${repeat(run, MB / 4)}\ry\n`]);
+  for (const run of RUNS) {
+    const near = leads.map((lead) => {
+      const width = Math.max(0, MAX_LINE - lead.length - 9);
+      long.push([`one 256 KiB line ${JSON.stringify(lead)} + ${JSON.stringify(run)}...`, `${head}${lead}${repeat(run, MB / 4)}x\ry\n`]);
+      return `${lead}${repeat(run, width).slice(0, width)}x\ry`;
+    });
+    const lines: string[] = [];
+    for (let size = 0, i = 0; size < MB; i++) {
+      const line = near[i % near.length] ?? "";
+      lines.push(line);
+      size += line.length + 1;
     }
+    files.push([`a megabyte of lines just under the cap: leads + ${JSON.stringify(run)}...`, `${head}${lines.join("\n")}\n`]);
   }
-  const lines: string[] = [];
-  for (let size = 0, i = 0; size < MB; i++) {
-    const line = near[i % near.length] ?? "";
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return [[`a megabyte of lines just under the cap, ${JSON.stringify(leads)} + runs`, `${head}${lines.join("\n")}\n`], ...long];
+  return [...files, ...long];
 }
 
 /** Runs the parser on each input; returns the slowest, so a test can hold it to a budget. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { holdsAddress, ipAddrProbe, parseIpAddr } from "@/lib/probes/ip-addr";
-import { slowestParse } from "@/lib/probes/hostile";
+import { hostileLines, slowestOf, slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 describe("ip-addr", () => {
@@ -81,5 +81,14 @@ describe("ip-addr", () => {
     ["ip error", 'Device "eth9" does not exist.\n'],
   ])("refuses %s", (_name, input) => {
     expect(parseIpAddr(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
+  });
+});
+
+// Issue 10, hole 2: within the line cap a backtracking pattern is still quadratic per line, and a line
+// over it must not reach a pattern at all. Budgets against blow-up, not benchmarks.
+describe("ip-addr on hostile lines", () => {
+  it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
+    const slowest = slowestOf(parseIpAddr, hostileLines(["1: eth0    inet", "2: eth0    inet 10.0.0.1/24", "3: eth0    link/ether"]));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
   });
 });

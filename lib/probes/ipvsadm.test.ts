@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type IpvsTable, ipvsadmCommand, ipvsadmProbe, parseIpvsadm } from "@/lib/probes/ipvsadm";
-import { slowestParse } from "@/lib/probes/hostile";
+import { hostileLines, slowestOf, slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 const read = (file: string): IpvsTable => valueOf(parseIpvsadm(fixture("ipvsadm", file)));
@@ -183,5 +183,14 @@ describe("ipvsadm", () => {
     ["thresholds table", "Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn\n  -> RemoteAddress:Port\n"],
   ])("refuses %s", (_name, input) => {
     expect(parseIpvsadm(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
+  });
+});
+
+// Issue 10, hole 2: within the line cap a backtracking pattern is still quadratic per line, and a line
+// over it must not reach a pattern at all. Budgets against blow-up, not benchmarks.
+describe("ipvsadm on hostile lines", () => {
+  it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
+    const slowest = slowestOf(parseIpvsadm, hostileLines(["  -> 10.0.0.1:80", "TCP  10.0.0.100:80 wlc", "  -> [::"], "IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  203.0.113.10:80 wlc\n"));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
   });
 });

@@ -90,7 +90,7 @@ export interface IpvsadmView {
 const VERSION = /^IP Virtual Server version (\S+) \(size=(\d+)\)$/;
 const FORWARDS: readonly string[] = ["Route", "Masq", "Tunnel", "Local"];
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-const IPV6 = /^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/;
+const IPV6_CHARS = /^[0-9a-fA-F:.]+$/;
 
 function isForward(word: string): word is IpvsForward {
   return FORWARDS.includes(word);
@@ -99,7 +99,7 @@ function isForward(word: string): word is IpvsForward {
 /** "10.0.0.1:80" or "[2001:db8::1]:80" (ipvsadm -n prints nothing else) */
 export function parseEndpoint(token: string): IpvsEndpoint {
   const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(token);
-  if (v6 && IPV6.test(v6[1] ?? "")) return { family: "inet6", address: v6[1] ?? "", port: needInt(v6[2], "port") };
+  if (v6 && IPV6_CHARS.test(v6[1] ?? "") && (v6[1] ?? "").includes(":")) return { family: "inet6", address: v6[1] ?? "", port: needInt(v6[2], "port") };
   const v4 = /^([^:]+):(\d+)$/.exec(token);
   if (v4 && IPV4.test(v4[1] ?? "")) return { family: "inet", address: v4[1] ?? "", port: needInt(v4[2], "port") };
   return cannotRead(`not a numeric address:port: ${quoteLine(token)}`);
@@ -180,9 +180,10 @@ function rates(words: string[]): IpvsRates {
 }
 
 function realServerLine(line: string): { endpoint: IpvsEndpoint; rest: string[] } | null {
-  const m = /^\s*->\s+(\S+)\s*(.*)$/.exec(line);
+  // no `\s*(.*)$` after the address: it backtracked through the spaces before a carriage return
+  const m = /^\s*->\s+(\S+)/.exec(line);
   if (!m) return null;
-  return { endpoint: parseEndpoint(m[1] ?? ""), rest: (m[2] ?? "").split(/\s+/).filter(Boolean) };
+  return { endpoint: parseEndpoint(m[1] ?? ""), rest: line.slice(m[0].length).split(/\s+/).filter(Boolean) };
 }
 
 function listRealServer(endpoint: IpvsEndpoint, words: string[]): IpvsRealServer {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { keepalivedConfProbe, parseKeepalivedConfig } from "@/lib/probes/keepalived-conf";
-import { slowestParse } from "@/lib/probes/hostile";
+import { hostileLines, slowestOf, slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
 describe("keepalived-conf", () => {
@@ -64,5 +64,14 @@ vrrp_instance VI_9
 
   it.each([...garbage("cat"), ["no such file", "cat: /etc/keepalived/keepalived.conf: No such file or directory\n"]])("refuses %s", (_name, input) => {
     expect(parseKeepalivedConfig(input)).toMatchObject({ ok: false, error: "unreadable" });
+  });
+});
+
+// Issue 10, hole 2: within the line cap a backtracking pattern is still quadratic per line, and a line
+// over it must not reach a pattern at all. Budgets against blow-up, not benchmarks.
+describe("keepalived-conf on hostile lines", () => {
+  it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
+    const slowest = slowestOf(parseKeepalivedConfig, hostileLines(["    auth_pass", "auth_pass ", "    virtual_ipaddress {"], "vrrp_instance VI_1 {\n"));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { hostileLines, slowestOf } from "@/lib/probes/hostile";
 import { loadavgProbe, parseLoadavg } from "@/lib/probes/loadavg";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
@@ -24,5 +25,14 @@ describe("loadavg", () => {
     ["cat error", "cat: /proc/loadavg: No such file or directory\n"],
   ])("refuses %s", (_name, input) => {
     expect(parseLoadavg(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
+  });
+});
+
+// Issue 10, hole 2: within the line cap a backtracking pattern is still quadratic per line, and a line
+// over it must not reach a pattern at all. Budgets against blow-up, not benchmarks.
+describe("loadavg on hostile lines", () => {
+  it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
+    const slowest = slowestOf(parseLoadavg, hostileLines(["0.00 0.01 0.05 1/", "0.00 "]));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
   });
 });

@@ -13,15 +13,25 @@ export interface LoadAvg {
   lastPid: number;
 }
 
-const LINE = /^(\S+) (\S+) (\S+) (\S+)\/(\S+) (\S+)$/;
+/**
+ * "0.00 0.01 0.05 1/123 4567": five words, one space apart, the fourth split at its last `/`. Read as words:
+ * the pattern /^(\S+) (\S+) (\S+) (\S+)\/(\S+) (\S+)$/ backtracked (a 256 KiB line took minutes).
+ */
+function fields(line: string): string[] | null {
+  const words = line.split(" ");
+  if (words.length !== 5 || words.some((w) => w === "" || /\s/.test(w))) return null;
+  const [l1 = "", l5 = "", l15 = "", counts = "", lastPid = ""] = words;
+  const slash = counts.lastIndexOf("/");
+  if (slash <= 0 || slash === counts.length - 1) return null;
+  return [l1, l5, l15, counts.slice(0, slash), counts.slice(slash + 1), lastPid];
+}
 
 export function parseLoadavg(stdout: string): Parsed<LoadAvg> {
   return readOutput(stdout, (text) => {
     const lines = contentLines(text);
     if (lines.length !== 1) cannotRead(`expected one line, got ${lines.length}`);
     const line = lines[0] ?? "";
-    const m = LINE.exec(line.trim()) ?? cannotRead(`not a /proc/loadavg line: ${quoteLine(line)}`);
-    const [, l1, l5, l15, running, total, lastPid] = m;
+    const [l1, l5, l15, running, total, lastPid] = fields(line.trim()) ?? cannotRead(`not a /proc/loadavg line: ${quoteLine(line)}`);
     return {
       load1: needDecimal(l1, "1-minute load"),
       load5: needDecimal(l5, "5-minute load"),

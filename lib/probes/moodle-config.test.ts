@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { hostileLines, slowestOf } from "@/lib/probes/hostile";
 import { CONFIG_PATTERN, moodleConfigProbe, parseMoodleConfig, readAssignmentAfter } from "@/lib/probes/moodle-config";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
@@ -108,5 +109,14 @@ describe("moodle-config", () => {
     ["a whole config.php", fixture("moodle", "config-php-installer-config-dist-file-sessions-CONSTRUCTED.txt")],
   ])("refuses %s", (_n, text) => {
     expect(parseMoodleConfig(text).ok).toBe(false);
+  });
+});
+
+// Issue 10, hole 2: within the line cap a backtracking pattern is still quadratic per line, and a line
+// over it must not reach a pattern at all. Budgets against blow-up, not benchmarks.
+describe("moodle-config on hostile lines", () => {
+  it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
+    const slowest = slowestOf(parseMoodleConfig, hostileLines(["$CFG->wwwroot", "$CFG->dataroot = ", "$CFG->wwwroot = 'http://x"]));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { hostileLines, slowestOf } from "@/lib/probes/hostile";
 import { moodleVersionProbe, parseMoodleVersion } from "@/lib/probes/moodle-version";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
@@ -41,5 +42,14 @@ describe("moodle-version", () => {
     ["no such file", "cat: /var/www/moodle/version.php: No such file or directory\n"],
   ])("refuses %s", (_name, input) => {
     expect(parseMoodleVersion(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
+  });
+});
+
+// Issue 10, hole 2: within the line cap a backtracking pattern is still quadratic per line, and a line
+// over it must not reach a pattern at all. Budgets against blow-up, not benchmarks.
+describe("moodle-version on hostile lines", () => {
+  it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
+    const slowest = slowestOf(parseMoodleVersion, hostileLines(["$version = ", "$release = '", "$maturity = MATURITY_", "  $version  =  2024"], "<?php\n"));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
   });
 });

@@ -1,4 +1,5 @@
 import { shellQuote } from "@/lib/ssh/quote";
+import { MAX_LINE } from "@/lib/probes/partial";
 import { cannotRead, readOutput } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
@@ -25,10 +26,30 @@ function isMaturity(word: string): word is MoodleMaturity {
   return MATURITIES.includes(word);
 }
 
-/** `$name = value;` at the start of a line (never inside a comment), or undefined. */
-function assignment(text: string, name: string): string | undefined {
-  const m = new RegExp(`^[ \\t]*\\$${name}[ \\t]*=[ \\t]*([^;\\n]+?)[ \\t]*;`, "m").exec(text);
-  return m?.[1];
+const blank = (c: string | undefined): boolean => c === " " || c === "\t";
+
+/**
+ * `$name = value;` at the start of a line (never inside a comment), or undefined: the first line that is
+ * blanks, `$name`, blanks, `=`, blanks, then a value up to the first `;` (its trailing blanks dropped).
+ * Read by hand in one pass per line: as a pattern (`[ \t]*([^;]+?)[ \t]*;`) a line of spaces took minutes.
+ */
+function assignment(lines: readonly string[], name: string): string | undefined {
+  for (const line of lines) {
+    let i = 0;
+    while (blank(line[i])) i++;
+    if (line[i] !== "$" || !line.startsWith(name, i + 1)) continue;
+    i += 1 + name.length;
+    while (blank(line[i])) i++;
+    if (line[i] !== "=") continue;
+    i++;
+    while (blank(line[i])) i++;
+    const end = line.indexOf(";", i);
+    if (end === -1) continue;
+    let last = end;
+    while (last > i && blank(line[last - 1])) last--;
+    if (last > i) return line.slice(i, last);
+  }
+  return undefined;
 }
 
 function phpString(value: string | undefined, name: string): string {
@@ -39,16 +60,19 @@ function phpString(value: string | undefined, name: string): string {
 
 export function parseMoodleVersion(stdout: string): Parsed<MoodleVersion> {
   return readOutput(stdout, (text) => {
-    if (!/^\s*<\?php/.test(text)) cannotRead("not a PHP file");
-    const version = assignment(text, "version") ?? cannotRead("no $version assignment");
+    if (!text.trimStart().startsWith("<?php")) cannotRead("not a PHP file");
+    const lines = text.split("\n");
+    const long = lines.findIndex((line) => line.length > MAX_LINE);
+    if (long !== -1) cannotRead(`line ${long + 1} is too long to read (${lines[long]?.length ?? 0} characters)`);
+    const version = assignment(lines, "version") ?? cannotRead("no $version assignment");
     if (!/^\d{10}(\.\d+)?$/.test(version)) cannotRead(`$version is not YYYYMMDDRR[.XX]: ${JSON.stringify(version)}`);
-    const branch = assignment(text, "branch");
-    const maturity = assignment(text, "maturity");
+    const branch = assignment(lines, "branch");
+    const maturity = assignment(lines, "maturity");
     const level = maturity?.replace(/^MATURITY_/, "");
     if (level !== undefined && !isMaturity(level)) cannotRead(`unknown $maturity ${JSON.stringify(maturity)}`);
     return {
       version,
-      release: phpString(assignment(text, "release") ?? cannotRead("no $release assignment"), "release"),
+      release: phpString(assignment(lines, "release") ?? cannotRead("no $release assignment"), "release"),
       branch: branch === undefined ? null : phpString(branch, "branch"),
       maturity: level ?? null,
     };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { hostileLines, slowestOf } from "@/lib/probes/hostile";
 import { parseRsyncItemize, rsyncItemizeProbe } from "@/lib/probes/rsync-itemize";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
@@ -112,5 +113,14 @@ describe("rsync-itemize", () => {
     ["change after the stats", "Number of files: 1\n>f+++++++++ late.txt\n"],
   ])("refuses %s", (_name, input) => {
     expect(parseRsyncItemize(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
+  });
+});
+
+// Issue 10, hole 2: within the line cap a backtracking pattern is still quadratic per line, and a line
+// over it must not reach a pattern at all. Budgets against blow-up, not benchmarks.
+describe("rsync-itemize on hostile lines", () => {
+  it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
+    const slowest = slowestOf(parseRsyncItemize, hostileLines(["*deleting", ">f+++++++++ a", "cL+++++++++ a -> b", "2024/01/01 10:00:00 [12] "]));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
   });
 });

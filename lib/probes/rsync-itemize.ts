@@ -63,26 +63,36 @@ const MESSAGES = [
   /^total size is /,
 ];
 
+/** "path -> target" (a symlink) or "path => target" (a hard link): split at the first arrow */
+function linkIn(rest: string): { path: string; target: string } | null {
+  const arrows = [rest.indexOf(" -> "), rest.indexOf(" => ")].filter((i) => i !== -1);
+  if (arrows.length === 0) return null;
+  const at = Math.min(...arrows);
+  return { path: rest.slice(0, at), target: rest.slice(at + 4) };
+}
+
 function item(line: string): ItemizedChange | null {
-  const deleting = /^\*deleting\s+(.+)$/.exec(line);
-  if (deleting) {
-    const path = deleting[1] ?? "";
+  // "*deleting", whitespace, the path: read by hand, as /^\*deleting\s+(.+)$/ backtracked through the whitespace
+  const afterWord = "*deleting".length;
+  const pathAt = line.startsWith("*deleting") ? line.length - line.slice(afterWord).trimStart().length : -1;
+  if (pathAt > afterWord && pathAt < line.length) {
+    const path = line.slice(pathAt);
     return { path, kind: path.endsWith("/") ? "dir" : null, change: "deleted", update: "*", attributes: [], target: null };
   }
   const m = ITEM.exec(line);
   if (!m) return null;
   const [, update = "", kindLetter = "", flags = "", rest = ""] = m;
   const code = `${update}${kindLetter}${flags}`;
-  const link = /^(.*?) ([-=])> (.*)$/.exec(rest);
+  const link = linkIn(rest);
   const created = /^\++$/.test(flags);
   const attributes = created ? [] : ATTRIBUTES.filter(([i]) => /[a-zA-Z]/.test(code[i] ?? ".")).map(([, name]) => name);
   return {
-    path: link ? (link[1] ?? "") : rest,
+    path: link ? link.path : rest,
     kind: KINDS[kindLetter] ?? null,
     change: created ? "created" : update === "h" ? "hardlinked" : attributes.length > 0 || update === "<" || update === ">" ? "updated" : "unchanged",
     update,
     attributes,
-    target: link ? (link[3] ?? null) : null,
+    target: link ? link.target : null,
   };
 }
 

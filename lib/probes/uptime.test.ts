@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { hostileLines, slowestOf } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 import { parseUptime, uptimeProbe } from "@/lib/probes/uptime";
 
@@ -35,5 +36,14 @@ root     pts/0    10.0.0.9         15:30    0.00s  0.02s  0.00s w
     ["users not a number", " 10:25:20 up 16:03,  two users,  load average: 0.00, 0.01, 0.05\n"],
   ])("refuses %s", (_name, input) => {
     expect(parseUptime(input)).toMatchObject({ ok: false, error: "unreadable", raw: input });
+  });
+});
+
+// Issue 10, hole 2: within the line cap a backtracking pattern is still quadratic per line, and a line
+// over it must not reach a pattern at all. Budgets against blow-up, not benchmarks.
+describe("uptime on hostile lines", () => {
+  it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
+    const slowest = slowestOf(parseUptime, hostileLines(["10:00:00 up", "10:00:00 up 2 days,", " 10:00:00 up 5 min,  2 users,  load average:"]));
+    expect(slowest.ms, slowest.name).toBeLessThan(2_000);
   });
 });
