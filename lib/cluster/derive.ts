@@ -46,6 +46,7 @@ import type { PhpHandler } from "@/lib/probes/php-handler";
 import { describeUnread, unreadOf } from "@/lib/probes/partial";
 import { maskSecrets } from "@/lib/secrets/mask";
 import type { ProcDrbd } from "@/lib/probes/proc-drbd";
+import { withoutTrailingSlashes } from "@/lib/probes/read";
 import type { ServiceState } from "@/lib/probes/service-state";
 import type { SessionFiles } from "@/lib/probes/session-files";
 import type { Uptime } from "@/lib/probes/uptime";
@@ -263,7 +264,7 @@ export function sessionStoreOf(config: MoodleConfig | null, settings: MoodleSett
   }
   const name = className.replace(/^\\+/, "");
   const kind = name === "core\\session\\file" ? "file" : name === "core\\session\\database" ? "database" : name === "core\\session\\redis" ? "redis" : name === "core\\session\\memcached" ? "memcached" : "other";
-  const root = (config.dataroot ?? dataroot).replace(/\/+$/, "");
+  const root = withoutTrailingSlashes(config.dataroot ?? dataroot);
   const folder = config.computed.includes("sessionFileSavePath") ? null : (config.sessionFileSavePath ?? `${root}/sessions`);
   const redis = config.sessionRedisHost === null ? null : `${config.sessionRedisHost}${config.sessionRedisPort ? ` port ${config.sessionRedisPort}` : ""}`;
   const location = kind === "file" ? folder : kind === "redis" ? redis : kind === "memcached" ? config.sessionMemcachedSavePath : null;

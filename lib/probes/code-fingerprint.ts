@@ -1,4 +1,4 @@
-import { cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
+import { cannotRead, contentLines, quoteLine, readOutput, withoutTrailingSlashes } from "@/lib/probes/read";
 import { shellQuote } from "@/lib/ssh/quote";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
@@ -65,7 +65,7 @@ export const codeFingerprintProbe: Probe<CodeFingerprint, CodeFingerprintParams>
   roles: ["web"],
   readOnly: true,
   command: (p) => {
-    const dir = shellQuote(p.dirroot.replace(/\/+$/, "") || "/");
+    const dir = shellQuote(withoutTrailingSlashes(p.dirroot) || "/");
     // `cd` first: a missing folder fails instead of hashing an empty list
     const hash = `printf 'hashed %s checked %s ' "$t" "$t" && find . -type f ! -path ./config.php -printf '%P %s %T@\\n' | LC_ALL=C sort | sha1sum`;
     const work = fingerprintWork(p);

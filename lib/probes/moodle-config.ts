@@ -1,4 +1,4 @@
-import { cannotRead, contentLines, quoteLine, readOutput } from "@/lib/probes/read";
+import { cannotRead, contentLines, quoteLine, readOutput, withoutTrailingSlashes } from "@/lib/probes/read";
 import { shellQuote } from "@/lib/ssh/quote";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
@@ -204,7 +204,7 @@ export const CONFIG_PATTERN = `^[[:space:]]*\\$CFG->(${Object.keys(KEYS).join("|
  * read as the web server's user, and only the lines of the settings above.
  */
 export function configReaderCommand(dirroot: string): string {
-  return `sudo -n -u www-data grep -oE ${shellQuote(CONFIG_PATTERN)} ${shellQuote(`${dirroot.replace(/\/+$/, "")}/config.php`)}`;
+  return `sudo -n -u www-data grep -oE ${shellQuote(CONFIG_PATTERN)} ${shellQuote(`${withoutTrailingSlashes(dirroot)}/config.php`)}`;
 }
 
 export const moodleConfigProbe: Probe<MoodleConfig, MoodleConfigParams> = {

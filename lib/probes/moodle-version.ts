@@ -1,6 +1,6 @@
 import { shellQuote } from "@/lib/ssh/quote";
 import { MAX_LINE } from "@/lib/probes/partial";
-import { cannotRead, readOutput } from "@/lib/probes/read";
+import { cannotRead, readOutput, withoutTrailingSlashes } from "@/lib/probes/read";
 import type { Parsed, Probe } from "@/lib/probes/types";
 
 export type MoodleMaturity = "ALPHA" | "BETA" | "RC" | "STABLE";
@@ -83,6 +83,6 @@ export const moodleVersionProbe: Probe<MoodleVersion, MoodleVersionParams> = {
   name: "moodle-version",
   roles: ["web"],
   readOnly: true,
-  command: ({ dirroot }) => `cat ${shellQuote(`${dirroot.replace(/\/+$/, "")}/version.php`)}`,
+  command: ({ dirroot }) => `cat ${shellQuote(`${withoutTrailingSlashes(dirroot)}/version.php`)}`,
   parse: parseMoodleVersion,
 };

@@ -55,3 +55,13 @@ export function quoteLine(line: string): string {
   const clipped = line.length > 80 ? `${line.slice(0, 77)}...` : line;
   return JSON.stringify(clipped);
 }
+
+/**
+ * The path or URL without its trailing slashes. By hand: `/\/+$/` tries every run of slashes to the end,
+ * quadratic on a long one, and these values can come from a host (config.php's wwwroot and dataroot).
+ */
+export function withoutTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path[end - 1] === "/") end--;
+  return path.slice(0, end);
+}

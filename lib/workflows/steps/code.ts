@@ -4,6 +4,7 @@ import { workflowCommands } from "@/lib/commands/workflow";
 import type { ClusterSpec } from "@/lib/inventory/schema";
 import { parseCodeFingerprint } from "@/lib/probes/code-fingerprint";
 import { type MoodleVersion, parseMoodleVersion } from "@/lib/probes/moodle-version";
+import { withoutTrailingSlashes } from "@/lib/probes/read";
 import { type ItemizedChange, parseRsyncItemize } from "@/lib/probes/rsync-itemize";
 import { type LiveReader, type StepDef, StepFailed, type StepRuntime, guard, planned } from "@/lib/workflows/definition";
 import type { GuardResult } from "@/lib/workflows/types";
@@ -234,7 +235,7 @@ export async function reloadPhp(rt: StepRuntime, node: string): Promise<string> 
 /** The login page as Moodle's wwwroot names it: the node's own config.php, else the inventory's siteUrl. */
 export function smokeUrl(wwwroot: string | null, siteUrl: string | undefined): string | null {
   const base = wwwroot ?? siteUrl ?? null;
-  return base === null ? null : `${base.replace(/\/+$/, "")}/login/index.php`;
+  return base === null ? null : `${withoutTrailingSlashes(base)}/login/index.php`;
 }
 
 export type SmokeVerdict = { ok: true; summary: string } | { ok: false; reason: string };
