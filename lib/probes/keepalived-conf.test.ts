@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keepalivedConfProbe, parseKeepalivedConfig } from "@/lib/probes/keepalived-conf";
+import { keepalivedConfProbe, parseKeepalivedConfig, withoutSecrets } from "@/lib/probes/keepalived-conf";
 import { hostileLines, slowestOf, slowestParse } from "@/lib/probes/hostile";
 import { fixture, garbage, valueOf } from "@/lib/probes/test-support";
 
@@ -73,5 +73,27 @@ describe("keepalived-conf on hostile lines", () => {
   it("reads a megabyte of long lines, and 256 KiB lines, in linear time", () => {
     const slowest = slowestOf(parseKeepalivedConfig, hostileLines(["    auth_pass", "auth_pass ", "    virtual_ipaddress {"], "vrrp_instance VI_1 {\n"));
     expect(slowest.ms, slowest.name).toBeLessThan(2_000);
+  });
+});
+
+// The configuration's redaction runs on the whole text before anything else, the raw text of an unreadable
+// answer included: it must be linear too, and still hide every auth_pass.
+describe("keepalived-conf's redaction on hostile input", () => {
+  const MB = 1 << 20;
+  it.each([
+    ["auth_pass then blanks", `auth_pass${" ".repeat(MB)}`],
+    ["auth_pass words", "auth_pass ".repeat(MB / 10)],
+    ["auth_pass glued", "auth_passauth_pass\t".repeat(MB / 19)],
+    ["one word", "a".repeat(MB)],
+  ])("%s: a megabyte within a budget", (_name, input) => {
+    const started = performance.now();
+    withoutSecrets(input);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("hides every auth_pass, also in an answer it cannot read", () => {
+    const text = `vrrp_instance VI_1 {\n  authentication {\n    auth_pass s3cret1\n  }\n}\n${"x ".repeat(3000)}auth_pass\ts3cret2\n`;
+    expect(withoutSecrets(text)).not.toMatch(/s3cret/);
+    expect(JSON.stringify(parseKeepalivedConfig(`\u0000${text}`))).not.toMatch(/s3cret/);
   });
 });

@@ -78,3 +78,20 @@ describe("probe batches", () => {
     expect(items[1]).toMatchObject({ stdout: "", outcome: "missing" });
   });
 });
+
+// Issue 10, hole 2: the batch's output is a host's, split before any parser sees it. Budgets against blow-up.
+describe("splitting a batch's output on hostile input", () => {
+  const MB = 1 << 20;
+  const many = Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, command: "true", timeoutSeconds: null }));
+  it.each([
+    ["a megabyte of forged begin markers", "@@cd:n:b:0\n".repeat(MB / 11)],
+    ["a megabyte of forged end markers without codes", "\n@@cd:n:e:0:".repeat(MB / 12)],
+    ["a megabyte of spaces in one section", `@@cd:n:b:0\n${" ".repeat(MB)}x\r\n@@cd:n:e:0:0\n`],
+    ["a megabyte of digits after the end marker", `@@cd:n:b:0\nx\n@@cd:n:e:0:${"9".repeat(MB)}`],
+  ])("%s: thirty commands within a budget", (_name, stdout) => {
+    const started = performance.now();
+    const items = parseBatchOutput(many, "n", stdout, stdout);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(items).toHaveLength(30);
+  });
+});
