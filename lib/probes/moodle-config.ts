@@ -47,7 +47,10 @@ const KEYS: Record<string, ConfigKey> = {
 };
 
 const MAX_LINE = 4096;
-const ASSIGN = /^([ \t]*)\$CFG->(\w{1,64})[ \t]*=[ \t]*(.*)$/;
+// the assignment's start; the right-hand side is the rest of the line (a trailing `(.*)$` backtracked
+// through the blanks before a carriage return, which `.` does not match: such a line is still no assignment)
+const ASSIGN = /^([ \t]*)\$CFG->(\w{1,64})[ \t]*=[ \t]*/;
+const LINE_BREAK = /[\r\u2028\u2029]/;
 
 type Token = { kind: "string"; value: string } | { kind: "cfg"; name: string } | { kind: "word"; value: string } | { kind: "dot" } | { kind: "end" };
 
@@ -120,15 +123,25 @@ export function readAssignment(line: string): { key: ConfigKey; name: string; va
   return readAssignmentAfter(line, new Map());
 }
 
+/** `$CFG->name = rhs` at the start of the line (its first MAX_LINE characters), in parts; null when it is not one */
+function assignmentParts(line: string): { indent: string; name: string; rhs: string } | null {
+  const head = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
+  const m = ASSIGN.exec(head);
+  if (!m) return null;
+  const rhs = head.slice(m[0].length);
+  return LINE_BREAK.test(rhs) ? null : { indent: m[1] ?? "", name: m[2] ?? "", rhs };
+}
+
 /** readAssignment, with the values config.php assigned above the line (by their PHP names) */
 export function readAssignmentAfter(line: string, known: ReadonlyMap<string, string>): { key: ConfigKey; name: string; value: string | null } | null {
-  const m = ASSIGN.exec(line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line);
-  const name = m?.[2] ?? "";
+  const parts = assignmentParts(line);
+  const name = parts?.name ?? "";
   const key = KEYS[name];
-  if (!m || !key) return null;
+  if (!parts || !key) return null;
+  const { indent, rhs } = parts;
   // An indented assignment sits inside a block (if, function): whether it applies is PHP's to decide.
-  if ((m[1] ?? "") !== "") return { key, name, value: null };
-  return { key, name, value: evaluate(m[3] ?? "", known) };
+  if (indent !== "") return { key, name, value: null };
+  return { key, name, value: evaluate(rhs, known) };
 }
 
 /** PHP's empty(): "", "0", false and null are empty */
@@ -169,9 +182,11 @@ export function parseMoodleConfig(stdout: string): Parsed<MoodleConfig> {
       const a = readAssignmentAfter(line, known) ?? cannotRead(`not a config.php setting line: ${quoteLine(line)}`);
       if (a.key === "maintenanceMessage") {
         // a message spread over several lines is cut at the first one: set, and not blank if it shows text
-        const opened = /^\s*['"]/.test((ASSIGN.exec(line)?.[3] ?? "").trim()) && (ASSIGN.exec(line)?.[1] ?? "") === "";
+        const parts = assignmentParts(line);
+        const rhs = parts?.rhs ?? "";
+        const opened = /^\s*['"]/.test(rhs.trim()) && parts?.indent === "";
         if (a.value !== null) config.maintenanceMessage = !htmlBlank(a.value);
-        else if (opened) config.maintenanceMessage = !htmlBlank((ASSIGN.exec(line)?.[3] ?? "").replace(/^\s*['"]/, ""));
+        else if (opened) config.maintenanceMessage = !htmlBlank(rhs.replace(/^\s*['"]/, ""));
         else computed.add(a.key);
         continue;
       }
