@@ -66,9 +66,10 @@ export function secretFromEnv(name: string): string | undefined {
   return process.env[name];
 }
 
+/** Secure cookies when people reach the console over https (CLUSTERDECK_PUBLIC_URL), unless told otherwise. */
 export function cookieSecure(): boolean {
   const v = env().CLUSTERDECK_COOKIE_SECURE;
-  return v === undefined ? false : v === "true";
+  return v === undefined ? (env().CLUSTERDECK_PUBLIC_URL?.startsWith("https://") ?? false) : v === "true";
 }
 
 /** The incident webhook may call loopback, private and link-local addresses (a receiver on this machine or the LAN). */

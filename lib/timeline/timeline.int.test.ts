@@ -211,8 +211,8 @@ describe("incidents recorded, noted, exported and sent to the webhook", () => {
       const md = incidentMarkdown(noted, "http://console/x");
       expect(md).toContain(`# Incident ${id}: web1 is not answering`);
       expect(md).toMatch(/\| Duration \| 4 s \|/);
-      expect(md).toContain("web1's hypervisor | rebooted by hand");
-      expect(md).toContain("web1's hypervisor \\| rebooted by hand"); // the timeline table's cell, pipe escaped
+      // the note as written, its pipe escaped like everything people write
+      expect(md).toContain("**alice**: web1's hypervisor \\| rebooted by hand");
       expect(md).toMatch(/\| host \| web1 \| web1 stopped answering/);
 
       const settingEvents = await db.event.findMany({ where: { kind: "settings.changed" } });
