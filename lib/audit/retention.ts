@@ -2,9 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Operator } from "@/lib/auth/sessions";
 import { db } from "@/lib/db";
-import { AppError } from "@/lib/errors";
-import { getInventory } from "@/lib/inventory";
-import { recordEvents } from "@/lib/timeline/events";
+import { recordOnEveryCluster } from "@/lib/timeline/console-events";
 
 export const AUDIT_RETENTION_SETTING = "audit.retentionDays";
 export const DEFAULT_RETENTION_DAYS = 400;
@@ -49,32 +47,15 @@ export async function setAuditRetention(days: number, operator: Operator): Promi
     update: { value: String(valid), updatedBy: operator.username },
   });
   if (before.days !== valid) {
-    await recordEvents(
-      clusterIds().map((clusterId) => ({
-        at: Date.now(),
-        clusterId,
-        host: null,
-        tier: "operator" as const,
-        kind: "settings.changed" as const,
-        severity: "info" as const,
-        message: `command audit kept for ${valid} days (was ${before.days})`,
-        before: { [AUDIT_RETENTION_SETTING]: before.days },
-        after: { [AUDIT_RETENTION_SETTING]: valid },
-        actor: operator.username,
-      })),
-    );
+    await recordOnEveryCluster({
+      kind: "settings.changed",
+      actor: operator.username,
+      message: `command audit kept for ${valid} days (was ${before.days})`,
+      before: { [AUDIT_RETENTION_SETTING]: before.days },
+      after: { [AUDIT_RETENTION_SETTING]: valid },
+    });
   }
   return getAuditRetention();
-}
-
-function clusterIds(): string[] {
-  try {
-    return getInventory().clusters.map((c) => c.id);
-  } catch (err) {
-    // an unusable inventory has no timeline to write on; the setting itself still holds
-    if (err instanceof AppError) return [];
-    throw err;
-  }
 }
 
 /** Deletes a cluster's command runs and probe summaries older than the retention; the only deleter of audit rows. */

@@ -1,8 +1,6 @@
 import "server-only";
 import type { EventKind, JsonValue } from "@/lib/cluster/transitions";
-import { AppError } from "@/lib/errors";
-import { getInventory } from "@/lib/inventory";
-import { recordEvents } from "@/lib/timeline/events";
+import { recordOnEveryCluster } from "@/lib/timeline/console-events";
 
 // Sign-ins and user changes are console-wide: each is written on every inventory cluster's timeline,
 // tier "operator", with the person as actor. Never a password, a hash or a session token.
@@ -18,31 +16,8 @@ export interface AuthEvent {
   after?: JsonValue;
 }
 
-function clusterIds(): string[] {
-  try {
-    return getInventory().clusters.map((c) => c.id);
-  } catch (err) {
-    // an unusable inventory has no timeline to write on; the change itself still holds
-    if (err instanceof AppError) return [];
-    throw err;
-  }
-}
-
 export async function recordAuthEvent(e: AuthEvent, at = Date.now()): Promise<void> {
-  await recordEvents(
-    clusterIds().map((clusterId) => ({
-      at,
-      clusterId,
-      host: null,
-      tier: "operator" as const,
-      kind: e.kind,
-      severity: e.severity ?? "info",
-      message: e.message,
-      before: e.before ?? null,
-      after: e.after ?? null,
-      actor: e.actor,
-    })),
-  );
+  await recordOnEveryCluster(e, at);
 }
 
 /** For sign-in events, which must never fail a sign-in: a timeline that cannot be written is logged. */

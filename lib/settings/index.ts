@@ -2,10 +2,8 @@ import "server-only";
 import type { Operator } from "@/lib/auth/sessions";
 import { db } from "@/lib/db";
 import { webhookAllowPrivate } from "@/lib/env";
-import { AppError } from "@/lib/errors";
-import { getInventory } from "@/lib/inventory";
 import { checkedAddresses, webhookDisplay } from "@/lib/settings/webhook-destination";
-import { recordEvents } from "@/lib/timeline/events";
+import { recordOnEveryCluster } from "@/lib/timeline/console-events";
 
 export const WEBHOOK_URL_SETTING = "webhook.url";
 
@@ -56,30 +54,14 @@ export async function setWebhookUrl(url: string, operator: Operator): Promise<We
     const shownAfter = after === null ? null : webhookDisplay(after);
     const message =
       shownAfter === null ? "incident webhook turned off" : shownAfter === shownBefore ? `incident webhook replaced (still ${shownAfter})` : `incident webhook set to ${shownAfter}`;
-    await recordEvents(
-      clusterIds().map((clusterId) => ({
-        at: Date.now(),
-        clusterId,
-        host: null,
-        tier: "operator" as const,
-        kind: "settings.changed" as const,
-        severity: "info" as const,
-        message,
-        before: { [WEBHOOK_URL_SETTING]: shownBefore },
-        after: { [WEBHOOK_URL_SETTING]: shownAfter },
-        actor: operator.username,
-      })),
-    );
+    await recordOnEveryCluster({
+      kind: "settings.changed",
+      actor: operator.username,
+      message,
+      before: { [WEBHOOK_URL_SETTING]: shownBefore },
+      after: { [WEBHOOK_URL_SETTING]: shownAfter },
+    });
   }
   return getWebhookSetting();
 }
 
-function clusterIds(): string[] {
-  try {
-    return getInventory().clusters.map((c) => c.id);
-  } catch (err) {
-    // an unusable inventory has no timeline to write on; the setting itself still holds
-    if (err instanceof AppError) return [];
-    throw err;
-  }
-}
