@@ -130,6 +130,17 @@ export function ensureUser(username: string, password: string, role: "viewer" | 
   }
 }
 
+/** Removes a user ensureUser wrote (their sessions go with them), so later specs see the users they expect. */
+export function removeUser(username: string): void {
+  const dbFile = new Database(path.join(e2eDir, "clusterdeck.db"), { fileMustExist: true });
+  try {
+    dbFile.prepare(`DELETE FROM "Session" WHERE "userId" IN (SELECT "id" FROM "User" WHERE "username" = ?)`).run(username);
+    dbFile.prepare(`DELETE FROM "User" WHERE "username" = ?`).run(username);
+  } finally {
+    dbFile.close();
+  }
+}
+
 export const test = base.extend<{ lab: LabControl }>({
   // Playwright requires the destructuring pattern even when no fixture is used.
   // eslint-disable-next-line no-empty-pattern
