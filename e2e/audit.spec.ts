@@ -1,25 +1,11 @@
 import fs from "node:fs";
 import type { Page } from "@playwright/test";
-import { ensureUser, expect, test } from "./fixtures";
+import { clickThrough, ensureUser, expect, test } from "./fixtures";
 
 // The audit page as an auditor uses it: a workflow an admin ran leaves its commands on the page,
 // filtered by who and where, each with its output, and in the CSV download.
 
 test.describe.configure({ mode: "serial" });
-
-/** approve every approval and end every wait, until the run is no longer active */
-async function clickThrough(page: Page, timeoutMs = 90_000): Promise<string> {
-  const status = page.getByTestId("run-status");
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const now = (await status.textContent())?.trim() ?? "";
-    if (!["running", "waiting"].includes(now)) return now;
-    const button = page.locator('[data-testid^="approve-"]:enabled, [data-testid^="finish-"]:enabled').first();
-    if (await button.isVisible().catch(() => false)) await button.click().catch(() => undefined);
-    if (Date.now() > deadline) throw new Error(`run still ${now}`);
-    await page.waitForTimeout(400);
-  }
-}
 
 async function runMaintenance(page: Page, mode: "Enable now" | "Disable"): Promise<string> {
   await page.goto("/clusters/lab/workflows");

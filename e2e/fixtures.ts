@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { test as base, expect } from "@playwright/test";
+import { type Page, test as base, expect } from "@playwright/test";
 import bcrypt from "bcryptjs";
 import Database from "better-sqlite3";
 import { parse } from "yaml";
@@ -138,6 +138,23 @@ export function removeUser(username: string): void {
     dbFile.prepare(`DELETE FROM "User" WHERE "username" = ?`).run(username);
   } finally {
     dbFile.close();
+  }
+}
+
+/**
+ * Approves every approval and ends every wait on a run's page until the run is no longer active; its
+ * final status. Polls the page's own state (a short pause between looks), bounded by `timeoutMs`.
+ */
+export async function clickThrough(page: Page, timeoutMs = 150_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  const status = page.getByTestId("run-status");
+  for (;;) {
+    const now = (await status.textContent())?.trim() ?? "";
+    if (!["running", "waiting"].includes(now)) return now;
+    const button = page.locator('[data-testid^="approve-"]:enabled, [data-testid^="finish-"]:enabled').first();
+    if (await button.isVisible().catch(() => false)) await button.click().catch(() => undefined);
+    if (Date.now() > deadline) throw new Error(`run still ${now}`);
+    await page.waitForTimeout(400);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { expect, test } from "./fixtures";
+import { clickThrough, expect, test } from "./fixtures";
 
 // Every workflow from the browser, as an operator runs it: preview the dry run, start, approve and
 // finish waits on the run page. The lab's /truth is the judge: weights on both balancers, the
@@ -33,20 +33,6 @@ async function start(page: Page, card: ReturnType<Page["getByTestId"]>): Promise
   await card.getByTestId("start-run").click();
   await page.waitForURL(/\/workflows\/runs\/[^/]+$/, { timeout: 30_000 });
   return page.url().split("/").at(-1) ?? "";
-}
-
-/** approve every approval and end every wait, until the run is no longer active */
-async function clickThrough(page: Page, timeoutMs = 150_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  const status = page.getByTestId("run-status");
-  for (;;) {
-    const now = (await status.textContent())?.trim() ?? "";
-    if (!["running", "waiting"].includes(now)) return now;
-    const button = page.locator('[data-testid^="approve-"]:enabled, [data-testid^="finish-"]:enabled').first();
-    if (await button.isVisible().catch(() => false)) await button.click().catch(() => undefined);
-    if (Date.now() > deadline) throw new Error(`run still ${now}`);
-    await page.waitForTimeout(400);
-  }
 }
 
 test.describe.configure({ mode: "serial" });
